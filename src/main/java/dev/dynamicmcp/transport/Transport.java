@@ -1,0 +1,63 @@
+package dev.dynamicmcp.transport;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+
+/**
+ * One bidirectional JSON-RPC message channel (client side: stdio child, Streamable HTTP, legacy SSE).
+ *
+ * <p>Contract:
+ * <ul>
+ *   <li>{@link #start(Listener)} opens the channel (spawns the process, opens the GET stream, waits for the
+ *       SSE {@code endpoint} event) and returns once messages can be sent; it throws when that fails.</li>
+ *   <li>{@link #send(ObjectNode)} is thread-safe and may block for I/O. Responses and server messages that
+ *       arrive in an HTTP response body are delivered to the listener, never returned.</li>
+ *   <li>The listener is called from the transport's own (virtual) threads; it must not block for long.</li>
+ *   <li>{@link Listener#onClosed(Throwable)} is called exactly once, when the channel is gone for good
+ *       (process exit, stream failure, {@link #close()}), with the cause or null for a requested close.</li>
+ *   <li>{@link #close()} is idempotent and releases every resource (process tree, threads, sockets).</li>
+ * </ul>
+ */
+public interface Transport extends AutoCloseable {
+
+    void start(Listener listener) throws IOException;
+
+    /**
+     * Sends one message.
+     *
+     * @throws SessionExpiredException when a Streamable HTTP server answers 404 for our session id: the
+     *         session is gone and the caller should initialize again (the transport has forgotten the id)
+     * @throws IOException when the message could not be delivered
+     */
+    void send(ObjectNode message) throws IOException;
+
+    /**
+     * Called by the client after a successful initialize handshake, so HTTP transports can send
+     * {@code MCP-Protocol-Version} on every later request and open their GET stream.
+     */
+    default void onInitialized(String protocolVersion) {
+    }
+
+    /** A short human description: "stdio: npx -y ...", "streamable-http: http://...". */
+    String describe();
+
+    /** The OS process id of a stdio child, for supervision and tests; -1 when there is none. */
+    default long pid() {
+        return -1;
+    }
+
+    @Override
+    void close();
+
+    interface Listener {
+        /** A well-formed JSON-RPC message (request, notification or response). */
+        void onMessage(ObjectNode message);
+
+        /** Something the peer sent that was not a message (garbage line, bad event); the channel goes on. */
+        default void onBadInput(String description) {
+        }
+
+        /** The channel is gone; cause is null when {@link Transport#close()} was asked for. */
+        void onClosed(Throwable cause);
+    }
+}
