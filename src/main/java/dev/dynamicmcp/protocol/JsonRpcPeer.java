@@ -1,0 +1,395 @@
+package dev.dynamicmcp.protocol;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.LongNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One side of a JSON-RPC 2.0 connection: correlates our requests with their answers, times them out (and
+ * tells the peer with {@code notifications/cancelled}), routes progress notifications to their request, and
+ * dispatches the peer's requests and notifications to a {@link Handler}. Used for upstream clients and for
+ * downstream sessions alike. Messages are Jackson trees and are never rebuilt, so nothing is lost.
+ *
+ * <p>Threading: {@link #onMessage} is called by the transport's reader; responses and notifications are
+ * handled on that thread in arrival order (so a request's progress is delivered before its answer); the
+ * peer's requests run on their own virtual threads.
+ */
+public final class JsonRpcPeer {
+    private static final Logger log = LoggerFactory.getLogger(JsonRpcPeer.class);
+
+    /** Sends one message on the underlying channel; may block; must be thread-safe. */
+    @FunctionalInterface
+    public interface Sender {
+        void send(ObjectNode message) throws IOException;
+
+        /**
+         * Sends a message that belongs to the peer's request {@code relatedRequestId} (progress, a sampling
+         * request during a tool call), so a Streamable HTTP server can put it on that request's stream.
+         */
+        default void send(ObjectNode message, JsonNode relatedRequestId) throws IOException {
+            send(message);
+        }
+    }
+
+    public interface Handler {
+        /**
+         * A request from the peer. The future's value becomes the {@code result}; an {@link McpException}
+         * becomes the {@code error}. When the peer cancels the request the future is cancelled and nothing is
+         * sent back.
+         */
+        CompletableFuture<JsonNode> onRequest(ObjectNode request);
+
+        /** A notification from the peer (not {@code cancelled}, nor progress for one of our requests). */
+        void onNotification(ObjectNode notification);
+    }
+
+    private final String peerName;
+    private final Sender sender;
+    private final Handler handler;
+    private final AtomicLong nextId = new AtomicLong(1);
+    private final AtomicLong nextProgressToken = new AtomicLong(1);
+    private final Map<String, Outgoing> outgoing = new ConcurrentHashMap<>();
+    private final Map<String, Outgoing> byProgressToken = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<JsonNode>> incoming = new ConcurrentHashMap<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile Throwable closeCause;
+
+    /**
+     * @param peerName who is on the other side, for error messages ("server \"everything\"")
+     */
+    public JsonRpcPeer(String peerName, Sender sender, Handler handler) {
+        this.peerName = peerName;
+        this.sender = sender;
+        this.handler = handler;
+    }
+
+    public String peerName() {
+        return peerName;
+    }
+
+    public boolean isClosed() {
+        return closed.get();
+    }
+
+    /** Number of our requests still waiting for an answer. */
+    public int inFlight() {
+        return outgoing.size();
+    }
+
+    /**
+     * Sends a request. The send happens on the calling thread: when it fails (for instance with a
+     * {@code SessionExpiredException}) the returned request's result is already completed exceptionally with
+     * that exception.
+     */
+    public PendingRequest request(String method, JsonNode params, RequestOptions options) {
+        LongNode id = LongNode.valueOf(nextId.getAndIncrement());
+        Outgoing request = new Outgoing(id, method, options);
+        if (closed.get()) {
+            request.future.completeExceptionally(closedError(method));
+            return request;
+        }
+        ObjectNode sentParams = params instanceof ObjectNode object ? object : null;
+        if (options.onProgress() != null) {
+            sentParams = withProgressToken(sentParams, request.progressToken);
+            byProgressToken.put(request.progressToken.asText(), request);
+        }
+        outgoing.put(id.asText(), request);
+        request.future.whenComplete((result, failure) -> request.finished());
+        request.schedule(options.timeout());
+        try {
+            sender.send(JsonRpc.request(id, method, sentParams != null ? sentParams : params),
+                    options.relatedRequestId());
+        } catch (IOException | RuntimeException e) {
+            request.future.completeExceptionally(e);
+        }
+        if (closed.get()) { // closed while we were sending: nobody else will fail it
+            request.future.completeExceptionally(closedError(method));
+        }
+        return request;
+    }
+
+    /** Sends a notification; returns false (and logs) when it could not be sent. */
+    public boolean sendNotification(String method, JsonNode params) {
+        return sendNotification(method, params, null);
+    }
+
+    /** Sends a notification that belongs to the peer's request {@code relatedRequestId} (may be null). */
+    public boolean sendNotification(String method, JsonNode params, JsonNode relatedRequestId) {
+        try {
+            sender.send(JsonRpc.notification(method, params), relatedRequestId);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            log.debug("could not send {} to {}: {}", method, peerName, e.toString());
+            return false;
+        }
+    }
+
+    /** Feeds one message that arrived from the peer. */
+    public void onMessage(ObjectNode message) {
+        JsonRpc.Kind kind;
+        try {
+            kind = JsonRpc.kind(message);
+        } catch (MalformedMessageException e) {
+            JsonNode id = message.get("id");
+            if (id != null && (id.isTextual() || id.isIntegralNumber()) && !message.has("result")
+                    && !message.has("error")) {
+                send(JsonRpc.error(id, JsonRpc.INVALID_REQUEST, "invalid request: " + e.getMessage(), null));
+            } else {
+                log.warn("ignored a malformed message from {}: {}", peerName, e.getMessage());
+            }
+            return;
+        }
+        switch (kind) {
+            case RESPONSE -> onResponse(message);
+            case REQUEST -> onRequest(message);
+            case NOTIFICATION -> onNotification(message);
+        }
+    }
+
+    /**
+     * The channel is gone: every request still waiting fails with {@link JsonRpc#CONNECTION_CLOSED}, every
+     * request of the peer still running is cancelled. Idempotent.
+     */
+    public void close(Throwable cause) {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        closeCause = cause;
+        for (Outgoing request : new ArrayList<>(outgoing.values())) {
+            request.future.completeExceptionally(closedError(request.method));
+        }
+        for (CompletableFuture<JsonNode> running : new ArrayList<>(incoming.values())) {
+            running.cancel(true);
+        }
+        incoming.clear();
+    }
+
+    private McpException closedError(String method) {
+        Throwable cause = closeCause;
+        String why = cause == null ? "" : ": " + (cause.getMessage() != null ? cause.getMessage() : cause);
+        return new McpException(JsonRpc.CONNECTION_CLOSED,
+                "connection to " + peerName + " closed before it answered " + method + why, null, cause);
+    }
+
+    private void onResponse(ObjectNode message) {
+        Outgoing request = outgoing.get(message.get("id").asText());
+        if (request == null) {
+            log.debug("{} answered request {} which is no longer waiting (timed out or cancelled)",
+                    peerName, message.get("id"));
+            return;
+        }
+        JsonNode error = message.get("error");
+        if (error != null) {
+            request.future.completeExceptionally(McpException.fromError(error));
+        } else {
+            request.future.complete(message.get("result"));
+        }
+    }
+
+    private void onRequest(ObjectNode message) {
+        JsonNode id = message.get("id");
+        String key = id.asText();
+        CompletableFuture<JsonNode> placeholder = new CompletableFuture<>();
+        if (incoming.putIfAbsent(key, placeholder) != null) {
+            send(JsonRpc.error(id, JsonRpc.INVALID_REQUEST, "request id " + id + " is already in use", null));
+            return;
+        }
+        Thread.ofVirtual().name("rpc-" + JsonRpc.method(message)).start(() -> {
+            CompletableFuture<JsonNode> work;
+            try {
+                work = handler.onRequest(message);
+            } catch (RuntimeException e) {
+                work = CompletableFuture.failedFuture(e);
+            }
+            CompletableFuture<JsonNode> running = work;
+            // cancellation of the placeholder (peer cancelled, or we closed) reaches the handler's future
+            placeholder.whenComplete((r, f) -> {
+                if (placeholder.isCancelled()) {
+                    running.cancel(true);
+                }
+            });
+            running.whenComplete((result, failure) -> {
+                if (!incoming.remove(key, placeholder) || placeholder.isCancelled()) {
+                    return; // cancelled by the peer: the spec says no response
+                }
+                placeholder.complete(result);
+                send(failure == null ? JsonRpc.result(id, result) : JsonRpc.error(id, toMcpException(failure)));
+            });
+        });
+    }
+
+    private void onNotification(ObjectNode message) {
+        String method = JsonRpc.method(message);
+        ObjectNode params = JsonRpc.params(message);
+        if (McpMethods.CANCELLED.equals(method)) {
+            JsonNode requestId = params.get("requestId");
+            CompletableFuture<JsonNode> running = requestId == null ? null : incoming.remove(requestId.asText());
+            if (running != null) {
+                log.debug("{} cancelled request {}: {}", peerName, requestId, params.path("reason").asText(""));
+                running.cancel(true);
+            }
+            return;
+        }
+        if (McpMethods.PROGRESS.equals(method)) {
+            JsonNode token = params.get("progressToken");
+            Outgoing request = token == null ? null : byProgressToken.get(token.asText());
+            if (request != null) {
+                request.progress(params);
+                return;
+            }
+        }
+        try {
+            handler.onNotification(message);
+        } catch (RuntimeException e) {
+            log.warn("handling {} from {} failed", method, peerName, e);
+        }
+    }
+
+    private void send(ObjectNode message) {
+        try {
+            sender.send(message);
+        } catch (IOException | RuntimeException e) {
+            log.debug("could not send a message to {}: {}", peerName, e.toString());
+        }
+    }
+
+    static McpException toMcpException(Throwable failure) {
+        Throwable cause = failure;
+        while ((cause instanceof CompletionException || cause instanceof java.util.concurrent.ExecutionException)
+                && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        if (cause instanceof McpException mcp) {
+            return mcp;
+        }
+        if (cause instanceof CancellationException) {
+            return new McpException(JsonRpc.INTERNAL_ERROR, "request cancelled");
+        }
+        return new McpException(JsonRpc.INTERNAL_ERROR,
+                cause.getMessage() != null ? cause.getMessage() : cause.toString(), null, cause);
+    }
+
+    private static ObjectNode withProgressToken(ObjectNode params, JsonNode token) {
+        ObjectNode copy = params == null ? Json.object() : params.deepCopy();
+        JsonNode meta = copy.get("_meta");
+        ObjectNode newMeta = meta instanceof ObjectNode object ? object : Json.object();
+        newMeta.set("progressToken", token);
+        copy.set("_meta", newMeta);
+        return copy;
+    }
+
+    /** Our request in flight. */
+    private final class Outgoing implements PendingRequest {
+        final LongNode id;
+        final String method;
+        final RequestOptions options;
+        final CompletableFuture<JsonNode> future = new CompletableFuture<>();
+        final TextNode progressToken;
+        final long startedNanos = System.nanoTime();
+        private volatile ScheduledFuture<?> timeout;
+
+        Outgoing(LongNode id, String method, RequestOptions options) {
+            this.id = id;
+            this.method = method;
+            this.options = options;
+            this.progressToken = options.onProgress() == null ? null
+                    : TextNode.valueOf(peerName.hashCode() + "-" + nextProgressToken.getAndIncrement());
+        }
+
+        @Override
+        public JsonNode id() {
+            return id;
+        }
+
+        @Override
+        public String method() {
+            return method;
+        }
+
+        @Override
+        public CompletableFuture<JsonNode> result() {
+            return future;
+        }
+
+        @Override
+        public void cancel(String reason) {
+            if (outgoing.remove(id.asText(), this)) {
+                future.completeExceptionally(new CancellationException(reason));
+                sendCancelled(reason);
+            }
+        }
+
+        void schedule(Duration after) {
+            if (after == null || after.isZero() || after.isNegative()) {
+                return;
+            }
+            ScheduledFuture<?> previous = timeout;
+            timeout = Timers.SCHEDULER.schedule(this::timedOut, after.toNanos(), TimeUnit.NANOSECONDS);
+            if (previous != null) {
+                previous.cancel(false);
+            }
+        }
+
+        void progress(ObjectNode params) {
+            try {
+                options.onProgress().accept(params);
+            } catch (RuntimeException e) {
+                log.warn("progress listener for {} failed", method, e);
+            }
+            if (options.resetOnProgress() && options.timeout() != null) {
+                long elapsed = System.nanoTime() - startedNanos;
+                long left = options.maxTotal() == null ? Long.MAX_VALUE : options.maxTotal().toNanos() - elapsed;
+                schedule(Duration.ofNanos(Math.min(options.timeout().toNanos(), Math.max(left, 1))));
+            }
+        }
+
+        private void timedOut() {
+            if (!outgoing.remove(id.asText(), this)) {
+                return;
+            }
+            Duration waited = Duration.ofNanos(System.nanoTime() - startedNanos);
+            String reason = peerName + " did not answer " + method + " within " + Timers.format(waited)
+                    + "; the request was cancelled";
+            future.completeExceptionally(new McpException(JsonRpc.REQUEST_TIMEOUT, reason));
+            Thread.ofVirtual().start(() -> sendCancelled("timeout after " + Timers.format(waited)));
+        }
+
+        private void sendCancelled(String reason) {
+            ObjectNode params = Json.object();
+            params.set("requestId", id);
+            if (reason != null) {
+                params.put("reason", reason);
+            }
+            sendNotification(McpMethods.CANCELLED, params);
+        }
+
+        void finished() {
+            outgoing.remove(id.asText(), this);
+            if (progressToken != null) {
+                byProgressToken.remove(progressToken.asText(), this);
+            }
+            ScheduledFuture<?> scheduled = timeout;
+            if (scheduled != null) {
+                scheduled.cancel(false);
+            }
+            if (future.isCancelled()) { // the caller cancelled the future itself
+                sendCancelled("cancelled by the caller");
+            }
+        }
+    }
+}
