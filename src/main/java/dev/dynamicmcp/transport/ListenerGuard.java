@@ -44,7 +44,7 @@ final class ListenerGuard {
         }
         boolean answered = false;
         for (ObjectNode message : messages) {
-            if (awaitedId != null && !message.has("method") && awaitedId.equals(message.get("id"))) {
+            if (awaitedId != null && !message.has("method") && MessageShape.sameId(awaitedId, message.get("id"))) {
                 answered = true;
             }
             deliver(message);

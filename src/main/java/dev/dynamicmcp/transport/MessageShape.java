@@ -118,6 +118,20 @@ final class MessageShape {
         return cut ? text + "... (" + fullLength + " bytes)" : text;
     }
 
+    /**
+     * Do two JSON-RPC ids name the same request? Compared by value: our request's id may be an IntNode while
+     * the parsed response's is a BigIntegerNode (the mapper reads all integers as BigInteger).
+     */
+    static boolean sameId(JsonNode a, JsonNode b) {
+        if (a == null || b == null) {
+            return false;
+        }
+        if (a.isNumber() && b.isNumber()) {
+            return a.decimalValue().compareTo(b.decimalValue()) == 0;
+        }
+        return a.equals(b);
+    }
+
     /** Is this a request (has both method and id)? Only requests get responses. */
     static boolean isRequest(ObjectNode message) {
         return message.has("method") && message.has("id") && !message.get("id").isNull();
