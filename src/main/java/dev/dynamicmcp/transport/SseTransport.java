@@ -9,7 +9,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
@@ -32,7 +31,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class SseTransport implements Transport {
     private static final Logger log = LoggerFactory.getLogger(SseTransport.class);
-    private static final int ERROR_BODY_CHARS = 300;
 
     enum State { NEW, CONNECTING, OPEN, CLOSED }
 
@@ -139,7 +137,11 @@ public final class SseTransport implements Transport {
             while ((event = events.next()) != null) {
                 switch (event.type()) {
                     case "endpoint" -> onEndpoint(event.data());
-                    case "message" -> listener.deliverJson(event.data(), "an SSE message event", null);
+                    case "message" -> {
+                        if (!event.data().isBlank()) {
+                            listener.deliverJson(event.data(), "an SSE message event", null);
+                        }
+                    }
                     default -> log.debug("server '{}': ignoring SSE event '{}'", serverName, event.type());
                 }
             }
@@ -257,20 +259,10 @@ public final class SseTransport implements Transport {
     }
 
     private static String snippet(InputStream body) {
-        try (body) {
-            String text = new String(body.readNBytes(ERROR_BODY_CHARS * 4), StandardCharsets.UTF_8).strip()
-                    .replace('\n', ' ');
-            return text.length() > ERROR_BODY_CHARS ? text.substring(0, ERROR_BODY_CHARS) + "..." : text;
-        } catch (IOException e) {
-            return "";
-        }
+        return HttpBodies.errorSnippet(body);
     }
 
     private static void closeQuietly(InputStream body) {
-        try {
-            body.close();
-        } catch (IOException ignored) {
-            // the stream is being abandoned either way
-        }
+        HttpBodies.closeQuietly(body);
     }
 }

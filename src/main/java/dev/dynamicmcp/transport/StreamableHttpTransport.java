@@ -10,7 +10,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
@@ -52,7 +51,6 @@ public final class StreamableHttpTransport implements Transport {
     private static final Duration MAX_RETRY = Duration.ofSeconds(30);
     /** Resumption attempts in a row that bring no new event before a request is given up. */
     private static final int MAX_RESUMES_WITHOUT_PROGRESS = 3;
-    private static final int ERROR_BODY_CHARS = 300;
 
     enum State { NEW, OPEN, CLOSED }
 
@@ -175,13 +173,13 @@ public final class StreamableHttpTransport implements Transport {
     private void handleResponse(Exchange exchange, HttpResponse<InputStream> response) throws IOException {
         int status = response.statusCode();
         if (status == 404 && exchange.sessionId != null) {
-            discard(response);
+            HttpBodies.closeQuietly(response.body());
             forgetSession(exchange.sessionId);
             throw new SessionExpiredException("server '" + serverName + "' no longer knows session "
                     + exchange.sessionId + " (HTTP 404 to " + exchange.what + "); initialize again");
         }
         if (status < 200 || status > 299) {
-            String body = errorSnippet(response);
+            String body = HttpBodies.errorSnippet(response.body());
             throw new HttpStatusException(status, "server '" + serverName + "' answered HTTP " + status + " to "
                     + exchange.what + (body.isEmpty() ? "" : ": " + body));
         }
@@ -192,7 +190,7 @@ public final class StreamableHttpTransport implements Transport {
         }
         String contentType = response.headers().firstValue("Content-Type").orElse("").toLowerCase(Locale.ROOT);
         if (status == 202 || status == 204) {
-            discard(response);
+            HttpBodies.closeQuietly(response.body());
         } else if (contentType.startsWith("text/event-stream")) {
             readers(() -> readResponseStream(exchange, response.body()));
         } else if (contentType.startsWith("application/json")) {
@@ -205,7 +203,7 @@ public final class StreamableHttpTransport implements Transport {
     private void readJsonBody(Exchange exchange, InputStream body) {
         String text;
         try {
-            text = readAll(body);
+            text = HttpBodies.readAll(body);
         } catch (IOException e) {
             if (state.get() == State.OPEN && exchange.requestId != null) {
                 listener.failRequest(exchange.requestId, "the response body to " + exchange.what
@@ -228,7 +226,7 @@ public final class StreamableHttpTransport implements Transport {
     private void readUnexpectedBody(Exchange exchange, String contentType, InputStream body) {
         String text;
         try {
-            text = readAll(body);
+            text = HttpBodies.readAll(body);
         } catch (IOException e) {
             text = "";
         }
@@ -277,7 +275,7 @@ public final class StreamableHttpTransport implements Transport {
                 continue;
             }
             if (response.statusCode() != 200) {
-                discard(response);
+                HttpBodies.closeQuietly(response.body());
                 listener.failRequest(exchange.requestId, "resuming the stream of " + exchange.what
                         + " was answered HTTP " + response.statusCode());
                 return;
@@ -304,6 +302,9 @@ public final class StreamableHttpTransport implements Transport {
                     log.debug("server '{}': ignoring SSE event '{}' on {}", serverName, event.type(), where);
                     continue;
                 }
+                if (event.data().isBlank()) {
+                    continue; // a priming event: only its id matters, for resuming
+                }
                 answered |= listener.deliverJson(event.data(), where, awaitedId);
             }
         } catch (IOException e) {
@@ -312,7 +313,7 @@ public final class StreamableHttpTransport implements Transport {
             }
         } finally {
             openBodies.remove(body);
-            closeQuietly(body);
+            HttpBodies.closeQuietly(body);
         }
         return answered;
     }
@@ -344,12 +345,12 @@ public final class StreamableHttpTransport implements Transport {
             if (response != null) {
                 int status = response.statusCode();
                 if (status == 405) {
-                    discard(response);
+                    HttpBodies.closeQuietly(response.body());
                     log.debug("server '{}': no GET stream offered (HTTP 405)", serverName);
                     return;
                 }
                 if (status == 404 && sessionId != null) {
-                    discard(response);
+                    HttpBodies.closeQuietly(response.body());
                     // keep the id: the next send gets the 404 too and tells its caller to initialize again
                     log.info("server '{}': session {} expired (HTTP 404 on the GET stream)", serverName, sessionId);
                     return;
@@ -361,7 +362,7 @@ public final class StreamableHttpTransport implements Transport {
                     lastEventId = events.lastEventId() != null ? events.lastEventId() : lastEventId;
                     retryMillis = events.retryMillis() >= 0 ? events.retryMillis() : retryMillis;
                 } else {
-                    discard(response);
+                    HttpBodies.closeQuietly(response.body());
                     failures++;
                     log.warn("server '{}': GET stream answered HTTP {}", serverName, status);
                 }
@@ -476,7 +477,7 @@ public final class StreamableHttpTransport implements Transport {
         closing.countDown();
         getStreamGeneration.incrementAndGet();
         pendingExchanges.forEach(future -> future.cancel(true));
-        openBodies.forEach(StreamableHttpTransport::closeQuietly);
+        openBodies.forEach(HttpBodies::closeQuietly);
         readers.forEach(Thread::interrupt);
         String session = sessionId;
         if (session != null) {
@@ -534,34 +535,6 @@ public final class StreamableHttpTransport implements Transport {
             return "the response to request " + message.get("id");
         }
         return message.has("id") ? method + " (id " + message.get("id") + ")" : method;
-    }
-
-    private static String errorSnippet(HttpResponse<InputStream> response) {
-        try (InputStream body = response.body()) {
-            byte[] head = body.readNBytes(ERROR_BODY_CHARS * 4);
-            String text = new String(head, StandardCharsets.UTF_8).strip().replace('\n', ' ');
-            return text.length() > ERROR_BODY_CHARS ? text.substring(0, ERROR_BODY_CHARS) + "..." : text;
-        } catch (IOException e) {
-            return "";
-        }
-    }
-
-    private static String readAll(InputStream body) throws IOException {
-        try (body) {
-            return new String(body.readAllBytes(), StandardCharsets.UTF_8);
-        }
-    }
-
-    private static void discard(HttpResponse<InputStream> response) {
-        closeQuietly(response.body());
-    }
-
-    private static void closeQuietly(AutoCloseable closeable) {
-        try {
-            closeable.close();
-        } catch (Exception ignored) {
-            // the exchange is over either way
-        }
     }
 
     /** One POST: what it was for, so its failures can name it and its answer can be recognised. */

@@ -227,6 +227,7 @@ class StreamableHttpTransportTest {
                 return;
             }
             OutputStream out = sse(exchange, Map.of());
+            event(out, "id: p0\ndata:"); // a 2025-11-25 priming event: an id and empty data
             event(out, "id: p1\nretry: 20\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{}}");
             // the stream ends (a load balancer cut it) before the response
         }).on("GET", (exchange, request) -> {
@@ -242,6 +243,7 @@ class StreamableHttpTransportTest {
         var get = stub.requests("GET").get(0);
         assertThat(get.header("Last-Event-ID")).isEqualTo("p1");
         assertThat(get.header("Mcp-Session-Id")).isEqualTo(SESSION);
+        assertThat(listener.badInputs).isEmpty();
     }
 
     @Test
