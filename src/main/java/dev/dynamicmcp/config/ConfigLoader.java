@@ -43,6 +43,8 @@ public final class ConfigLoader {
             .enable(JsonReadFeature.ALLOW_JAVA_COMMENTS, JsonReadFeature.ALLOW_TRAILING_COMMA)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
+    private static final Pattern START_MARKER =
+            Pattern.compile("\\(start marker at \\[Source: .*?; line: (\\d+), column: (\\d+)\\]\\)");
     private static final Pattern DUPLICATE = Pattern.compile("Duplicate (?:field|Object property) '(.*)'");
 
     private ConfigLoader() {
@@ -122,7 +124,8 @@ public final class ConfigLoader {
             return new ConfigProblem(server, path.isEmpty() ? key : path + "." + key,
                     "duplicate key \"" + key + "\"" + where + " (JSON keys must be unique)");
         }
-        String message = e.getOriginalMessage().lines().findFirst().orElse("");
+        String message = START_MARKER.matcher(e.getOriginalMessage().lines().findFirst().orElse(""))
+                .replaceAll("(opened at line $1, column $2)");
         return new ConfigProblem(null, null, "not valid JSON" + where + ": " + message);
     }
 

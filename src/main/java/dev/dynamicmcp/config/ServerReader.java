@@ -186,7 +186,9 @@ final class ServerReader {
         }
         // A disabled server is not started, so its folder may legitimately be missing on this machine.
         if (!disabled && !Files.isDirectory(path)) {
-            ctx.problem(where, "directory " + path + (Files.exists(path) ? " is not a directory" : " does not exist")
+            // With variables in it, the resolved path is an expanded value: show only what the user wrote.
+            String shown = node.textValue().contains("$") ? ReadContext.quote(node.textValue()) : path.toString();
+            ctx.problem(where, "directory " + shown + (Files.exists(path) ? " is not a directory" : " does not exist")
                     + (Path.of(text.get()).isAbsolute() ? "" : " (relative paths start at the config file's folder)"));
         }
         return path;
