@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -43,6 +44,7 @@ public final class ConfigWatcher implements AutoCloseable {
     private final Thread thread;
     private volatile ProxyConfig current;
     private volatile State state = State.RUNNING;
+    private final AtomicLong settledChanges = new AtomicLong();
     // Touched only by the watcher thread.
     private Fingerprint handled;
     private Fingerprint pending;
@@ -84,6 +86,14 @@ public final class ConfigWatcher implements AutoCloseable {
 
     public State state() {
         return state;
+    }
+
+    /**
+     * How many settled file states the watcher has dealt with (applied, rejected, found unchanged or
+     * missing), the first poll included: lets tests wait for a change to be handled instead of sleeping.
+     */
+    long settledChanges() {
+        return settledChanges.get();
     }
 
     /** Stops polling and waits (briefly) for a listener call in progress to finish. */
@@ -145,11 +155,15 @@ public final class ConfigWatcher implements AutoCloseable {
         }
         pending = null;
         handled = seen;
-        if (seen == Fingerprint.MISSING) {
-            log.warn("config file {} is missing or unreadable; keeping the current config", file);
-            return;
+        try {
+            if (seen == Fingerprint.MISSING) {
+                log.warn("config file {} is missing or unreadable; keeping the current config", file);
+            } else {
+                apply(content);
+            }
+        } finally {
+            settledChanges.incrementAndGet();
         }
-        apply(content);
     }
 
     private void apply(byte[] content) {

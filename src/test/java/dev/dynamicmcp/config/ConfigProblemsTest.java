@@ -55,8 +55,8 @@ class ConfigProblemsTest {
     @Test
     void malformedJsonGivesLineAndColumn() {
         assertThat(problems("{\n  \"mcpServers\": {\n    \"a\": { \"command\": \"x\" }\n    \"b\": {}\n  }\n}\n"))
-                .singleElement().asString().isEqualTo("not valid JSON at line 4, column 5: Unexpected character ('\"' (code 34)): was expecting"
-                        + " comma to separate Object entries");
+                .singleElement().asString().isEqualTo("not valid JSON at line 4, column 5: Unexpected character"
+                        + " ('\"' (code 34)): was expecting comma to separate Object entries");
     }
 
     @Test
