@@ -216,4 +216,32 @@ class ConfigLoaderTest {
 
         assertThat(config.servers()).containsKey("a");
     }
+
+    @Test
+    void durationsAcceptMillisecondsAndUnitSuffixes() {
+        ServerOptions options = ConfigLoader.parse("""
+                { "mcpServers": { "a": { "command": "x", "connectTimeout": "1.5s", "requestTimeout": "500ms",
+                    "healthCheckInterval": "5m", "backoff": { "max": "1h" },
+                    "circuitBreaker": { "openDuration": "250" } } } }
+                """, Map.of(), dir).servers().get("a").options();
+
+        assertThat(options.connectTimeout()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(options.requestTimeout()).isEqualTo(Duration.ofMillis(500));
+        assertThat(options.healthCheckInterval()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(options.backoffMax()).isEqualTo(Duration.ofHours(1));
+        assertThat(options.breakerOpenDuration()).isEqualTo(Duration.ofMillis(250));
+    }
+
+    @Test
+    void aBadProxyDefaultIsReportedOnceNotOncePerServer() {
+        ConfigReader.Outcome outcome = ConfigLoader.parse("""
+                { "proxy": { "defaults": { "backoff": { "initial": "1m" }, "isolation": "session" } },
+                  "mcpServers": { "a": { "command": "x" }, "b": { "command": "y" } } }
+                """.getBytes(), Map.of(), dir);
+
+        assertThat(outcome.problems()).extracting(ConfigProblem::describe).containsExactly(
+                "key \"proxy.defaults.backoff\": initial delay 1m is longer than max 30s");
+        assertThat(outcome.warnings()).containsExactly(
+                "key \"proxy.defaults.isolation\": is a per-server key and is not inherited, ignored");
+    }
 }
