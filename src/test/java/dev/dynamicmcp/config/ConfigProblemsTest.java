@@ -114,8 +114,9 @@ class ConfigProblemsTest {
 
     @Test
     void aServerNameMustBeUsableAsAToolPrefix() {
-        assertThat(problems("{ \"mcpServers\": { \"my server\": { \"command\": \"x\" }, \"\": { \"command\": \"y\" } } }"))
-                .containsExactly(
+        assertThat(problems("""
+                { "mcpServers": { "my server": { "command": "x" }, "": { "command": "y" } } }
+                """)).containsExactly(
                         "server \"my server\": name may only contain letters, digits, '_', '.' and '-' (it becomes"
                                 + " the prefix of the server's tool names)",
                         "server \"\": a server name must not be empty");
