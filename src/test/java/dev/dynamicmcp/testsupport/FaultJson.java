@@ -1,6 +1,7 @@
 package dev.dynamicmcp.testsupport;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -12,7 +13,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * share a line of protocol code with the client it is testing.
  */
 final class FaultJson {
-    static final ObjectMapper MAPPER = new ObjectMapper();
+    /** Strict about trailing text: two messages on one stdio line are a client bug worth a parse error. */
+    static final ObjectMapper MAPPER = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     static final int PARSE_ERROR = -32700;
     static final int INVALID_REQUEST = -32600;

@@ -1,6 +1,7 @@
 package dev.dynamicmcp.testsupport;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -199,6 +200,41 @@ class FaultServerTest {
             HttpResponse<String> get = HTTP.send(HttpRequest.newBuilder(fault.url()).GET()
                     .header("Accept", "text/event-stream").build(), HttpResponse.BodyHandlers.ofString());
             assertThat(get.statusCode()).isEqualTo(405);
+        }
+    }
+
+    @Test
+    void httpServerRequestTravelsOnThePostStreamAndItsAnswerComesBackByPost() throws Exception {
+        try (HttpFault fault = FaultServer.startHttp(FaultServer.Options.defaults())) {
+            String session = initializeOverHttp(fault);
+            HttpResponse<Stream<String>> call = HTTP.send(
+                    postRequest(fault.url(), session, request(3, "tools/call", toolCall("sample", "prompt", "hi"))),
+                    HttpResponse.BodyHandlers.ofLines());
+            Iterator<String> lines = call.body().iterator();
+            JsonNode sampling = nextData(lines);
+            assertThat(sampling.get("method").asText()).isEqualTo("sampling/createMessage");
+            ObjectNode answer = JSON.createObjectNode().put("jsonrpc", "2.0");
+            answer.set("id", sampling.get("id"));
+            answer.putObject("result").put("role", "assistant").put("model", "m")
+                    .putObject("content").put("type", "text").put("text", "sampled!");
+            assertThat(post(fault.url(), session, answer).statusCode()).isEqualTo(202);
+            assertThat(nextData(lines).at("/result/content/0/text").asText()).isEqualTo("sampled!");
+        }
+    }
+
+    @Test
+    void httpCrashTakesTheServerDownUntilRestart() throws Exception {
+        try (HttpFault fault = FaultServer.startHttp(FaultServer.Options.builder().crashAfter(1).build())) {
+            String session = initializeOverHttp(fault);
+            assertThatThrownBy(() -> post(fault.url(), session, request(2, "tools/call", toolCall("add", "a", 1, "b", 1))))
+                    .isInstanceOf(IOException.class);
+            assertThat(fault.lifecycle()).isEqualTo(HttpFault.Lifecycle.CRASHED);
+            assertThatThrownBy(() -> post(fault.url(), null, request(3, "initialize", initializeParams("2025-11-25"))))
+                    .isInstanceOf(IOException.class);
+            fault.restart();
+            assertThat(post(fault.url(), session, request(4, "ping", JSON.createObjectNode())).statusCode()).isEqualTo(404);
+            assertThat(initializeOverHttp(fault)).isNotEqualTo(session);
+            assertThat(fault.initializeCount()).isEqualTo(2);
         }
     }
 
