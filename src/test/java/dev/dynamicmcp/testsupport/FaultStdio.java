@@ -35,8 +35,7 @@ final class FaultStdio {
         FaultState state = new FaultState(options, line -> System.err.println("fault-server: " + line));
         state.onCrash(() -> {
             System.err.println("fault-server: exiting with code " + FaultServer.CRASH_EXIT_CODE);
-            System.err.flush();
-            Runtime.getRuntime().halt(FaultServer.CRASH_EXIT_CODE);
+            FaultServer.exit(FaultServer.CRASH_EXIT_CODE);
         });
         if (options.stderrChatter()) {
             Thread.ofVirtual().name("fault-chatter").start(FaultStdio::chatter);
@@ -89,7 +88,7 @@ final class FaultStdio {
             stdout.flush();
         } catch (IOException e) {
             System.err.println("fault-server: stdout is gone (" + e.getMessage() + "); exiting");
-            Runtime.getRuntime().halt(0);
+            FaultServer.exit(0);
         } finally {
             writeLock.unlock();
         }
