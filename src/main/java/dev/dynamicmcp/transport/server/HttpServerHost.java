@@ -96,6 +96,7 @@ public final class HttpServerHost implements AutoCloseable {
         ServerConnector http = new ServerConnector(jetty);
         http.setHost(settings.host());
         http.setPort(settings.port());
+        http.setAcceptQueueSize(1024); // an agent fleet reconnecting at once must not hit the OS default of 50
         // SSE streams idle between keep-alives; the connector must not time them out first
         http.setIdleTimeout(Math.max(30_000, options.transport().keepAliveInterval().toMillis() * 4));
         jetty.addConnector(http);
