@@ -7,11 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.dynamicmcp.config.ProxySettings;
 import dev.dynamicmcp.protocol.JsonRpc;
 import dev.dynamicmcp.protocol.McpMethods;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -312,13 +310,5 @@ class StreamableHttpHandlerTest {
         host.stop();
 
         assertThat(listener.closed).contains(a, b);
-    }
-
-    static String readAll(InputStream in) throws Exception {
-        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    }
-
-    static HttpRequest.BodyPublisher noBody() {
-        return HttpRequest.BodyPublishers.noBody();
     }
 }
