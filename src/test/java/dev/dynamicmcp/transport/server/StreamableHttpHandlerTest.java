@@ -10,6 +10,7 @@ import dev.dynamicmcp.protocol.McpMethods;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -271,6 +272,24 @@ class StreamableHttpHandlerTest {
         // the session is still usable and the request id is free again
         HttpResponse<String> again = client.post(session, "{\"jsonrpc\":\"2.0\",\"id\":99,\"method\":\"echo\"}");
         assertThat(again.statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aClientCancelEndsTheWaitingPostAndCancelsTheHandlersFuture() throws Exception {
+        String session = client.initialize();
+        var waiting = client.http.sendAsync(client.request(session).header("Accept", McpHttpTestClient.BOTH)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"hang\"}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        await().until(() -> listener.hanging.size() == 1);
+
+        HttpResponse<String> cancel = client.post(session, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\","
+                + "\"params\":{\"requestId\":5,\"reason\":\"user pressed stop\"}}");
+
+        assertThat(cancel.statusCode()).isEqualTo(202);
+        await().until(() -> listener.hanging.get(0).isCancelled());
+        HttpResponse<String> ended = waiting.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(ended.statusCode()).isEqualTo(200);
+        assertThat(ended.body()).doesNotContain("\"id\":5"); // no response for a cancelled request
     }
 
     @Test
