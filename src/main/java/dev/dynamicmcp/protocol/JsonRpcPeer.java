@@ -379,7 +379,7 @@ public final class JsonRpcPeer {
         }
 
         void finished() {
-            outgoing.remove(id.asText(), this);
+            boolean wasWaiting = outgoing.remove(id.asText(), this);
             if (progressToken != null) {
                 byProgressToken.remove(progressToken.asText(), this);
             }
@@ -387,7 +387,7 @@ public final class JsonRpcPeer {
             if (scheduled != null) {
                 scheduled.cancel(false);
             }
-            if (future.isCancelled()) { // the caller cancelled the future itself
+            if (wasWaiting && future.isCancelled()) { // the caller cancelled the future itself
                 sendCancelled("cancelled by the caller");
             }
         }

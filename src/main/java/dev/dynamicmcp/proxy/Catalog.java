@@ -1,0 +1,222 @@
+package dev.dynamicmcp.proxy;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dynamicmcp.config.NamespaceMode;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The merged, immutable view of every READY upstream's tools, prompts, resources and resource templates,
+ * with the index that routes an exposed name or URI back to its server. A new catalog is built whenever a
+ * server's lists change; readers never lock.
+ *
+ * <p>Naming: with {@link NamespaceMode#PREFIX} a tool {@code echo} of server {@code everything} is exposed
+ * as {@code everything__echo}; with {@link NamespaceMode#NONE} the raw name is kept and, on a collision, the
+ * server that comes first in config order wins (a warning names the loser). Names longer than
+ * {@value #MAX_NAME_LENGTH} characters (LLM APIs reject them) are shortened deterministically: a prefix of
+ * the name, then {@code _} and 8 hex digits of the SHA-256 of the full name. Resources keep their URIs;
+ * a URI offered by two servers goes to the first.
+ */
+final class Catalog {
+    private static final Logger log = LoggerFactory.getLogger(Catalog.class);
+    static final int MAX_NAME_LENGTH = 64;
+
+    /** Where an exposed item comes from. */
+    record Route(String server, String originalName) {
+    }
+
+    private record Template(String server, Pattern pattern) {
+    }
+
+    static final Catalog EMPTY = new Catalog(0, List.of(), List.of(), List.of(), List.of(), Map.of(), Map.of(),
+            Map.of(), List.of(), List.of());
+
+    private final long version;
+    private final List<ObjectNode> tools;
+    private final List<ObjectNode> prompts;
+    private final List<ObjectNode> resources;
+    private final List<ObjectNode> resourceTemplates;
+    private final Map<String, Route> toolRoutes;
+    private final Map<String, Route> promptRoutes;
+    private final Map<String, String> resourceServers;
+    private final List<Template> templates;
+    private final List<String> servers;
+
+    private Catalog(long version, List<ObjectNode> tools, List<ObjectNode> prompts, List<ObjectNode> resources,
+                    List<ObjectNode> resourceTemplates, Map<String, Route> toolRoutes, Map<String, Route> promptRoutes,
+                    Map<String, String> resourceServers, List<Template> templates, List<String> servers) {
+        this.version = version;
+        this.tools = tools;
+        this.prompts = prompts;
+        this.resources = resources;
+        this.resourceTemplates = resourceTemplates;
+        this.toolRoutes = toolRoutes;
+        this.promptRoutes = promptRoutes;
+        this.resourceServers = resourceServers;
+        this.templates = templates;
+        this.servers = servers;
+    }
+
+    /**
+     * Builds the catalog from the servers' lists, in config order.
+     *
+     * @param version a number that grows with each rebuild (part of pagination cursors)
+     */
+    static Catalog build(long version, Collection<ServerLists> lists, NamespaceMode mode, String separator) {
+        Naming naming = new Naming(mode, separator);
+        List<ObjectNode> tools = new ArrayList<>();
+        List<ObjectNode> prompts = new ArrayList<>();
+        List<ObjectNode> resources = new ArrayList<>();
+        List<ObjectNode> resourceTemplates = new ArrayList<>();
+        Map<String, Route> toolRoutes = new LinkedHashMap<>();
+        Map<String, Route> promptRoutes = new LinkedHashMap<>();
+        Map<String, String> resourceServers = new LinkedHashMap<>();
+        List<Template> templates = new ArrayList<>();
+        List<String> servers = new ArrayList<>();
+        for (ServerLists server : lists) {
+            servers.add(server.server());
+            for (ObjectNode tool : server.tools()) {
+                String name = tool.path("name").asText("");
+                if (name.isEmpty() || !server.filter().permits(name)) {
+                    continue;
+                }
+                String exposed = naming.expose(server.server(), name, "tool");
+                Route previous = toolRoutes.putIfAbsent(exposed, new Route(server.server(), name));
+                if (previous != null) {
+                    log.warn("tool \"{}\" of server \"{}\" is hidden: server \"{}\" already exposes that name",
+                            name, server.server(), previous.server());
+                    continue;
+                }
+                tools.add(renamed(tool, "name", exposed));
+            }
+            for (ObjectNode prompt : server.prompts()) {
+                String name = prompt.path("name").asText("");
+                if (name.isEmpty()) {
+                    continue;
+                }
+                String exposed = naming.expose(server.server(), name, "prompt");
+                Route previous = promptRoutes.putIfAbsent(exposed, new Route(server.server(), name));
+                if (previous != null) {
+                    log.warn("prompt \"{}\" of server \"{}\" is hidden: server \"{}\" already exposes that name",
+                            name, server.server(), previous.server());
+                    continue;
+                }
+                prompts.add(renamed(prompt, "name", exposed));
+            }
+            for (ObjectNode resource : server.resources()) {
+                String uri = resource.path("uri").asText("");
+                if (uri.isEmpty()) {
+                    continue;
+                }
+                String previous = resourceServers.putIfAbsent(uri, server.server());
+                if (previous != null) {
+                    log.warn("resource {} of server \"{}\" is hidden: server \"{}\" offers the same URI",
+                            uri, server.server(), previous);
+                    continue;
+                }
+                resources.add(resource);
+            }
+            for (ObjectNode template : server.resourceTemplates()) {
+                String uriTemplate = template.path("uriTemplate").asText("");
+                if (uriTemplate.isEmpty()) {
+                    continue;
+                }
+                templates.add(new Template(server.server(), UriTemplates.toPattern(uriTemplate)));
+                resourceTemplates.add(template);
+            }
+        }
+        return new Catalog(version, List.copyOf(tools), List.copyOf(prompts), List.copyOf(resources),
+                List.copyOf(resourceTemplates), Map.copyOf(toolRoutes), Map.copyOf(promptRoutes),
+                Map.copyOf(resourceServers), List.copyOf(templates), List.copyOf(servers));
+    }
+
+    long version() {
+        return version;
+    }
+
+    List<ObjectNode> tools() {
+        return tools;
+    }
+
+    List<ObjectNode> prompts() {
+        return prompts;
+    }
+
+    List<ObjectNode> resources() {
+        return resources;
+    }
+
+    List<ObjectNode> resourceTemplates() {
+        return resourceTemplates;
+    }
+
+    /** The servers included, in config order. */
+    List<String> servers() {
+        return servers;
+    }
+
+    Optional<Route> tool(String exposedName) {
+        return Optional.ofNullable(toolRoutes.get(exposedName));
+    }
+
+    Optional<Route> prompt(String exposedName) {
+        return Optional.ofNullable(promptRoutes.get(exposedName));
+    }
+
+    /** The server of a URI: a listed resource first, then the first template that matches. */
+    Optional<String> resourceServer(String uri) {
+        String server = resourceServers.get(uri);
+        if (server != null) {
+            return Optional.of(server);
+        }
+        return templates.stream().filter(t -> t.pattern().matcher(uri).matches()).map(Template::server).findFirst();
+    }
+
+    private static ObjectNode renamed(ObjectNode item, String field, String newValue) {
+        if (newValue.equals(item.path(field).asText())) {
+            return item;
+        }
+        ObjectNode copy = item.deepCopy();
+        copy.put(field, newValue);
+        return copy;
+    }
+
+    /** Exposed names: prefixing and deterministic shortening. */
+    record Naming(NamespaceMode mode, String separator) {
+        String expose(String server, String name, String kind) {
+            String exposed = mode == NamespaceMode.PREFIX ? server + separator + name : name;
+            if (exposed.length() <= MAX_NAME_LENGTH) {
+                return exposed;
+            }
+            String shortened = shorten(exposed);
+            log.warn("{} name \"{}\" of server \"{}\" is longer than {} characters; exposed as \"{}\"",
+                    kind, name, server, MAX_NAME_LENGTH, shortened);
+            return shortened;
+        }
+
+        static String shorten(String name) {
+            String hash = sha256Hex(name).substring(0, 8);
+            return name.substring(0, MAX_NAME_LENGTH - hash.length() - 1) + "_" + hash;
+        }
+    }
+
+    static String sha256Hex(String text) {
+        try {
+            return HexFormat.of().formatHex(
+                    MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
+}

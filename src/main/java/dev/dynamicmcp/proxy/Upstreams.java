@@ -1,0 +1,35 @@
+package dev.dynamicmcp.proxy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.dynamicmcp.protocol.PendingRequest;
+import dev.dynamicmcp.protocol.RequestOptions;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What the proxy needs from the connection manager. The production implementation adapts
+ * {@code ServerManager}; tests can fake it.
+ */
+interface Upstreams {
+    /**
+     * Sends a request to a server through its circuit breaker. When the server is unavailable (down,
+     * connecting, breaker open) the returned request has already failed with an {@code McpException} whose
+     * code is {@code SERVER_UNAVAILABLE} and whose message names the server, its state and its last error.
+     */
+    PendingRequest send(String server, String method, JsonNode params, RequestOptions options);
+
+    /** Sends a notification to a READY server; false when it could not be sent. */
+    boolean notify(String server, String method, JsonNode params);
+
+    Duration requestTimeout(String server);
+
+    /** READY servers, in config order. */
+    List<String> readyServers();
+
+    /** True when the READY server announced the capability ({@code logging}, {@code completions}, ...). */
+    boolean hasCapability(String server, String capability);
+
+    /** Lists everything the server offers again (after a list_changed), or fails. */
+    CompletableFuture<ServerLists> discover(String server);
+}
