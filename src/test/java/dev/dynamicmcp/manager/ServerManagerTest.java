@@ -175,7 +175,7 @@ class ServerManagerTest {
         for (int i = 0; i < 3; i++) {
             assertThatThrownBy(() -> callTool("a", "slow").join()).hasMessageContaining("did not answer");
         }
-        assertThat(upstream.current("a").cancellations.get()).isEqualTo(3);
+        await().atMost(Duration.ofSeconds(1)).until(() -> upstream.current("a").cancellations.get() == 3);
         assertThat(manager.status("a").breaker()).isEqualTo(BreakerState.OPEN);
         long start = System.nanoTime();
         assertThatThrownBy(() -> callTool("a", "x").join()).hasCauseInstanceOf(ServerUnavailableException.class)
