@@ -238,6 +238,8 @@ class StdioTransportTest {
         ListAppender<ILoggingEvent> appender = new ListAppender<>();
         appender.start();
         upstream.addAppender(appender);
+        ch.qos.logback.classic.Level configured = upstream.getLevel();
+        upstream.setLevel(ch.qos.logback.classic.Level.INFO); // the level stderr lines are logged at
         try {
             // 3000 lines of ~100 bytes: far more than a pipe buffer holds
             StdioTransport transport = sh(opened, "chatty", "i=0; while [ $i -lt 3000 ]; do"
@@ -249,6 +251,7 @@ class StdioTransportTest {
             await().atMost(Duration.ofSeconds(5)).until(() -> appender.list.size() == 3000);
             assertThat(appender.list.get(2999).getFormattedMessage()).startsWith("noise 2999 ");
         } finally {
+            upstream.setLevel(configured);
             upstream.detachAppender(appender);
         }
     }
