@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.DoubleSupplier;
@@ -233,13 +232,6 @@ final class ConnectionState {
         } finally {
             lock.unlock();
         }
-    }
-
-    /** Milliseconds the current client has been attached, for logs. */
-    long clientAgeMillisLocked() {
-        assert lock.isHeldByCurrentThread();
-        return clientSince == null ? 0 : TimeUnit.NANOSECONDS.toMillis(
-                Duration.between(clientSince, clock.instant()).toNanos());
     }
 
     static String describe(Throwable error) {
