@@ -191,7 +191,9 @@ class RealUpstreamTest {
         for (int cycle = 0; cycle < 200; cycle++) {
             long pid = pid(manager, "a");
             ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(2)).until(() -> {
+            // right after the kill the old client may still look READY; client() then says "reconnecting"
+            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(2))
+                    .ignoreException(ServerUnavailableException.class).until(() -> {
                 ServerStatus s = manager.status("a");
                 return s.state() == ServerState.READY && manager.client("a").transport().pid() != pid;
             });
