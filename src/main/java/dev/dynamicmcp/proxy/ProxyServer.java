@@ -2,6 +2,7 @@ package dev.dynamicmcp.proxy;
 
 import dev.dynamicmcp.client.McpClient;
 import dev.dynamicmcp.client.Version;
+import dev.dynamicmcp.config.ConfigDiff;
 import dev.dynamicmcp.config.ProxyConfig;
 import dev.dynamicmcp.config.ServerConfig;
 import dev.dynamicmcp.manager.DefaultClientFactory;
@@ -242,6 +243,50 @@ public final class ProxyServer implements AutoCloseable {
 
     public boolean removeServer(String name) {
         return manager.remove(name);
+    }
+
+    /**
+     * Applies a changed config file: removed servers are drained and closed, added ones connected, changed
+     * ones replaced; unchanged servers keep running untouched. Changes of the {@code proxy} section need a
+     * restart (logged).
+     */
+    public void reload(ProxyConfig previous, ProxyConfig next) {
+        ConfigDiff diff = ConfigDiff.between(previous, next);
+        if (diff.isEmpty()) {
+            return;
+        }
+        log.info("config changed: {}", diff.summary());
+        if (diff.proxyChanged()) {
+            log.warn("changes to the \"proxy\" section (host, port, namespace, token, defaults for running servers) "
+                    + "take effect after a restart");
+        }
+        List<Thread> work = new ArrayList<>();
+        for (String name : diff.removed()) {
+            work.add(Thread.ofVirtual().start(() -> removeServer(name)));
+        }
+        for (String name : diff.added()) {
+            ServerConfig config = next.servers().get(name);
+            work.add(Thread.ofVirtual().start(() -> runLogged("add", name, () -> addServer(config))));
+        }
+        for (ServerConfig config : diff.changed()) {
+            work.add(Thread.ofVirtual().start(() -> runLogged("replace", config.name(), () -> replaceServer(config))));
+        }
+        for (Thread thread : work) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private static void runLogged(String what, String server, Runnable action) {
+        try {
+            action.run();
+        } catch (RuntimeException e) {
+            log.warn("could not {} server \"{}\": {}", what, server, e.getMessage());
+        }
     }
 
     /** Stops serving, closes every session and upstream connection, kills what does not exit. Idempotent. */
