@@ -68,6 +68,11 @@ public final class ProxyServer implements AutoCloseable {
             return new Options(alsoHttp, true, in, out, DEFAULT_PAGE_SIZE, Duration.ofSeconds(60), Duration.ofSeconds(10));
         }
 
+        /** No endpoint at all: for {@code check} and {@code tools}, which only look. */
+        public static Options none() {
+            return new Options(false, false, null, null, DEFAULT_PAGE_SIZE, Duration.ofSeconds(60), Duration.ofSeconds(10));
+        }
+
         public Options withPageSize(int size) {
             return new Options(http, stdio, stdin, stdout, size, startTimeout, shutdownTimeout);
         }
