@@ -49,6 +49,13 @@ final class PostExchange {
         }
     }
 
+    /** The client cancelled this request: no response will come (the spec says none is sent). */
+    void cancelledByClient(String key) {
+        if (pending.remove(key) && pending.isEmpty()) {
+            stream.complete();
+        }
+    }
+
     /** The session ended: every request still waiting gets an error so the client is not left hanging. */
     void sessionClosed() {
         for (Map.Entry<String, JsonNode> request : requests.entrySet()) {

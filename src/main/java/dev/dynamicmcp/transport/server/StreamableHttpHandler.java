@@ -203,6 +203,11 @@ public final class StreamableHttpHandler extends Handler.Abstract {
             response.getHeaders().put(SESSION_HEADER, session.id());
         }
         session.touch();
+        for (ObjectNode message : messages) {
+            if (McpMethods.CANCELLED.equals(JsonRpc.method(message))) {
+                session.clientCancelled(JsonRpc.params(message).get("requestId"));
+            }
+        }
         if (requests.isEmpty()) {
             messages.forEach(session.peer()::onMessage);
             HttpIo.empty(response, callback, 202);

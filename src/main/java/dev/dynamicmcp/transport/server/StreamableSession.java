@@ -159,6 +159,21 @@ final class StreamableSession implements DownstreamSession {
         }
     }
 
+    /**
+     * The client sent {@code notifications/cancelled} for one of its requests: the peer sends no response, so
+     * the POST waiting for it must stop waiting.
+     */
+    void clientCancelled(JsonNode requestId) {
+        if (requestId == null || requestId.isNull()) {
+            return;
+        }
+        String key = key(requestId);
+        PostExchange exchange = exchanges.remove(key);
+        if (exchange != null) {
+            exchange.cancelledByClient(key);
+        }
+    }
+
     int newStreamNumber() {
         return nextStreamNumber.getAndIncrement();
     }

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.dynamicmcp.config.ProxySettings;
 import dev.dynamicmcp.protocol.JsonRpc;
 import dev.dynamicmcp.protocol.McpMethods;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
@@ -276,6 +275,24 @@ class StreamableHttpHandlerTest {
     }
 
     @Test
+    void aClientCancelEndsTheWaitingPostAndCancelsTheHandlersFuture() throws Exception {
+        String session = client.initialize();
+        var waiting = client.http.sendAsync(client.request(session).header("Accept", McpHttpTestClient.BOTH)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"hang\"}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        await().until(() -> listener.hanging.size() == 1);
+
+        HttpResponse<String> cancel = client.post(session, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\","
+                + "\"params\":{\"requestId\":5,\"reason\":\"user pressed stop\"}}");
+
+        assertThat(cancel.statusCode()).isEqualTo(202);
+        await().until(() -> listener.hanging.get(0).isCancelled());
+        HttpResponse<String> ended = waiting.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(ended.statusCode()).isEqualTo(200);
+        assertThat(ended.body()).doesNotContain("\"id\":5"); // no response for a cancelled request
+    }
+
+    @Test
     void manyConcurrentSessionsEachGetOnlyTheirOwnAnswers() throws Exception {
         int sessions = 200;
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -312,13 +329,5 @@ class StreamableHttpHandlerTest {
         host.stop();
 
         assertThat(listener.closed).contains(a, b);
-    }
-
-    static String readAll(InputStream in) throws Exception {
-        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    }
-
-    static HttpRequest.BodyPublisher noBody() {
-        return HttpRequest.BodyPublishers.noBody();
     }
 }
