@@ -13,6 +13,7 @@ import dev.dynamicmcp.transport.Transport;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,15 +29,22 @@ public final class DefaultClientFactory implements ClientFactory, AutoCloseable 
     private static final Set<Integer> NOT_STREAMABLE_HTTP = Set.of(400, 404, 405);
 
     private final McpClient.Options baseOptions;
+    private final Consumer<McpClient> beforeConnect;
     private final HttpClient http;
 
     public DefaultClientFactory() {
-        this(McpClient.Options.defaults());
+        this(McpClient.Options.defaults(), client -> { });
     }
 
-    /** @param baseOptions client info and request timeout default; capabilities are replaced by {@link #relayCapabilities} */
-    public DefaultClientFactory(McpClient.Options baseOptions) {
+    /**
+     * @param baseOptions   client info and request timeout default; capabilities are replaced by
+     *                      {@link #relayCapabilities}
+     * @param beforeConnect called with each new client before it connects, so handlers for the server's own
+     *                      requests and notifications are in place before the first message can arrive
+     */
+    public DefaultClientFactory(McpClient.Options baseOptions, Consumer<McpClient> beforeConnect) {
         this.baseOptions = baseOptions;
+        this.beforeConnect = beforeConnect;
         this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).build();
     }
 
@@ -70,6 +78,7 @@ public final class DefaultClientFactory implements ClientFactory, AutoCloseable 
 
     private McpClient connect(ServerConfig config, TransportKind kind) throws IOException {
         McpClient client = new McpClient(config.name(), transport(config, kind), options(config));
+        beforeConnect.accept(client);
         client.connect(config.options().connectTimeout()); // closes the transport itself when it fails
         return client;
     }

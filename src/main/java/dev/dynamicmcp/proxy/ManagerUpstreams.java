@@ -25,6 +25,7 @@ final class ManagerUpstreams implements Upstreams {
     private final ServerManager manager;
     private final Map<String, ServerConfig> configs = new ConcurrentHashMap<>();
     private final Function<String, Integer> configOrder;
+    private final java.util.Set<String> lazyStarted = ConcurrentHashMap.newKeySet();
 
     ManagerUpstreams(ServerManager manager, Function<String, Integer> configOrder) {
         this.manager = manager;
@@ -79,6 +80,17 @@ final class ManagerUpstreams implements Upstreams {
             return info != null && info.hasCapability(capability);
         } catch (McpException e) {
             return false;
+        }
+    }
+
+    @Override
+    public void clientArrived() {
+        for (ServerStatus status : manager.status()) {
+            ServerConfig config = configs.get(status.name());
+            if (status.state() == ServerState.NEW && config != null && config.options().lazy()
+                    && lazyStarted.add(status.name())) {
+                Thread.ofVirtual().name("lazy-connect-" + status.name()).start(() -> manager.discover(status.name()));
+            }
         }
     }
 

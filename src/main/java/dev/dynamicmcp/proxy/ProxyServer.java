@@ -81,7 +81,8 @@ public final class ProxyServer implements AutoCloseable {
     private final Options options;
     private final Instant startedAt = Instant.now();
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final DefaultClientFactory clientFactory = new DefaultClientFactory();
+    private final DefaultClientFactory clientFactory = new DefaultClientFactory(McpClient.Options.defaults(),
+            this::attach);
     private final Map<String, Integer> configOrder = new ConcurrentHashMap<>();
     private final AtomicInteger nextOrder = new AtomicInteger();
     private final Map<String, AtomicLong> generations = new ConcurrentHashMap<>();
@@ -159,14 +160,18 @@ public final class ProxyServer implements AutoCloseable {
         return configOrder.computeIfAbsent(server, s -> nextOrder.getAndIncrement());
     }
 
+    /** Routes a new upstream client's own requests and notifications into the merged server. */
+    private void attach(McpClient client) {
+        String server = client.serverName();
+        client.setRequestHandler(request -> core.upstreamRequest(server, request));
+        client.addNotificationListener(notification -> core.upstreamNotification(server, notification));
+    }
+
     private void onServerEvent(ServerEvent event) {
         String server = event.server();
         long generation = generations.computeIfAbsent(server, s -> new AtomicLong()).incrementAndGet();
         switch (event) {
             case ServerEvent.Ready ready -> {
-                McpClient client = ready.client();
-                client.setRequestHandler(request -> core.upstreamRequest(server, request));
-                client.addNotificationListener(notification -> core.upstreamNotification(server, notification));
                 CompletableFuture<Void> listing = upstreams.discover(server).handle((lists, failure) -> {
                     if (generations.get(server).get() != generation) {
                         return null; // the server changed again meanwhile; that event lists it anew
