@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
@@ -57,7 +58,7 @@ final class ManagerUpstreams implements Upstreams {
 
     @Override
     public PendingRequest send(String server, String method, JsonNode params, RequestOptions options) {
-        return new ManagedRequest(server, method, params, options);
+        return new DeferredRequest(method, params, options, send -> manager.execute(server, method, send));
     }
 
     @Override
@@ -125,7 +126,7 @@ final class ManagerUpstreams implements Upstreams {
                 existing != null && !(existing.isCompletedExceptionally()
                         || (existing.isDone() && !existing.join().isOpen()))
                         ? existing : connectIsolated(sessionId, server));
-        return new IsolatedRequest(method, client, params, options);
+        return new DeferredRequest(method, params, options, send -> client.thenCompose(send));
     }
 
     @Override
@@ -165,51 +166,6 @@ final class ManagerUpstreams implements Upstreams {
         }, runnable -> Thread.ofVirtual().name("isolated-" + server).start(runnable));
     }
 
-    /** A request on an isolated upstream session, once that session is connected. */
-    private static final class IsolatedRequest implements PendingRequest {
-        private final String method;
-        private final AtomicReference<PendingRequest> sent = new AtomicReference<>();
-        private final CompletableFuture<JsonNode> result;
-        private volatile String cancelledBecause;
-
-        IsolatedRequest(String method, CompletableFuture<McpClient> client, JsonNode params, RequestOptions options) {
-            this.method = method;
-            this.result = client.thenCompose(connected -> {
-                if (cancelledBecause != null) {
-                    return CompletableFuture.failedFuture(new java.util.concurrent.CancellationException(cancelledBecause));
-                }
-                PendingRequest request = connected.request(method, params, options);
-                sent.set(request);
-                return request.result();
-            });
-        }
-
-        @Override
-        public JsonNode id() {
-            PendingRequest request = sent.get();
-            return request == null ? null : request.id();
-        }
-
-        @Override
-        public String method() {
-            return method;
-        }
-
-        @Override
-        public CompletableFuture<JsonNode> result() {
-            return result;
-        }
-
-        @Override
-        public void cancel(String reason) {
-            cancelledBecause = reason;
-            PendingRequest request = sent.get();
-            if (request != null) {
-                request.cancel(reason);
-            }
-        }
-    }
-
     /** The catalog's view of a discovery; throws when the discovery failed. */
     ServerLists lists(DiscoveryResult result) {
         if (!result.ok()) {
@@ -221,19 +177,23 @@ final class ManagerUpstreams implements Upstreams {
                 result.resourceTemplates(), result.prompts());
     }
 
-    /** A request sent through {@link ServerManager#execute}; a cancel before it was sent stops it going out. */
-    private final class ManagedRequest implements PendingRequest {
+    /**
+     * A request sent once a client is at hand (through the manager's breaker, or once an isolated session is
+     * connected); a cancel that comes before it was sent stops it going out.
+     */
+    private static final class DeferredRequest implements PendingRequest {
         private final String method;
         private final AtomicReference<PendingRequest> sent = new AtomicReference<>();
         private final CompletableFuture<JsonNode> result;
         private volatile String cancelledBecause;
 
-        ManagedRequest(String server, String method, JsonNode params, RequestOptions options) {
+        /** @param runner runs the given send step with a client and returns its outcome */
+        DeferredRequest(String method, JsonNode params, RequestOptions options,
+                        Function<Function<McpClient, CompletableFuture<JsonNode>>, CompletableFuture<JsonNode>> runner) {
             this.method = method;
-            this.result = manager.execute(server, method, client -> {
+            this.result = runner.apply(client -> {
                 if (cancelledBecause != null) {
-                    return CompletableFuture.failedFuture(
-                            new java.util.concurrent.CancellationException(cancelledBecause));
+                    return CompletableFuture.failedFuture(new CancellationException(cancelledBecause));
                 }
                 PendingRequest request = client.request(method, params, options);
                 sent.set(request);
