@@ -79,7 +79,8 @@ public final class Conformance {
         Path runDir;
         try {
             Files.createDirectories(outputDir);
-            runDir = Files.createTempDirectory(outputDir, "conformance-");
+            // Absolute: the suite runs in the test-peers directory and would resolve a relative path there.
+            runDir = Files.createTempDirectory(outputDir, "conformance-").toAbsolutePath();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a run directory under " + outputDir, e);
         }
