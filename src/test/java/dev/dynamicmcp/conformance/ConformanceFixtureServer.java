@@ -16,9 +16,11 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
@@ -59,7 +61,7 @@ public final class ConformanceFixtureServer implements AutoCloseable {
     public static ConformanceFixtureServer start() {
         McpJsonMapper json = McpJsonDefaults.getMapper();
         DefaultServerTransportSecurityValidator loopbackOnly = DefaultServerTransportSecurityValidator.builder()
-                .allowedHosts(LOOPBACK_HOSTS.stream().flatMap(host -> java.util.stream.Stream.of(host, host + ":*"))
+                .allowedHosts(LOOPBACK_HOSTS.stream().flatMap(host -> Stream.of(host, host + ":*"))
                         .toList())
                 .allowedOrigins(LOOPBACK_HOSTS.stream().map(host -> "http://" + host + ":*").toList())
                 .build();
@@ -94,6 +96,16 @@ public final class ConformanceFixtureServer implements AutoCloseable {
 
     public URI url() {
         return url;
+    }
+
+    /**
+     * The command line that runs the fixture over stdio in a child JVM with this JVM's classpath (under
+     * Surefire that is its manifest-only booter jar, which carries the whole test classpath).
+     */
+    public static List<String> stdioCommand() {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return List.of(java, "-cp", System.getProperty("java.class.path"),
+                ConformanceFixtureServer.class.getName(), "--stdio");
     }
 
     @Override

@@ -17,7 +17,7 @@ import io.modelcontextprotocol.spec.McpSchema.CompleteResult.CompleteCompletion;
 import io.modelcontextprotocol.spec.McpSchema.Content;
 import io.modelcontextprotocol.spec.McpSchema.CreateMessageRequest;
 import io.modelcontextprotocol.spec.McpSchema.CreateMessageResult;
-import io.modelcontextprotocol.spec.McpSchema.ElicitRequest;
+import io.modelcontextprotocol.spec.McpSchema.ElicitFormRequest;
 import io.modelcontextprotocol.spec.McpSchema.ElicitResult;
 import io.modelcontextprotocol.spec.McpSchema.EmbeddedResource;
 import io.modelcontextprotocol.spec.McpSchema.GetPromptRequest;
@@ -40,6 +40,8 @@ import io.modelcontextprotocol.spec.McpSchema.ServerCapabilities;
 import io.modelcontextprotocol.spec.McpSchema.TextContent;
 import io.modelcontextprotocol.spec.McpSchema.TextResourceContents;
 import io.modelcontextprotocol.spec.McpSchema.Tool;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -88,21 +90,20 @@ final class FixtureFeatures {
     static List<SyncToolSpecification> tools() {
         return List.of(
                 tool("test_simple_text", "Returns a simple text response", NO_ARGUMENTS,
-                        (exchange, request) -> text("This is a simple text response for testing.")),
+                        (exchange, request) -> textResult("This is a simple text response for testing.")),
                 tool("test_image_content", "Returns a 1x1 red PNG", NO_ARGUMENTS,
-                        (exchange, request) -> result(new ImageContent(null, MediaSamples.RED_PIXEL_PNG, "image/png"))),
+                        (exchange, request) -> result(image())),
                 tool("test_audio_content", "Returns a short silent WAV", NO_ARGUMENTS,
-                        (exchange, request) -> result(new AudioContent(null, MediaSamples.SILENT_WAV, "audio/wav"))),
+                        (exchange, request) -> result(AudioContent.builder(MediaSamples.SILENT_WAV, "audio/wav").build())),
                 tool("test_embedded_resource", "Returns an embedded text resource", NO_ARGUMENTS,
-                        (exchange, request) -> result(new EmbeddedResource(null, new TextResourceContents(
-                                "test://embedded-resource", "text/plain", "This is an embedded resource content.")))),
+                        (exchange, request) -> result(embedded("test://embedded-resource", "text/plain",
+                                "This is an embedded resource content."))),
                 tool("test_multiple_content_types", "Returns text, image and resource content", NO_ARGUMENTS,
                         (exchange, request) -> CallToolResult.builder()
-                                .addContent(new TextContent("Multiple content types test:"))
-                                .addContent(new ImageContent(null, MediaSamples.RED_PIXEL_PNG, "image/png"))
-                                .addContent(new EmbeddedResource(null, new TextResourceContents(
-                                        "test://mixed-content-resource", "application/json",
-                                        "{\"test\":\"data\",\"value\":123}")))
+                                .addContent(text("Multiple content types test:"))
+                                .addContent(image())
+                                .addContent(embedded("test://mixed-content-resource", "application/json",
+                                        "{\"test\":\"data\",\"value\":123}"))
                                 .build()),
                 tool("test_tool_with_logging", "Sends three info log notifications while it runs", NO_ARGUMENTS,
                         FixtureFeatures::withLogging),
@@ -127,13 +128,13 @@ final class FixtureFeatures {
                                 ElicitationSchemas.enumVariants())),
                 tool("json_schema_2020_12_tool", "Tool with JSON Schema 2020-12 features",
                         ElicitationSchemas.jsonSchema2020(),
-                        (exchange, request) -> text("JSON Schema 2020-12 tool called with " + request.arguments())));
+                        (exchange, request) -> textResult("JSON Schema 2020-12 tool called with " + request.arguments())));
     }
 
     private static SyncToolSpecification tool(String name, String description, Map<String, Object> inputSchema,
                                               BiFunction<McpSyncServerExchange, CallToolRequest, CallToolResult> handler) {
         return SyncToolSpecification.builder()
-                .tool(Tool.builder().name(name).description(description).inputSchema(inputSchema).build())
+                .tool(Tool.builder(name, inputSchema).description(description).build())
                 .callHandler(handler)
                 .build();
     }
@@ -151,12 +152,11 @@ final class FixtureFeatures {
         log(exchange, "Tool processing data");
         pause(50);
         log(exchange, "Tool execution completed");
-        return text("Tool with logging executed successfully");
+        return textResult("Tool with logging executed successfully");
     }
 
     private static void log(McpSyncServerExchange exchange, String message) {
-        exchange.loggingNotification(LoggingMessageNotification.builder()
-                .level(LoggingLevel.INFO).logger(NAME).data(message).build());
+        exchange.loggingNotification(LoggingMessageNotification.builder(LoggingLevel.INFO, message).logger(NAME).build());
     }
 
     private static CallToolResult withProgress(McpSyncServerExchange exchange, CallToolRequest request) {
@@ -166,33 +166,31 @@ final class FixtureFeatures {
                 pause(50);
             }
             if (token != null) {
-                exchange.progressNotification(
-                        new ProgressNotification(token, step * 50.0, 100.0, "Completed step " + step + " of 2"));
+                exchange.progressNotification(ProgressNotification.builder(token, step * 50.0)
+                        .total(100.0).message("Completed step " + step + " of 2").build());
             }
         }
-        return text("Tool with progress executed successfully");
+        return textResult("Tool with progress executed successfully");
     }
 
     private static CallToolResult sampling(McpSyncServerExchange exchange, CallToolRequest request) {
         String prompt = String.valueOf(request.arguments().getOrDefault("prompt", ""));
-        CreateMessageResult answer = exchange.createMessage(CreateMessageRequest.builder()
-                .messages(List.of(new SamplingMessage(Role.USER, new TextContent(prompt))))
-                .maxTokens(100)
-                .build());
+        CreateMessageResult answer = exchange.createMessage(CreateMessageRequest.builder(
+                List.of(SamplingMessage.builder(Role.USER, text(prompt)).build()), 100).build());
         String reply = answer.content() instanceof TextContent text ? text.text() : String.valueOf(answer.content());
-        return text("LLM response: " + reply);
+        return textResult("LLM response: " + reply);
     }
 
     private static CallToolResult elicitation(McpSyncServerExchange exchange, CallToolRequest request) {
         String message = String.valueOf(request.arguments().getOrDefault("message", ""));
         ElicitResult answer = exchange.createElicitation(
-                ElicitRequest.builder(message, ElicitationSchemas.usernameAndEmail()).build());
-        return text("User response: action=" + answer.action().name().toLowerCase() + ", content=" + answer.content());
+                ElicitFormRequest.builder(message, ElicitationSchemas.usernameAndEmail()).build());
+        return textResult("User response: action=" + answer.action().name().toLowerCase() + ", content=" + answer.content());
     }
 
     private static CallToolResult elicit(McpSyncServerExchange exchange, String message, Map<String, Object> schema) {
-        ElicitResult answer = exchange.createElicitation(ElicitRequest.builder(message, schema).build());
-        return text("Elicitation completed: action=" + answer.action().name().toLowerCase()
+        ElicitResult answer = exchange.createElicitation(ElicitFormRequest.builder(message, schema).build());
+        return textResult("Elicitation completed: action=" + answer.action().name().toLowerCase()
                 + ", content=" + answer.content());
     }
 
@@ -203,25 +201,26 @@ final class FixtureFeatures {
                 textResource("test://static-text", "Static text resource",
                         "This is the content of the static text resource."),
                 new SyncResourceSpecification(
-                        Resource.builder().uri("test://static-binary").name("static-binary")
+                        Resource.builder("test://static-binary", "static-binary")
                                 .description("Static binary resource (1x1 red PNG)").mimeType("image/png").build(),
-                        (exchange, request) -> new ReadResourceResult(List.of(new BlobResourceContents(
-                                request.uri(), "image/png", MediaSamples.RED_PIXEL_PNG)))),
+                        (exchange, request) -> ReadResourceResult.builder(List.of(
+                                BlobResourceContents.builder(request.uri(), MediaSamples.RED_PIXEL_PNG)
+                                        .mimeType("image/png").build())).build()),
                 textResource("test://watched-resource", "Resource clients may subscribe to",
                         "Watched resource content."));
     }
 
     private static SyncResourceSpecification textResource(String uri, String description, String text) {
         return new SyncResourceSpecification(
-                Resource.builder().uri(uri).name(uri.substring("test://".length()))
+                Resource.builder(uri, uri.substring("test://".length()))
                         .description(description).mimeType("text/plain").build(),
-                (exchange, request) -> new ReadResourceResult(
-                        List.of(new TextResourceContents(request.uri(), "text/plain", text))));
+                (exchange, request) -> ReadResourceResult.builder(List.of(
+                        TextResourceContents.builder(request.uri(), text).mimeType("text/plain").build())).build());
     }
 
     static List<SyncResourceTemplateSpecification> templates() {
         return List.of(new SyncResourceTemplateSpecification(
-                ResourceTemplate.builder().uriTemplate(TEMPLATE).name("template-data")
+                ResourceTemplate.builder(TEMPLATE, "template-data")
                         .description("Data for one id, read through a URI template").mimeType("application/json")
                         .build(),
                 FixtureFeatures::readTemplate));
@@ -234,35 +233,45 @@ final class FixtureFeatures {
         }
         String id = matcher.group(1);
         String json = "{\"id\":\"" + id + "\",\"templateTest\":true,\"data\":\"Data for ID: " + id + "\"}";
-        return new ReadResourceResult(List.of(new TextResourceContents(request.uri(), "application/json", json)));
+        return ReadResourceResult.builder(List.of(
+                TextResourceContents.builder(request.uri(), json).mimeType("application/json").build())).build();
     }
 
     // ---- prompts and completions -------------------------------------------------------------------
 
     static List<SyncPromptSpecification> prompts() {
         return List.of(
-                prompt(new Prompt("test_simple_prompt", "A simple prompt without arguments", List.of()),
-                        (exchange, request) -> messages(new TextContent("This is a simple prompt for testing."))),
-                prompt(new Prompt("test_prompt_with_arguments", "A prompt with two required arguments", List.of(
-                                new PromptArgument("arg1", "First test argument", true),
-                                new PromptArgument("arg2", "Second test argument", true))),
-                        (exchange, request) -> messages(new TextContent("Prompt with arguments: arg1='"
+                prompt(prompt("test_simple_prompt", "A simple prompt without arguments"),
+                        (exchange, request) -> messages(text("This is a simple prompt for testing."))),
+                prompt(prompt("test_prompt_with_arguments", "A prompt with two required arguments",
+                                "arg1", "First test argument", "arg2", "Second test argument"),
+                        (exchange, request) -> messages(text("Prompt with arguments: arg1='"
                                 + argument(request, "arg1") + "', arg2='" + argument(request, "arg2") + "'"))),
-                prompt(new Prompt("test_prompt_with_embedded_resource", "A prompt embedding a resource", List.of(
-                                new PromptArgument("resourceUri", "URI of the resource to embed", true))),
+                prompt(prompt("test_prompt_with_embedded_resource", "A prompt embedding a resource",
+                                "resourceUri", "URI of the resource to embed"),
                         (exchange, request) -> messages(
-                                new EmbeddedResource(null, new TextResourceContents(argument(request, "resourceUri"),
-                                        "text/plain", "Embedded resource content for testing.")),
-                                new TextContent("Please process the embedded resource above."))),
-                prompt(new Prompt("test_prompt_with_image", "A prompt with an image", List.of()),
+                                embedded(argument(request, "resourceUri"), "text/plain",
+                                        "Embedded resource content for testing."),
+                                text("Please process the embedded resource above."))),
+                prompt(prompt("test_prompt_with_image", "A prompt with an image"),
                         (exchange, request) -> messages(
-                                new ImageContent(null, MediaSamples.RED_PIXEL_PNG, "image/png"),
-                                new TextContent("Please analyze the image above."))));
+                                image(),
+                                text("Please analyze the image above."))));
     }
 
     private static SyncPromptSpecification prompt(
             Prompt prompt, BiFunction<McpSyncServerExchange, GetPromptRequest, GetPromptResult> handler) {
         return new SyncPromptSpecification(prompt, handler);
+    }
+
+    /** A prompt whose arguments, given as name/description pairs, are all required. */
+    private static Prompt prompt(String name, String description, String... requiredArguments) {
+        List<PromptArgument> arguments = new ArrayList<>();
+        for (int i = 0; i < requiredArguments.length; i += 2) {
+            arguments.add(PromptArgument.builder(requiredArguments[i])
+                    .description(requiredArguments[i + 1]).required(true).build());
+        }
+        return Prompt.builder(name).description(description).arguments(arguments).build();
     }
 
     private static String argument(GetPromptRequest request, String name) {
@@ -271,9 +280,9 @@ final class FixtureFeatures {
     }
 
     private static GetPromptResult messages(Content... contents) {
-        return new GetPromptResult(null, java.util.Arrays.stream(contents)
-                .map(content -> new PromptMessage(Role.USER, content))
-                .toList());
+        return GetPromptResult.builder(Arrays.stream(contents)
+                .map(content -> PromptMessage.builder(Role.USER, content).build())
+                .toList()).build();
     }
 
     static List<SyncCompletionSpecification> completions() {
@@ -290,8 +299,20 @@ final class FixtureFeatures {
 
     // ---- helpers -----------------------------------------------------------------------------------
 
-    private static CallToolResult text(String text) {
+    private static CallToolResult textResult(String text) {
         return CallToolResult.builder().addTextContent(text).build();
+    }
+
+    private static TextContent text(String text) {
+        return TextContent.builder(text).build();
+    }
+
+    private static ImageContent image() {
+        return ImageContent.builder(MediaSamples.RED_PIXEL_PNG, "image/png").build();
+    }
+
+    private static EmbeddedResource embedded(String uri, String mimeType, String text) {
+        return EmbeddedResource.builder(TextResourceContents.builder(uri, text).mimeType(mimeType).build()).build();
     }
 
     private static CallToolResult result(Content content) {

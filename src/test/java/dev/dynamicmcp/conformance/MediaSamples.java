@@ -1,5 +1,7 @@
 package dev.dynamicmcp.conformance;
 
+import static java.nio.charset.StandardCharsets.US_ASCII;
+
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -36,16 +38,16 @@ final class MediaSamples {
     private static byte[] silentWav(int sampleRate, int samples) {
         int dataBytes = samples * 2;
         ByteBuffer wav = ByteBuffer.allocate(44 + dataBytes).order(ByteOrder.LITTLE_ENDIAN);
-        wav.put("RIFF".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).putInt(36 + dataBytes)
-                .put("WAVE".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
-                .put("fmt ".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).putInt(16)
+        wav.put("RIFF".getBytes(US_ASCII)).putInt(36 + dataBytes)
+                .put("WAVE".getBytes(US_ASCII))
+                .put("fmt ".getBytes(US_ASCII)).putInt(16)
                 .putShort((short) 1)            // PCM
                 .putShort((short) 1)            // mono
                 .putInt(sampleRate)
                 .putInt(sampleRate * 2)         // byte rate
                 .putShort((short) 2)            // block align
                 .putShort((short) 16)           // bits per sample
-                .put("data".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).putInt(dataBytes);
+                .put("data".getBytes(US_ASCII)).putInt(dataBytes);
         return wav.array(); // the sample bytes are already zero: silence
     }
 }
