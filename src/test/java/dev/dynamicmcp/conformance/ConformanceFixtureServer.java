@@ -167,8 +167,8 @@ public final class ConformanceFixtureServer implements AutoCloseable {
         McpSyncServer mcp = FixtureFeatures.register(McpServer.sync(transport).jsonMapper(json)).build();
         LOG.info("conformance fixture STARTED on stdio");
         stdinClosed.await();
-        LOG.info("conformance fixture CLOSED: stdin reached end of input");
-        mcp.close();
+        LOG.info("conformance fixture CLOSING: stdin reached end of input");
+        mcp.closeGracefully();
         System.exit(0); // the SDK's scheduler threads are not all daemons
     }
 
