@@ -285,9 +285,9 @@ public final class JsonRpcPeer {
     }
 
     private static ObjectNode withProgressToken(ObjectNode params, JsonNode token) {
-        ObjectNode copy = params == null ? Json.object() : params.deepCopy();
+        ObjectNode copy = params == null ? Json.object() : Json.shallowCopy(params);
         JsonNode meta = copy.get("_meta");
-        ObjectNode newMeta = meta instanceof ObjectNode object ? object : Json.object();
+        ObjectNode newMeta = meta instanceof ObjectNode object ? Json.shallowCopy(object) : Json.object();
         newMeta.set("progressToken", token);
         copy.set("_meta", newMeta);
         return copy;
