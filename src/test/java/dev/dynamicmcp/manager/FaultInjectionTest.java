@@ -323,6 +323,26 @@ class FaultInjectionTest {
         assertThat(legacy.requestCount("tools/call")).isEqualTo(1);
     }
 
+    /**
+     * A Streamable HTTP server that answers initialize with 404 sends the client to legacy SSE (the spec's
+     * fallback rule); this one speaks no legacy SSE either, so the server is down with an error that says both.
+     */
+    @Test
+    void aUrlWithoutTransportWhoseInitializeGets404TriesLegacySseAndReportsWhyBothFailed() {
+        HttpFault refusing = track(FaultServer.startHttp(FaultServer.Options.builder().rejectInitialize(404).build()));
+        HttpFault fine = track(FaultServer.startHttp(FaultServer.Options.defaults()));
+        start(http("refusing", TransportKind.HTTP_AUTO, refusing, OPTIONS), http("fine", TransportKind.HTTP_AUTO, fine, OPTIONS));
+        assertThat(manager.status("fine").state()).isEqualTo(ServerState.READY);
+        ServerStatus status = manager.status("refusing");
+        assertThat(status.state()).isNotEqualTo(ServerState.READY);
+        assertThat(status.lastError()).contains("refusing").contains("HTTP 404").contains("legacy SSE")
+                .contains("HTTP 400");
+        assertThatThrownBy(() -> manager.client("refusing")).isInstanceOf(ServerUnavailableException.class)
+                .hasMessageContaining("HTTP 404");
+        assertThat(refusing.requestCount("initialize")).isPositive();
+        assertThat(refusing.initializeCount()).isZero();
+    }
+
     @Test
     void concurrentSlowCallsShareOneStdioConnection() {
         start(stdio("slow", OPTIONS, "--slow", "300"));
