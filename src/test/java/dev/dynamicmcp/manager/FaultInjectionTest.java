@@ -211,15 +211,20 @@ class FaultInjectionTest {
         });
         assertThatThrownBy(call::join).cause().isInstanceOf(McpException.class).hasMessageContaining("\"sleepy\"")
                 .satisfies(e -> assertThat(((McpException) e).code()).isEqualTo(JsonRpc.REQUEST_TIMEOUT));
-        // the server's own record, asked over the same connection (messages on one stdio channel stay in order)
-        JsonNode cancelled = callTool("sleepy", "cancellations", Json.object()).join();
-        assertThat(cancelled.path("structuredContent").path("ids")).extracting(JsonNode::toString)
-                .containsExactly(sent.get().id().toString());
+        // the server's own record, asked over the same connection; the cancellation is sent just after the
+        // caller is told, so it may trail the failure by a moment
+        await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(20)).untilAsserted(() ->
+                assertThat(callTool("sleepy", "cancellations", Json.object()).join()
+                        .path("structuredContent").path("ids")).extracting(JsonNode::toString)
+                        .containsExactly(sent.get().id().toString()));
     }
 
     @Test
     void theBreakerOpensOnTimeoutsFailsFastHalfOpensAndClosesWhenTheServerAnswersAgain() {
-        ServerOptions breaker = new ServerOptions(Duration.ofSeconds(5), Duration.ofMillis(400), Duration.ZERO,
+        // connectTimeout 1 s: the fault server answers JSON, so a hung call's POST gets no headers, and
+        // McpClient.request blocks in StreamableHttpTransport.send for up to connectTimeout before execute()
+        // returns its (by then long timed-out) future -- a known gap, reported, not fixed here.
+        ServerOptions breaker = new ServerOptions(Duration.ofSeconds(1), Duration.ofMillis(400), Duration.ZERO,
                 3, Duration.ofMillis(50), Duration.ofMillis(500), 0.2, 3, Duration.ofMillis(800), 0, false);
         HttpFault hanging = track(FaultServer.startHttp(FaultServer.Options.builder().hangTools(true).build()));
         start(http("h", TransportKind.STREAMABLE_HTTP, hanging, breaker));
@@ -301,14 +306,22 @@ class FaultInjectionTest {
         start(http("web", TransportKind.STREAMABLE_HTTP, server, OPTIONS));
         assertThat(text(echo("web", "before").join())).isEqualTo("before");
 
-        long restartedAt = System.nanoTime();
+        server.stop();
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> echo("web", "while down").get(2, TimeUnit.SECONDS)).cause()
+                .hasMessageContaining("'web'");
+        long refusedMs = millisSince(start);
+
         server.restart();
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10))
-                .until(() -> echo("web", "after").handle((r, e) -> e == null && text(r).equals("after")).join());
+        long restartedAt = System.nanoTime();
+        assertThat(text(echo("web", "after").join())).isEqualTo("after");
         long recoveredMs = millisSince(restartedAt);
-        System.out.println("FIGURE: http restart recovery " + recoveredMs + " ms");
+        System.out.println("FIGURE: http restart recovery " + recoveredMs + " ms (first call after the restart, "
+                + "with the new session; a call while the port was closed failed after " + refusedMs + " ms)");
         assertThat(server.initializeCount()).isEqualTo(2);
-        assertThat(manager.status("web").state()).isEqualTo(ServerState.READY);
+        ServerStatus status = manager.status("web");
+        assertThat(status.state()).isEqualTo(ServerState.READY);
+        assertThat(status.breaker()).isEqualTo(BreakerState.CLOSED);
         assertThat(text(echo("web", "again").join())).isEqualTo("again");
     }
 
