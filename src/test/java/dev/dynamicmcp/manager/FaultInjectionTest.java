@@ -221,17 +221,19 @@ class FaultInjectionTest {
 
     @Test
     void theBreakerOpensOnTimeoutsFailsFastHalfOpensAndClosesWhenTheServerAnswersAgain() {
-        // connectTimeout 1 s: the fault server answers JSON, so a hung call's POST gets no headers, and
-        // McpClient.request blocks in StreamableHttpTransport.send for up to connectTimeout before execute()
-        // returns its (by then long timed-out) future -- a known gap, reported, not fixed here.
-        ServerOptions breaker = new ServerOptions(Duration.ofSeconds(1), Duration.ofMillis(400), Duration.ZERO,
+        // connectTimeout 5 s, request timeout 400 ms: the fault server answers JSON, so a hung call's POST gets
+        // no headers at all; the timeout must still fire on time (the POST waits off the caller's thread)
+        ServerOptions breaker = new ServerOptions(Duration.ofSeconds(5), Duration.ofMillis(400), Duration.ZERO,
                 3, Duration.ofMillis(50), Duration.ofMillis(500), 0.2, 3, Duration.ofMillis(800), 0, false);
         HttpFault hanging = track(FaultServer.startHttp(FaultServer.Options.builder().hangTools(true).build()));
         start(http("h", TransportKind.STREAMABLE_HTTP, hanging, breaker));
 
         for (int i = 0; i < 3; i++) {
+            long started = System.nanoTime();
             assertThatThrownBy(() -> echo("h", "hello").join()).cause().isInstanceOf(McpException.class)
                     .hasMessageContaining("\"h\"").hasMessageContaining("did not answer tools/call");
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).as("timeout on time, not after connectTimeout")
+                    .isLessThan(Duration.ofSeconds(3));
         }
         assertThat(manager.status("h").breaker()).isEqualTo(BreakerState.OPEN);
         await().atMost(Duration.ofSeconds(2)).until(() -> hanging.cancelledIds().size() == 3);
