@@ -286,7 +286,7 @@ public final class McpClient implements AutoCloseable {
         try {
             return await(request(method, params), options.requestTimeout().plusSeconds(1));
         } catch (IOException e) {
-            throw new McpException(JsonRpc.CONNECTION_CLOSED, "server \"" + serverName + "\": " + e.getMessage(), null, e);
+            throw McpException.local(JsonRpc.CONNECTION_CLOSED, "server \"" + serverName + "\": " + e.getMessage(), e);
         }
     }
 
@@ -432,7 +432,7 @@ public final class McpClient implements AutoCloseable {
             throw new McpException(JsonRpc.INTERNAL_ERROR, "interrupted while waiting for " + request.method());
         } catch (TimeoutException e) {
             request.cancel("timeout");
-            throw new McpException(JsonRpc.REQUEST_TIMEOUT, "no answer to " + request.method() + " within " + timeout);
+            throw McpException.local(JsonRpc.REQUEST_TIMEOUT, "no answer to " + request.method() + " within " + timeout, null);
         } catch (ExecutionException e) {
             throw unwrap(e.getCause());
         } catch (java.util.concurrent.CancellationException e) {
@@ -457,7 +457,7 @@ public final class McpClient implements AutoCloseable {
             if (cause instanceof McpException mcp) {
                 return mcp;
             }
-            return new McpException(JsonRpc.CONNECTION_CLOSED, "server \"" + serverName + "\": " + cause.getMessage(), null, cause);
+            return McpException.local(JsonRpc.CONNECTION_CLOSED, "server \"" + serverName + "\": " + cause.getMessage(), cause);
         };
     }
 }

@@ -326,11 +326,10 @@ public final class ServerManager {
             return CallOutcome.REJECTED;
         }
         if (cause instanceof McpException mcp) {
-            return switch (mcp.code()) {
-                case JsonRpc.REQUEST_TIMEOUT -> CallOutcome.TIMEOUT;
-                case JsonRpc.CONNECTION_CLOSED -> CallOutcome.CONNECTION_FAILED;
-                default -> CallOutcome.ERROR_ANSWER;
-            };
+            if (!mcp.isLocal()) {
+                return CallOutcome.ERROR_ANSWER; // the server answered: the connection works, whatever the code
+            }
+            return mcp.code() == JsonRpc.REQUEST_TIMEOUT ? CallOutcome.TIMEOUT : CallOutcome.CONNECTION_FAILED;
         }
         if (cause instanceof TimeoutException) {
             return CallOutcome.TIMEOUT;

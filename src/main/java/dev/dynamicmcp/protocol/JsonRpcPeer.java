@@ -169,7 +169,13 @@ public final class JsonRpcPeer {
         }
         switch (kind) {
             case RESPONSE -> onResponse(message);
-            case REQUEST -> onRequest(message);
+            case REQUEST -> {
+                if (closed.get()) { // a request racing the end of the session: nobody could get its answer
+                    log.debug("ignored {} from {}: the connection is closed", JsonRpc.method(message), peerName);
+                    return;
+                }
+                onRequest(message);
+            }
             case NOTIFICATION -> onNotification(message);
         }
     }
@@ -195,8 +201,8 @@ public final class JsonRpcPeer {
     private McpException closedError(String method) {
         Throwable cause = closeCause;
         String why = cause == null ? "" : ": " + (cause.getMessage() != null ? cause.getMessage() : cause);
-        return new McpException(JsonRpc.CONNECTION_CLOSED,
-                "connection to " + peerName + " closed before it answered " + method + why, null, cause);
+        return McpException.local(JsonRpc.CONNECTION_CLOSED,
+                "connection to " + peerName + " closed before it answered " + method + why, cause);
     }
 
     private void onResponse(ObjectNode message) {
@@ -343,7 +349,8 @@ public final class JsonRpcPeer {
         public void cancel(String reason) {
             if (outgoing.remove(id.asText(), this)) {
                 future.completeExceptionally(new CancellationException(reason));
-                sendCancelled(reason);
+                // the caller may be the transport's reader thread: never write on it
+                Thread.ofVirtual().start(() -> sendCancelled(reason));
             }
         }
 
@@ -378,8 +385,13 @@ public final class JsonRpcPeer {
             Duration waited = Duration.ofNanos(System.nanoTime() - startedNanos);
             String reason = peerName + " did not answer " + method + " within " + Timers.format(waited)
                     + "; the request was cancelled";
-            future.completeExceptionally(new McpException(JsonRpc.REQUEST_TIMEOUT, reason));
-            Thread.ofVirtual().start(() -> sendCancelled("timeout after " + Timers.format(waited)));
+            // off the timer thread: whatever depends on this future (retries, writes to a client) may block
+            Thread.ofVirtual().start(() -> {
+                future.completeExceptionally(McpException.local(JsonRpc.REQUEST_TIMEOUT, reason, null));
+                if (!McpMethods.INITIALIZE.equals(method)) { // the spec forbids cancelling initialize
+                    sendCancelled("timeout after " + Timers.format(waited));
+                }
+            });
         }
 
         private void sendCancelled(String reason) {

@@ -201,8 +201,7 @@ final class ProxySession implements JsonRpcPeer.Handler {
     }
 
     private static boolean isReachFailure(McpException e) {
-        return e.code() == JsonRpc.SERVER_UNAVAILABLE || e.code() == JsonRpc.REQUEST_TIMEOUT
-                || e.code() == JsonRpc.CONNECTION_CLOSED;
+        return e.isLocal();
     }
 
     private CompletableFuture<JsonNode> getPrompt(ObjectNode request, ObjectNode params) {

@@ -231,7 +231,7 @@ class ServerManagerTest {
         start(server("a"), server("b"));
         AtomicInteger listAttempts = new AtomicInteger();
         AtomicInteger callAttempts = new AtomicInteger();
-        McpException closed = new McpException(JsonRpc.CONNECTION_CLOSED, "stream broke");
+        McpException closed = McpException.local(JsonRpc.CONNECTION_CLOSED, "stream broke", null);
         assertThatThrownBy(() -> manager.execute("a", McpMethods.TOOLS_LIST, c -> {
             listAttempts.incrementAndGet();
             return CompletableFuture.failedFuture(closed);
