@@ -73,6 +73,7 @@ public final class McpClient implements AutoCloseable {
     private final Set<String> subscriptions = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile RequestHandler requestHandler = McpClient::refuse;
     private volatile String logLevel;
+    private final java.util.concurrent.atomic.AtomicBoolean closeHandled = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile InitializeResult initializeResult;
     private volatile boolean open;
 
@@ -197,6 +198,38 @@ public final class McpClient implements AutoCloseable {
      * (the server never saw the first attempt, so this is safe even for {@code tools/call}).
      */
     public PendingRequest request(String method, JsonNode params, RequestOptions requestOptions) {
+        PendingRequest pending = sendOffCallerIfNeeded(method, params, requestOptions);
+        rememberSessionState(method, params, pending);
+        return pending;
+    }
+
+    /**
+     * Subscriptions and the log level live in the upstream session: remember them (whoever sent them, typed
+     * helper or raw request) so a re-initialized session gets them back.
+     */
+    private void rememberSessionState(String method, JsonNode params, PendingRequest pending) {
+        String value = switch (method) {
+            case McpMethods.RESOURCES_SUBSCRIBE, McpMethods.RESOURCES_UNSUBSCRIBE -> params.path("uri").asText(null);
+            case McpMethods.LOGGING_SET_LEVEL -> params.path("level").asText(null);
+            default -> null;
+        };
+        if (value == null) {
+            return;
+        }
+        if (McpMethods.RESOURCES_UNSUBSCRIBE.equals(method)) {
+            subscriptions.remove(value);
+            return;
+        }
+        pending.result().thenRun(() -> {
+            if (McpMethods.RESOURCES_SUBSCRIBE.equals(method)) {
+                subscriptions.add(value);
+            } else {
+                logLevel = value;
+            }
+        });
+    }
+
+    private PendingRequest sendOffCallerIfNeeded(String method, JsonNode params, RequestOptions requestOptions) {
         if (!transport.sendMayWaitForAnswer()) {
             return send(method, params, requestOptions);
         }
@@ -378,17 +411,14 @@ public final class McpClient implements AutoCloseable {
 
     public void subscribe(String uri) {
         call(McpMethods.RESOURCES_SUBSCRIBE, Json.object().put("uri", uri));
-        subscriptions.add(uri);
     }
 
     public void unsubscribe(String uri) {
-        subscriptions.remove(uri);
         call(McpMethods.RESOURCES_UNSUBSCRIBE, Json.object().put("uri", uri));
     }
 
     public void setLogLevel(String level) {
         call(McpMethods.LOGGING_SET_LEVEL, Json.object().put("level", level));
-        logLevel = level;
     }
 
     /** Closes the transport (which releases the process, streams and threads). Idempotent. */
@@ -404,7 +434,7 @@ public final class McpClient implements AutoCloseable {
 
     private void closed(Throwable cause) {
         open = false;
-        if (peer.isClosed()) {
+        if (!closeHandled.compareAndSet(false, true)) {
             return;
         }
         peer.close(cause);

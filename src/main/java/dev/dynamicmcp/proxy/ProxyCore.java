@@ -46,6 +46,9 @@ final class ProxyCore implements SessionListener {
     private static final Logger log = LoggerFactory.getLogger(ProxyCore.class);
     /** How long a human may take to answer an elicitation or approve a sampling request. */
     static final Duration CLIENT_REQUEST_TIMEOUT = Duration.ofMinutes(10);
+    /** MCP log levels, most verbose first. */
+    static final List<String> LOG_LEVELS =
+            List.of("debug", "info", "notice", "warning", "error", "critical", "alert", "emergency");
 
     private final ProxySettings settings;
     private final Upstreams upstreams;
@@ -59,7 +62,8 @@ final class ProxyCore implements SessionListener {
     private final Map<String, ProxySession> sessions = new ConcurrentHashMap<>();
     /** Per server, the downstream calls running on it, newest last. */
     private final Map<String, Deque<CallContext>> activeCalls = new ConcurrentHashMap<>();
-    private final Set<String> refreshing = ConcurrentHashMap.newKeySet();
+    /** Servers being listed again; TRUE when another list_changed came meanwhile. */
+    private final Map<String, Boolean> refreshing = new ConcurrentHashMap<>();
 
     /** A downstream request being served by an upstream server. */
     record CallContext(ProxySession session, JsonNode downstreamId, String server) {
@@ -166,17 +170,73 @@ final class ProxyCore implements SessionListener {
 
     /** An upstream said its lists changed: list them again, once at a time per server. */
     void refresh(String server) {
-        if (!refreshing.add(server)) {
+        Boolean running = refreshing.putIfAbsent(server, Boolean.FALSE);
+        if (running != null) {
+            refreshing.put(server, Boolean.TRUE); // changed again while listing: list once more afterwards
             return;
         }
         upstreams.discover(server).whenComplete((serverLists, failure) -> {
-            refreshing.remove(server);
             if (failure != null) {
                 log.warn("server \"{}\": listing after list_changed failed: {}", server, failure.toString());
             } else if (upstreams.readyServers().contains(server)) {
                 serverUpdated(serverLists);
             }
+            if (Boolean.TRUE.equals(refreshing.remove(server))) {
+                refresh(server);
+            }
         });
+    }
+
+    /** Sends every READY server with logging the most verbose level any client asked for. */
+    CompletableFuture<Void> applyLogLevel(Collection<String> servers) {
+        Optional<Integer> lowest = sessions.values().stream().map(ProxySession::requestedLogLevel)
+                .filter(java.util.Objects::nonNull).min(Integer::compare);
+        if (lowest.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        String level = LOG_LEVELS.get(lowest.get());
+        List<CompletableFuture<JsonNode>> sent = new ArrayList<>();
+        for (String server : servers) {
+            if (upstreams.hasCapability(server, "logging")) {
+                sent.add(upstreams.send(server, McpMethods.LOGGING_SET_LEVEL, Json.object().put("level", level),
+                                RequestOptions.timeout(upstreams.requestTimeout(server))).result()
+                        .exceptionally(failure -> {
+                            log.warn("server \"{}\" refused logging/setLevel {}: {}", server, level, failure.toString());
+                            return null;
+                        }));
+            }
+        }
+        return CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new));
+    }
+
+    /**
+     * A server (re)connected: its new upstream session gets the resource subscriptions and the log level the
+     * clients asked for, which lived in the old one.
+     */
+    void restoreSessionState(String server) {
+        applyLogLevel(List.of(server));
+        if (upstreams.isolated(server)) {
+            return; // isolated sessions are opened anew per client, which subscribes on them itself
+        }
+        java.util.Set<String> uris = new java.util.TreeSet<>();
+        for (ProxySession session : sessions.values()) {
+            for (String uri : session.subscriptions()) {
+                if (catalog().resourceServer(uri).filter(server::equals).isPresent()) {
+                    uris.add(uri);
+                }
+            }
+        }
+        for (String uri : uris) {
+            upstreams.send(server, McpMethods.RESOURCES_SUBSCRIBE, Json.object().put("uri", uri),
+                    RequestOptions.timeout(upstreams.requestTimeout(server))).result().whenComplete((r, failure) -> {
+                        if (failure != null) {
+                            log.warn("server \"{}\": could not subscribe to {} again: {}", server, uri, failure.toString());
+                        }
+                    });
+        }
+        if (!uris.isEmpty()) {
+            log.info("server \"{}\": subscribed again to {} resource(s) the clients follow", server, uris.size());
+        }
     }
 
     // ---- sessions -----------------------------------------------------------------------------------
@@ -373,6 +433,9 @@ final class ProxyCore implements SessionListener {
     // ---- resource subscriptions ---------------------------------------------------------------------
 
     void releaseSubscription(ProxySession leaving, String uri) {
+        if (catalog().resourceServer(uri).filter(upstreams::isolated).isPresent()) {
+            return; // the client's own isolated session: it closes with the client, or unsubscribed already
+        }
         boolean stillWanted = sessions.values().stream()
                 .anyMatch(s -> s != leaving && s.subscriptions().contains(uri));
         if (stillWanted) {

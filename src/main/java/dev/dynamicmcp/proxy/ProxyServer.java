@@ -182,6 +182,7 @@ public final class ProxyServer implements AutoCloseable {
                                 failure.getCause() != null ? failure.getCause().getMessage() : failure.getMessage());
                     } else {
                         core.serverUpdated(lists);
+                        core.restoreSessionState(server);
                     }
                     return null;
                 });

@@ -26,8 +26,6 @@ import org.slf4j.LoggerFactory;
  */
 final class ProxySession implements JsonRpcPeer.Handler {
     private static final Logger log = LoggerFactory.getLogger(ProxySession.class);
-    private static final List<String> LOG_LEVELS =
-            List.of("debug", "info", "notice", "warning", "error", "critical", "alert", "emergency");
 
     private final ProxyCore core;
     private final DownstreamSession session;
@@ -36,7 +34,8 @@ final class ProxySession implements JsonRpcPeer.Handler {
     private volatile ObjectNode clientInfo = Json.object();
     private volatile String protocolVersion;
     private volatile boolean initialized;
-    private volatile int minLogLevel = 0;
+    /** Index in {@link ProxyCore#LOG_LEVELS} this client asked for; null until it asks. */
+    private volatile Integer requestedLogLevel;
 
     ProxySession(ProxyCore core, DownstreamSession session) {
         this.core = core;
@@ -68,8 +67,13 @@ final class ProxySession implements JsonRpcPeer.Handler {
     }
 
     boolean wantsLog(String level) {
-        int index = LOG_LEVELS.indexOf(level);
-        return index < 0 || index >= minLogLevel;
+        Integer requested = requestedLogLevel;
+        int index = ProxyCore.LOG_LEVELS.indexOf(level);
+        return requested == null || index < 0 || index >= requested;
+    }
+
+    Integer requestedLogLevel() {
+        return requestedLogLevel;
     }
 
     void closed() {
@@ -268,22 +272,12 @@ final class ProxySession implements JsonRpcPeer.Handler {
 
     private CompletableFuture<JsonNode> setLogLevel(ObjectNode params) {
         String level = params.path("level").asText("");
-        int index = LOG_LEVELS.indexOf(level);
+        int index = ProxyCore.LOG_LEVELS.indexOf(level);
         if (index < 0) {
-            throw new McpException(JsonRpc.INVALID_PARAMS, "unknown log level \"" + level + "\"; one of " + LOG_LEVELS);
+            throw new McpException(JsonRpc.INVALID_PARAMS, "unknown log level \"" + level + "\"; one of "
+                    + ProxyCore.LOG_LEVELS);
         }
-        minLogLevel = index;
-        List<CompletableFuture<JsonNode>> sent = new ArrayList<>();
-        for (String server : core.upstreams().readyServers()) {
-            if (core.upstreams().hasCapability(server, "logging")) {
-                sent.add(core.upstreams().send(server, McpMethods.LOGGING_SET_LEVEL, params,
-                                RequestOptions.timeout(core.upstreams().requestTimeout(server))).result()
-                        .exceptionally(failure -> {
-                            log.warn("server \"{}\" refused logging/setLevel {}: {}", server, level, failure.toString());
-                            return null;
-                        }));
-            }
-        }
-        return CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).thenApply(done -> Json.object());
+        requestedLogLevel = index;
+        return core.applyLogLevel(core.upstreams().readyServers()).thenApply(done -> Json.object());
     }
 }
