@@ -88,8 +88,13 @@ public final class LoadGen {
 
     /** Runs calls mode in-process (the smoke test uses this); returns the result object. */
     static ObjectNode runCalls(String url, int sessions, double seconds, double warmup, long pid) throws Exception {
+        return runCalls(url, sessions, seconds, warmup, pid, "auto");
+    }
+
+    static ObjectNode runCalls(String url, int sessions, double seconds, double warmup, long pid, String tool)
+            throws Exception {
         Map<String, String> options = new HashMap<>(Map.of("url", url, "sessions", "" + sessions,
-                "seconds", "" + seconds, "warmup", "" + warmup, "pid", "" + pid));
+                "seconds", "" + seconds, "warmup", "" + warmup, "pid", "" + pid, "tool", tool));
         return new LoadGen(options, List.of()).calls();
     }
 
