@@ -1,0 +1,195 @@
+package dev.dynamicmcp.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dynamicmcp.config.ReadContext.Where;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** Turns a parsed JSON tree into a {@link ProxyConfig}, collecting every problem and warning on the way. */
+final class ConfigReader {
+    private static final Set<String> PROXY_KEYS = Set.of("host", "port", "namespace", "separator", "authToken",
+            "maxBodyBytes", "connectConcurrency", "defaults");
+    private static final Set<String> PER_SERVER_ONLY = Set.of("tools", "isolation", "disabled");
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]+");
+    private static final Where TOP = new Where(null, "");
+
+    /** What reading produced: a config when there is no problem, and the warnings either way. */
+    record Outcome(ProxyConfig config, List<ConfigProblem> problems, List<String> warnings) {
+    }
+
+    private ConfigReader() {
+    }
+
+    static Outcome read(JsonNode root, Map<String, String> env, Path baseDir) {
+        ReadContext ctx = new ReadContext(env, baseDir);
+        ProxyConfig config = read(root, ctx);
+        return new Outcome(ctx.problems.isEmpty() ? config : null, List.copyOf(ctx.problems),
+                List.copyOf(ctx.warnings));
+    }
+
+    private static ProxyConfig read(JsonNode root, ReadContext ctx) {
+        if (!(root instanceof ObjectNode top)) {
+            ctx.problem(TOP, "the top level must be a JSON object ({ \"mcpServers\": { ... } }), got "
+                    + ReadContext.kind(root));
+            return null;
+        }
+        JsonNode proxyNode = ReadContext.field(top, "proxy");
+        ProxySettings proxy = proxyNode == null ? ProxySettings.DEFAULTS : proxy(proxyNode, ctx);
+
+        String section = top.has("mcpServers") || !top.has("servers") ? "mcpServers" : "servers";
+        if (section.equals("mcpServers") && top.has("servers")) {
+            ctx.warn(TOP.child("servers"), "ignored: \"mcpServers\" is present (\"servers\" is only read without it)");
+        }
+        Map<String, ServerConfig> servers = new LinkedHashMap<>();
+        JsonNode serversNode = ReadContext.field(top, section);
+        if (serversNode == null) {
+            String nearMiss = firstNearMiss(top);
+            ctx.warn(TOP, "no \"mcpServers\" section: the proxy starts with no servers (they can be added later)"
+                    + (nearMiss.isEmpty() ? "" : "; found \"" + nearMiss + "\", did you mean \"mcpServers\"?"));
+            return new ProxyConfig(proxy, servers);
+        }
+        Where sectionAt = TOP.child(section);
+        ObjectNode entries = ctx.object(serversNode, sectionAt).orElse(null);
+        if (entries == null) {
+            return null;
+        }
+        if (entries.isEmpty()) {
+            ctx.warn(sectionAt, "no servers configured: the proxy starts with none (servers can be added later)");
+        }
+        Map<String, String> byLowerCase = new HashMap<>();
+        for (Map.Entry<String, JsonNode> entry : entries.properties()) {
+            String name = entry.getKey();
+            Where where = sectionAt.child(name).server(name);
+            checkName(name, where, proxy, byLowerCase, ctx);
+            ServerReader.read(name, entry.getValue(), where, proxy.defaults(), ctx)
+                    .ifPresent(server -> servers.put(name, server));
+        }
+        return new ProxyConfig(proxy, servers);
+    }
+
+    private static String firstNearMiss(ObjectNode top) {
+        for (String key : (Iterable<String>) top::fieldNames) {
+            if (KeyHints.closest(key, List.of("mcpServers")).isPresent()) {
+                return key;
+            }
+        }
+        return "";
+    }
+
+    /** Server names become tool-name prefixes, so they must be plain and tell servers apart unambiguously. */
+    private static void checkName(String name, Where where, ProxySettings proxy, Map<String, String> byLowerCase,
+                                  ReadContext ctx) {
+        if (name.isEmpty()) {
+            ctx.problem(where, "a server name must not be empty");
+            return;
+        }
+        if (!NAME.matcher(name).matches()) {
+            ctx.problem(where, "name may only contain letters, digits, '_', '.' and '-'"
+                    + " (it becomes the prefix of the server's tool names)");
+            return;
+        }
+        if (proxy.namespace() == NamespaceMode.PREFIX && name.contains(proxy.separator())) {
+            ctx.problem(where, "name contains the separator \"" + proxy.separator()
+                    + "\", which would make prefixed tool names ambiguous");
+        }
+        String other = byLowerCase.putIfAbsent(name.toLowerCase(Locale.ROOT), name);
+        if (other != null) {
+            ctx.problem(where, "name differs from server \"" + other + "\" only in case; tool names would be"
+                    + " confusable");
+        }
+    }
+
+    private static ProxySettings proxy(JsonNode node, ReadContext ctx) {
+        Where at = TOP.child("proxy");
+        ObjectNode proxy = ctx.object(node, at).orElse(null);
+        if (proxy == null) {
+            return ProxySettings.DEFAULTS;
+        }
+        ctx.warnUnknownKeys(proxy, at, PROXY_KEYS);
+        ProxySettings base = ProxySettings.DEFAULTS;
+
+        String host = base.host();
+        JsonNode hostNode = ReadContext.field(proxy, "host");
+        if (hostNode != null) {
+            host = ctx.string(hostNode, at.child("host")).orElse(host);
+            if (host.isBlank()) {
+                ctx.problem(at.child("host"), "must not be empty");
+            }
+        }
+        int port = optional(proxy, "port").flatMap(p -> ctx.integer(p, at.child("port"), 0, 65535))
+                .orElse(base.port());
+        NamespaceMode namespace = optional(proxy, "namespace")
+                .flatMap(n -> namespace(n, at.child("namespace"), ctx)).orElse(base.namespace());
+
+        String separator = base.separator();
+        JsonNode separatorNode = ReadContext.field(proxy, "separator");
+        if (separatorNode != null) {
+            Optional<String> value = ctx.string(separatorNode, at.child("separator"));
+            if (value.isPresent() && !NAME.matcher(value.get()).matches()) {
+                ctx.problem(at.child("separator"), ReadContext.quote(separatorNode.textValue())
+                        + " is not a separator: use one or more letters, digits, '_', '.' or '-'");
+            } else if (value.isPresent()) {
+                separator = value.get();
+            }
+        }
+
+        String authToken = null;
+        JsonNode tokenNode = ReadContext.field(proxy, "authToken");
+        if (tokenNode != null) {
+            authToken = ctx.string(tokenNode, at.child("authToken")).orElse(null);
+            if (authToken != null && authToken.isEmpty()) {
+                // Fail closed: an empty token most likely means an empty variable, not "no authentication".
+                ctx.problem(at.child("authToken"), "is empty; remove the key to run without authentication");
+            }
+        }
+        long maxBodyBytes = optional(proxy, "maxBodyBytes").flatMap(n -> ctx.size(n, at.child("maxBodyBytes")))
+                .orElse(base.maxBodyBytes());
+        int connectConcurrency = optional(proxy, "connectConcurrency")
+                .flatMap(n -> ctx.integer(n, at.child("connectConcurrency"), 1, Integer.MAX_VALUE))
+                .orElse(base.connectConcurrency());
+
+        ServerOptions defaults = base.defaults();
+        JsonNode defaultsNode = ReadContext.field(proxy, "defaults");
+        if (defaultsNode != null) {
+            Where defaultsAt = at.child("defaults");
+            ObjectNode defaultsObject = ctx.object(defaultsNode, defaultsAt).orElse(null);
+            if (defaultsObject != null) {
+                defaultsObject.fieldNames().forEachRemaining(key -> {
+                    if (PER_SERVER_ONLY.contains(key)) {
+                        ctx.warn(defaultsAt.child(key), "is a per-server key and is not inherited, ignored");
+                    }
+                });
+                ObjectNode optionKeysOnly = defaultsObject.deepCopy();
+                optionKeysOnly.remove(PER_SERVER_ONLY);
+                ctx.warnUnknownKeys(optionKeysOnly, defaultsAt, OptionsReader.KEYS);
+                defaults = OptionsReader.read(defaultsObject, defaultsAt, ServerOptions.DEFAULTS, ctx);
+            }
+        }
+        return new ProxySettings(host, port, namespace, separator, authToken, maxBodyBytes, connectConcurrency,
+                defaults);
+    }
+
+    private static Optional<JsonNode> optional(ObjectNode node, String key) {
+        return Optional.ofNullable(ReadContext.field(node, key));
+    }
+
+    private static Optional<NamespaceMode> namespace(JsonNode node, Where where, ReadContext ctx) {
+        return ctx.string(node, where).flatMap(text -> switch (text.toLowerCase(Locale.ROOT)) {
+            case "prefix" -> Optional.of(NamespaceMode.PREFIX);
+            case "none" -> Optional.of(NamespaceMode.NONE);
+            default -> {
+                ctx.problem(where, ReadContext.quote(node.textValue())
+                        + " is not a namespace mode (use \"prefix\" or \"none\")");
+                yield Optional.empty();
+            }
+        });
+    }
+}

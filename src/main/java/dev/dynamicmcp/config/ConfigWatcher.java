@@ -1,0 +1,200 @@
+package dev.dynamicmcp.config;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Watches a config file by polling its size, modification time and content hash (polling works on every
+ * file system, including bind mounts and network shares where file events do not arrive).
+ *
+ * <p>A change is acted on once the file has looked the same for two polls in a row, so a half-written file
+ * is not reported as broken. A valid config that differs from the current one is handed to the listener;
+ * an invalid one is logged with all its problems and the current config stays. The listener runs on the
+ * watcher's virtual thread, one call at a time; if it throws, the error is logged and the new config still
+ * counts as current. Changes of environment variables alone are not noticed (only the file is watched).
+ */
+public final class ConfigWatcher implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ConfigWatcher.class);
+    public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(1);
+
+    public enum State { RUNNING, CLOSED }
+
+    /** What is compared between polls; {@link #MISSING} when the file is absent or unreadable. */
+    private record Fingerprint(long size, long modifiedMillis, String sha256) {
+        static final Fingerprint MISSING = new Fingerprint(-1, -1, "");
+    }
+
+    private final Path file;
+    private final Duration interval;
+    private final Map<String, String> env;
+    private final Consumer<ProxyConfig> onChange;
+    private final Thread thread;
+    private volatile ProxyConfig current;
+    private volatile State state = State.RUNNING;
+    private final AtomicLong settledChanges = new AtomicLong();
+    // Touched only by the watcher thread.
+    private Fingerprint handled;
+    private Fingerprint pending;
+
+    private ConfigWatcher(Path file, ProxyConfig current, Duration interval, Map<String, String> env,
+                          Consumer<ProxyConfig> onChange) {
+        if (interval.isNegative() || interval.isZero()) {
+            throw new IllegalArgumentException("interval must be positive: " + interval);
+        }
+        this.file = file.toAbsolutePath();
+        this.current = Objects.requireNonNull(current, "current");
+        this.interval = interval;
+        this.env = Map.copyOf(env);
+        this.onChange = Objects.requireNonNull(onChange, "onChange");
+        this.thread = Thread.ofVirtual().name("config-watcher").unstarted(this::run);
+    }
+
+    /** Watches {@code file} every {@link #DEFAULT_INTERVAL}, expanding variables from the process environment. */
+    public static ConfigWatcher start(Path file, ProxyConfig current, Consumer<ProxyConfig> onChange) {
+        return start(file, current, DEFAULT_INTERVAL, System.getenv(), onChange);
+    }
+
+    /**
+     * @param current  the config in use now (as loaded from {@code file}); changes are measured against it
+     * @param interval time between polls
+     */
+    public static ConfigWatcher start(Path file, ProxyConfig current, Duration interval, Map<String, String> env,
+                                      Consumer<ProxyConfig> onChange) {
+        ConfigWatcher watcher = new ConfigWatcher(file, current, interval, env, onChange);
+        log.info("config watcher RUNNING: polling {} every {}", watcher.file, Units.format(interval));
+        watcher.thread.start();
+        return watcher;
+    }
+
+    /** The last valid config: the initial one, or the latest handed to the listener. */
+    public ProxyConfig current() {
+        return current;
+    }
+
+    public State state() {
+        return state;
+    }
+
+    /**
+     * How many settled file states the watcher has dealt with (applied, rejected, found unchanged or
+     * missing), the first poll included: lets tests wait for a change to be handled instead of sleeping.
+     */
+    long settledChanges() {
+        return settledChanges.get();
+    }
+
+    /** Stops polling and waits (briefly) for a listener call in progress to finish. */
+    @Override
+    public void close() {
+        if (state == State.CLOSED) {
+            return;
+        }
+        state = State.CLOSED;
+        log.info("config watcher CLOSED: no longer polling {}", file);
+        LockSupport.unpark(thread);
+        if (Thread.currentThread() != thread) {
+            try {
+                if (!thread.join(Duration.ofSeconds(5))) {
+                    log.warn("config watcher: the listener is still running 5s after close");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void run() {
+        while (state == State.RUNNING) {
+            try {
+                poll();
+            } catch (RuntimeException e) {
+                log.error("config watcher: polling {} failed; will try again", file, e);
+            }
+            // parkNanos rather than sleep: close() unparks without interrupting a listener.
+            long deadline = System.nanoTime() + interval.toNanos();
+            for (long left = interval.toNanos(); left > 0 && state == State.RUNNING;
+                 left = deadline - System.nanoTime()) {
+                LockSupport.parkNanos(left);
+            }
+        }
+    }
+
+    private void poll() {
+        byte[] content = null;
+        Fingerprint seen;
+        try {
+            long modified = Files.getLastModifiedTime(file).toMillis();
+            content = Files.readAllBytes(file);
+            seen = new Fingerprint(content.length, modified, sha256(content));
+        } catch (NoSuchFileException e) {
+            seen = Fingerprint.MISSING;
+        } catch (IOException e) {
+            log.debug("config watcher: {} cannot be read now: {}", file, e.toString());
+            seen = Fingerprint.MISSING;
+        }
+        if (seen.equals(handled)) {
+            pending = null;
+            return;
+        }
+        if (!seen.equals(pending)) {
+            pending = seen; // give an editor's write one interval to finish
+            return;
+        }
+        pending = null;
+        handled = seen;
+        try {
+            if (seen == Fingerprint.MISSING) {
+                log.warn("config file {} is missing or unreadable; keeping the current config", file);
+            } else {
+                apply(content);
+            }
+        } finally {
+            settledChanges.incrementAndGet();
+        }
+    }
+
+    private void apply(byte[] content) {
+        Path baseDir = file.getParent() == null ? Path.of("").toAbsolutePath() : file.getParent();
+        ConfigReader.Outcome outcome = ConfigLoader.parse(content, env, baseDir);
+        if (!outcome.problems().isEmpty()) {
+            log.error("config file {} changed but is invalid; keeping the current config. {}", file,
+                    new ConfigException(file.toString(), outcome.problems()).getMessage());
+            return;
+        }
+        ProxyConfig old = current;
+        ProxyConfig neu = outcome.config();
+        if (neu.equals(old)) {
+            log.debug("config file {} changed on disk, but not in meaning", file);
+            return;
+        }
+        outcome.warnings().forEach(warning -> log.warn("config {}: {}", file, warning));
+        log.info("config file {} changed: {}", file, ConfigDiff.between(old, neu).summary());
+        current = neu;
+        try {
+            onChange.accept(neu);
+        } catch (RuntimeException e) {
+            log.error("config watcher: the listener failed on the new config", e);
+        }
+    }
+
+    private static String sha256(byte[] content) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package dev.dynamicmcp.transport;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dynamicmcp.protocol.Json;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Wraps the listener of an HTTP transport: parses and checks what arrived, logs bad input (the first few at
+ * WARN), keeps a failing listener from killing a reader thread, and reports the close exactly once.
+ */
+final class ListenerGuard {
+    private static final Logger log = LoggerFactory.getLogger(ListenerGuard.class);
+    private static final int BAD_INPUT_LOGGED_AT_WARN = 20;
+    /** JSON-RPC "Internal error": what a request gets when the transport lost its answer. */
+    static final int TRANSPORT_ERROR_CODE = -32603;
+
+    private final String serverName;
+    private final Transport.Listener listener;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicInteger badInputs = new AtomicInteger();
+
+    ListenerGuard(String serverName, Transport.Listener listener) {
+        this.serverName = serverName;
+        this.listener = listener;
+    }
+
+    /**
+     * Delivers the message(s) of one JSON text (object or batch).
+     *
+     * @return true if one of them is the response to {@code awaitedId} (null: nothing awaited)
+     */
+    boolean deliverJson(String text, String where, JsonNode awaitedId) {
+        List<ObjectNode> messages;
+        try {
+            messages = MessageShape.parse(text);
+        } catch (MessageShape.BadMessageException e) {
+            badInput(where + " carried " + e.getMessage() + ": " + MessageShape.snippet(text));
+            return false;
+        }
+        boolean answered = false;
+        for (ObjectNode message : messages) {
+            if (awaitedId != null && !message.has("method") && MessageShape.sameId(awaitedId, message.get("id"))) {
+                answered = true;
+            }
+            deliver(message);
+        }
+        return answered;
+    }
+
+    void deliver(ObjectNode message) {
+        if (closed.get()) {
+            return;
+        }
+        try {
+            listener.onMessage(message);
+        } catch (RuntimeException e) {
+            log.error("server '{}': the listener failed on a message; reading goes on", serverName, e);
+        }
+    }
+
+    /**
+     * Fails one request whose answer the transport cannot deliver any more (the POST failed after send
+     * returned, or its stream ended and could not be resumed), so the caller does not wait for its timeout.
+     */
+    void failRequest(JsonNode id, String reason) {
+        log.warn("server '{}': request {} failed in the transport: {}", serverName, id, reason);
+        ObjectNode error = Json.object().put("code", TRANSPORT_ERROR_CODE).put("message", reason);
+        error.set("data", Json.object().put("transport", true));
+        ObjectNode response = Json.object().put("jsonrpc", "2.0");
+        response.set("id", id);
+        response.set("error", error);
+        deliver(response);
+    }
+
+    void badInput(String description) {
+        int count = badInputs.incrementAndGet();
+        if (count <= BAD_INPUT_LOGGED_AT_WARN) {
+            log.warn("server '{}': {}{}", serverName, description,
+                    count == BAD_INPUT_LOGGED_AT_WARN ? " [further bad input is logged at DEBUG]" : "");
+        } else {
+            log.debug("server '{}': {}", serverName, description);
+        }
+        if (closed.get()) {
+            return;
+        }
+        try {
+            listener.onBadInput(description);
+        } catch (RuntimeException e) {
+            log.error("server '{}': the listener failed on bad input", serverName, e);
+        }
+    }
+
+    /** Reports the close once; later messages are dropped. */
+    void closed(Throwable cause) {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            listener.onClosed(cause);
+        } catch (RuntimeException e) {
+            log.error("server '{}': the listener failed in onClosed", serverName, e);
+        }
+    }
+
+    boolean isClosed() {
+        return closed.get();
+    }
+}

@@ -1,0 +1,268 @@
+package dev.dynamicmcp.transport;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dynamicmcp.protocol.Json;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The legacy HTTP+SSE client transport (MCP 2024-11-05): a GET opens an event stream whose first
+ * {@code endpoint} event names the URL to POST messages to; every answer arrives as a {@code message}
+ * event on that stream. When the stream ends the channel is gone ({@code onClosed(cause)}).
+ *
+ * <p>Threads: one virtual thread reads the stream and calls the listener, so messages arrive in order.
+ */
+public final class SseTransport implements Transport {
+    private static final Logger log = LoggerFactory.getLogger(SseTransport.class);
+
+    enum State { NEW, CONNECTING, OPEN, CLOSED }
+
+    private final String serverName;
+    private final URI sseUrl;
+    private final Map<String, String> headers;
+    private final HttpClient client;
+    private final boolean ownsClient;
+    private final Duration connectTimeout;
+
+    private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
+    private final CompletableFuture<URI> endpoint = new CompletableFuture<>();
+
+    private volatile ListenerGuard listener;
+    private volatile CompletableFuture<HttpResponse<InputStream>> streamRequest;
+    private volatile InputStream stream;
+    private volatile Thread reader;
+
+    /**
+     * @param client         shared HTTP client; null to let the transport create (and on close shut down) its own
+     * @param connectTimeout bound on start(): stream headers plus the endpoint event; and on each POST
+     */
+    public SseTransport(String serverName, URI sseUrl, Map<String, String> headers, HttpClient client,
+                        Duration connectTimeout) {
+        this.serverName = Objects.requireNonNull(serverName, "serverName");
+        this.sseUrl = Objects.requireNonNull(sseUrl, "sseUrl");
+        this.headers = headers == null ? Map.of() : Map.copyOf(headers);
+        this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
+        this.ownsClient = client == null;
+        this.client = client != null ? client : HttpClient.newBuilder().connectTimeout(connectTimeout).build();
+        HeaderCheck.check(this.headers, serverName);
+    }
+
+    /** Opens the stream and waits (within the connect timeout) for the endpoint to POST to. */
+    @Override
+    public void start(Listener listener) throws IOException {
+        Objects.requireNonNull(listener, "listener");
+        if (!state.compareAndSet(State.NEW, State.CONNECTING)) {
+            throw new IllegalStateException("transport of server '" + serverName + "' was already started");
+        }
+        this.listener = new ListenerGuard(serverName, listener);
+        long deadline = System.nanoTime() + connectTimeout.toNanos();
+        try {
+            HttpResponse<InputStream> response = openStream();
+            stream = response.body();
+            reader = Thread.ofVirtual().name("sse-" + serverName).start(() -> readStream(response.body()));
+            URI postTo = endpoint.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            if (!state.compareAndSet(State.CONNECTING, State.OPEN)) {
+                throw new IOException("transport of server '" + serverName + "' was closed while starting");
+            }
+            log.info("server '{}' sse transport CONNECTING -> OPEN (posting to {})", serverName, postTo);
+        } catch (TimeoutException e) {
+            closeQuietly();
+            throw new HttpTimeoutException("server '" + serverName + "' sent no endpoint event on " + sseUrl
+                    + " within " + connectTimeout);
+        } catch (ExecutionException e) {
+            closeQuietly();
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } catch (InterruptedException e) {
+            closeQuietly();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while connecting to server '" + serverName + "'", e);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly();
+            throw e;
+        }
+    }
+
+    private HttpResponse<InputStream> openStream() throws IOException, InterruptedException, TimeoutException {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(sseUrl).GET().header("Accept", "text/event-stream");
+        headers.forEach(builder::header);
+        CompletableFuture<HttpResponse<InputStream>> future =
+                client.sendAsync(builder.build(), HttpResponse.BodyHandlers.ofInputStream());
+        streamRequest = future;
+        HttpResponse<InputStream> response;
+        try {
+            response = future.get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new IOException("cannot open the SSE stream of server '" + serverName + "' at " + sseUrl + ": "
+                    + e.getCause(), e.getCause());
+        } catch (CancellationException e) {
+            throw new IOException("transport of server '" + serverName + "' was closed while starting");
+        }
+        int status = response.statusCode();
+        String contentType = response.headers().firstValue("Content-Type").orElse("");
+        if (status != 200) {
+            String body = snippet(response.body());
+            throw new HttpStatusException(status, "server '" + serverName + "' answered HTTP " + status + " to GET "
+                    + sseUrl + (body.isEmpty() ? "" : ": " + body));
+        }
+        if (!contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream")) {
+            response.body().close();
+            throw new IOException("server '" + serverName + "' answered GET " + sseUrl + " with content type '"
+                    + contentType + "', not an event stream");
+        }
+        return response;
+    }
+
+    private void readStream(InputStream body) {
+        SseReader events = new SseReader(body, StreamableHttpTransport.MAX_EVENT_CHARS);
+        Throwable cause = null;
+        try {
+            SseEvent event;
+            while ((event = events.next()) != null) {
+                switch (event.type()) {
+                    case "endpoint" -> onEndpoint(event.data());
+                    case "message" -> {
+                        if (!event.data().isBlank()) {
+                            listener.deliverJson(event.data(), "an SSE message event", null);
+                        }
+                    }
+                    default -> log.debug("server '{}': ignoring SSE event '{}'", serverName, event.type());
+                }
+            }
+            cause = new IOException("server '" + serverName + "' ended the SSE stream " + sseUrl);
+        } catch (IOException e) {
+            cause = new IOException("the SSE stream of server '" + serverName + "' broke: " + e.getMessage(), e);
+        } finally {
+            closeQuietly(body);
+        }
+        endpoint.completeExceptionally(cause); // no-op once the endpoint is known
+        State previous = state.getAndSet(State.CLOSED);
+        if (previous == State.OPEN) {
+            log.warn("server '{}' sse transport OPEN -> CLOSED ({})", serverName, cause.getMessage());
+            release();
+            listener.closed(cause);
+        }
+    }
+
+    private void onEndpoint(String data) {
+        URI resolved;
+        try {
+            resolved = sseUrl.resolve(data.strip());
+        } catch (IllegalArgumentException e) {
+            listener.badInput("an endpoint event that is not a URI: " + MessageShape.snippet(data));
+            return;
+        }
+        // our headers (credentials) must not be sent to another origin than the one we were configured with
+        if (!Objects.equals(resolved.getScheme(), sseUrl.getScheme())
+                || !Objects.equals(resolved.getHost(), sseUrl.getHost()) || port(resolved) != port(sseUrl)) {
+            endpoint.completeExceptionally(new IOException("server '" + serverName + "' announced endpoint "
+                    + resolved + " on another origin than " + sseUrl + "; refusing to post there"));
+            return;
+        }
+        if (!endpoint.complete(resolved)) {
+            log.debug("server '{}': ignoring a repeated endpoint event", serverName);
+        }
+    }
+
+    private static int port(URI uri) {
+        if (uri.getPort() >= 0) {
+            return uri.getPort();
+        }
+        return "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+    }
+
+    /** POSTs the message to the announced endpoint; its answer will come as an event on the stream. */
+    @Override
+    public void send(ObjectNode message) throws IOException {
+        State current = state.get();
+        if (current != State.OPEN) {
+            throw new IOException("transport of server '" + serverName + "' is " + current.name().toLowerCase(Locale.ROOT));
+        }
+        URI postTo = endpoint.getNow(null);
+        HttpRequest.Builder builder = HttpRequest.newBuilder(postTo)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(Json.writeBytes(message)))
+                .header("Content-Type", "application/json")
+                .timeout(connectTimeout);
+        headers.forEach(builder::header);
+        HttpResponse<InputStream> response;
+        try {
+            response = client.send(builder.build(), HttpResponse.BodyHandlers.ofInputStream());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while posting to server '" + serverName + "'", e);
+        }
+        int status = response.statusCode();
+        if (status < 200 || status > 299) {
+            String body = snippet(response.body());
+            throw new HttpStatusException(status, "server '" + serverName + "' answered HTTP " + status + " to POST "
+                    + postTo + (body.isEmpty() ? "" : ": " + body));
+        }
+        closeQuietly(response.body());
+    }
+
+    @Override
+    public String describe() {
+        return "sse: " + sseUrl;
+    }
+
+    @Override
+    public void close() {
+        State previous = state.getAndSet(State.CLOSED);
+        if (previous == State.CLOSED) {
+            return;
+        }
+        release();
+        log.info("server '{}' sse transport {} -> CLOSED (close requested)", serverName, previous);
+        if (listener != null) {
+            listener.closed(null);
+        }
+    }
+
+    /** Start failed: release without reporting a close, since start throws instead. */
+    private void closeQuietly() {
+        state.set(State.CLOSED);
+        release();
+    }
+
+    private void release() {
+        CompletableFuture<HttpResponse<InputStream>> request = streamRequest;
+        if (request != null) {
+            request.cancel(true);
+        }
+        InputStream body = stream;
+        if (body != null) {
+            closeQuietly(body);
+        }
+        Thread thread = reader;
+        if (thread != null && thread != Thread.currentThread()) {
+            thread.interrupt();
+        }
+        if (ownsClient) {
+            client.shutdownNow();
+        }
+    }
+
+    private static String snippet(InputStream body) {
+        return HttpBodies.errorSnippet(body);
+    }
+
+    private static void closeQuietly(InputStream body) {
+        HttpBodies.closeQuietly(body);
+    }
+}

@@ -1,0 +1,268 @@
+package dev.dynamicmcp.transport;
+
+import static dev.dynamicmcp.transport.RawMessages.echo;
+import static dev.dynamicmcp.transport.RawMessages.initialize;
+import static dev.dynamicmcp.transport.RawMessages.initialized;
+import static dev.dynamicmcp.transport.RawMessages.request;
+import static dev.dynamicmcp.transport.RawMessages.toolsList;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dynamicmcp.testsupport.Peers;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+class StdioTransportTest {
+    private final List<StdioTransport> opened = new ArrayList<>();
+    private final RecordingListener listener = new RecordingListener();
+
+    @TempDir
+    Path tmp;
+
+    @AfterEach
+    void closeAll() {
+        opened.forEach(StdioTransport::close);
+    }
+
+    private StdioTransport transport(String name, String command, List<String> args) {
+        return transport(name, command, args, StdioTransport.DEFAULT_CLOSE_GRACE);
+    }
+
+    private StdioTransport transport(String name, String command, List<String> args, Duration grace) {
+        StdioTransport transport = new StdioTransport(name, command, args, Map.of(), null, grace);
+        opened.add(transport);
+        return transport;
+    }
+
+    private static StdioTransport sh(List<StdioTransport> opened, String name, String script) {
+        StdioTransport transport = new StdioTransport(name, "sh", List.of("-c", script), Map.of(), null);
+        opened.add(transport);
+        return transport;
+    }
+
+    @Test
+    void talksToServerEverythingAndLeavesNoProcessBehind() throws IOException {
+        List<String> command = Peers.everythingStdioCommand();
+        StdioTransport transport = transport("everything", command.get(0), command.subList(1, command.size()));
+        transport.start(listener);
+        ProcessHandle child = ProcessHandle.of(transport.pid()).orElseThrow();
+
+        transport.send(initialize(1));
+        assertThat(listener.awaitResponse(1).path("result").path("protocolVersion").asText()).isNotEmpty();
+        transport.send(initialized());
+        transport.send(toolsList(2));
+        JsonNode tools = listener.awaitResponse(2).path("result").path("tools");
+        assertThat(tools.findValuesAsText("name")).contains("echo");
+        transport.send(echo(3, "über stdio ✓"));
+        assertThat(listener.awaitResponse(3).path("result").path("content").get(0).path("text").asText())
+                .isEqualTo("Echo: über stdio ✓");
+
+        StdioTransport.CloseReport report = transport.closeAndReport();
+
+        assertThat(child.isAlive()).isFalse();
+        assertThat(report.survivors()).isEmpty();
+        assertThat(listener.closedOnRequest()).isTrue();
+        assertThat(listener.closeCount()).isEqualTo(1);
+        assertThatThrownBy(() -> transport.send(toolsList(4))).isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void garbageLinesAreReportedAndSkippedWhileValidMessagesGetThrough() throws IOException {
+        Path script = Path.of("src/test/resources/fake-servers/garbage-server.sh").toAbsolutePath();
+        StdioTransport transport = transport("sloppy", "bash", List.of(script.toString()));
+        transport.start(listener);
+
+        transport.send(request(1, "ping", null));
+        transport.send(request(2, "ping", null));
+        transport.send(request(3, "ping", null));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> listener.messages.size() == 3);
+        assertThat(listener.messages).extracting(m -> m.path("result").path("n").asInt()).containsExactly(1, 2, 3);
+        // per request: a log line, cut JSON, an object that is no JSON-RPC message, an array, a bare string
+        await().atMost(Duration.ofSeconds(5)).until(() -> listener.badInputs.size() == 15);
+        assertThat(listener.badInputs).anyMatch(d -> d.contains("not valid JSON") && d.contains("Server starting"))
+                .anyMatch(d -> d.contains("jsonrpc") && d.contains("hello"));
+        assertThat(listener.closeCount()).isZero();
+    }
+
+    @Test
+    void aLineOfSeveralMegabytesIsOneMessage() throws IOException {
+        int size = 6 * 1024 * 1024;
+        StdioTransport transport = sh(opened, "bulky", "printf '{\"jsonrpc\":\"2.0\",\"method\":\"big\",\"params\":{\"data\":\"';"
+                + " head -c " + size + " /dev/zero | tr '\\0' a; printf '\"}}\\n'; cat");
+        transport.start(listener);
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> listener.messages.size() == 1);
+        assertThat(listener.messages.get(0).path("params").path("data").asText()).hasSize(size);
+        assertThat(listener.badInputs).isEmpty();
+    }
+
+    @Test
+    void envIsAddedToTheInheritedEnvironmentAndCwdIsHonoured() throws IOException {
+        StdioTransport transport = new StdioTransport("envy", "sh",
+                List.of("-c", "printf '{\"jsonrpc\":\"2.0\",\"method\":\"%s\",\"params\":{\"cwd\":\"%s\",\"home\":\"%s\"}}\\n'"
+                        + " \"$GREETING\" \"$(pwd)\" \"$HOME\"; cat"),
+                Map.of("GREETING", "hello"), tmp);
+        opened.add(transport);
+        transport.start(listener);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> listener.messages.size() == 1);
+        ObjectNode message = listener.messages.get(0);
+        assertThat(message.path("method").asText()).isEqualTo("hello");
+        assertThat(Path.of(message.path("params").path("cwd").asText()).toRealPath()).isEqualTo(tmp.toRealPath());
+        assertThat(message.path("params").path("home").asText()).isEqualTo(System.getenv("HOME"));
+    }
+
+    @Test
+    void aCommandThatDoesNotExistFailsStartNamingIt() {
+        StdioTransport transport = transport("ghost", "no-such-mcp-server-xyz", List.of("--stdio"));
+
+        assertThatThrownBy(() -> transport.start(listener))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("no-such-mcp-server-xyz")
+                .hasMessageContaining("not found on PATH");
+        assertThat(transport.pid()).isEqualTo(-1);
+    }
+
+    @Test
+    void aFileThatIsNotExecutableOrAMissingCwdFailsStartNamingTheCause() throws IOException {
+        Path plain = Files.writeString(tmp.resolve("server.sh"), "echo hi\n");
+        StdioTransport notExecutable = transport("plain", plain.toString(), List.of());
+        assertThatThrownBy(() -> notExecutable.start(listener))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining(plain.toString())
+                .hasMessageContaining("not an executable");
+
+        Path missing = tmp.resolve("gone");
+        StdioTransport noCwd = new StdioTransport("lost", "sh", List.of("-c", "cat"), Map.of(), missing);
+        opened.add(noCwd);
+        assertThatThrownBy(() -> noCwd.start(listener))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining(missing.toString())
+                .hasMessageContaining("does not exist");
+    }
+
+    @Test
+    void aServerThatExitsIsReportedClosedOnceWithExitCodeAndLastStderr() throws IOException {
+        StdioTransport transport = sh(opened, "crashy",
+                "echo '{\"jsonrpc\":\"2.0\",\"method\":\"last words\"}'; echo 'fatal: config broken' >&2; exit 3");
+        transport.start(listener);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> listener.closeCount() == 1);
+        Throwable cause = listener.closes.get(0);
+        assertThat(cause).isInstanceOf(IOException.class)
+                .hasMessageContaining("crashy")
+                .hasMessageContaining("exited with code 3")
+                .hasMessageContaining("fatal: config broken");
+        // the message written before the exit was delivered before the close
+        assertThat(listener.messages).extracting(m -> m.path("method").asText()).containsExactly("last words");
+
+        transport.close();
+        assertThat(listener.closeCount()).isEqualTo(1);
+        assertThatThrownBy(() -> transport.send(toolsList(1))).isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void closeTerminatesTheWholeProcessTreeAndLeavesNoZombie() throws IOException {
+        StdioTransport transport = sh(opened, "tree", "sleep 1000 & sleep 1000");
+        transport.start(listener);
+        ProcessHandle root = ProcessHandle.of(transport.pid()).orElseThrow();
+        await().atMost(Duration.ofSeconds(10)).until(() -> root.descendants().count() == 2);
+        List<ProcessHandle> tree = new ArrayList<>(root.descendants().toList());
+        tree.add(root);
+
+        StdioTransport.CloseReport report = transport.closeAndReport();
+
+        assertThat(tree).allSatisfy(handle -> assertThat(gone(handle.pid()))
+                .as("pid %d is gone (not even a zombie)", handle.pid()).isTrue());
+        assertThat(report.terminated()).extracting(StdioTransport.KilledProcess::pid)
+                .containsAll(tree.stream().map(ProcessHandle::pid).filter(pid -> pid != root.pid()).toList());
+        assertThat(report.forceKilled()).isEmpty();
+        assertThat(report.survivors()).isEmpty();
+        assertThat(transport.closeReport()).isEqualTo(report);
+        assertThat(listener.closedOnRequest()).isTrue();
+    }
+
+    @Test
+    void processesThatIgnoreSigtermAreForceKilledAndReported() throws IOException {
+        StdioTransport transport = transport("stubborn", "sh",
+                List.of("-c", "trap '' TERM; sleep 1000 & sleep 1000"), Duration.ofMillis(300));
+        transport.start(listener);
+        ProcessHandle root = ProcessHandle.of(transport.pid()).orElseThrow();
+        await().atMost(Duration.ofSeconds(10)).until(() -> root.descendants().count() == 2);
+        List<ProcessHandle> tree = new ArrayList<>(root.descendants().toList());
+        tree.add(root);
+
+        StdioTransport.CloseReport report = transport.closeAndReport();
+
+        assertThat(tree).allSatisfy(handle -> assertThat(gone(handle.pid())).isTrue());
+        // the sleeps inherit the ignored SIGTERM; sh then exits by itself once its children are killed
+        assertThat(report.forceKilled()).extracting(StdioTransport.KilledProcess::pid)
+                .containsAll(tree.stream().map(ProcessHandle::pid).filter(pid -> pid != root.pid()).toList());
+        assertThat(report.summary()).contains("force-killed");
+        assertThat(report.took()).isLessThan(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void closeIsIdempotentAndReportsClosedOnce() throws IOException {
+        StdioTransport transport = sh(opened, "idle", "cat");
+        transport.start(listener);
+
+        transport.close();
+        transport.close();
+
+        assertThat(listener.closeCount()).isEqualTo(1);
+        assertThat(listener.closedOnRequest()).isTrue();
+        assertThat(transport.closeReport().exitedByItself()).isTrue(); // cat ends when its stdin closes
+    }
+
+    @Test
+    void aChattyStderrReachesTheLogAndNeverBlocksTheServer() throws IOException {
+        Logger upstream = (Logger) LoggerFactory.getLogger("upstream.chatty");
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        upstream.addAppender(appender);
+        ch.qos.logback.classic.Level configured = upstream.getLevel();
+        upstream.setLevel(ch.qos.logback.classic.Level.INFO); // the level stderr lines are logged at
+        try {
+            // 3000 lines of ~100 bytes: far more than a pipe buffer holds
+            StdioTransport transport = sh(opened, "chatty", "i=0; while [ $i -lt 3000 ]; do"
+                    + " echo \"noise $i ..........................................................................\" >&2;"
+                    + " i=$((i+1)); done; echo '{\"jsonrpc\":\"2.0\",\"method\":\"done\"}'; cat");
+            transport.start(listener);
+
+            await().atMost(Duration.ofSeconds(20)).until(() -> listener.messages.size() == 1);
+            await().atMost(Duration.ofSeconds(5)).until(() -> appender.list.size() == 3000);
+            assertThat(appender.list.get(2999).getFormattedMessage()).startsWith("noise 2999 ");
+        } finally {
+            upstream.setLevel(configured);
+            upstream.detachAppender(appender);
+        }
+    }
+
+    /** Neither running nor a zombie waiting to be reaped. */
+    private static boolean gone(long pid) {
+        Optional<ProcessHandle> handle = ProcessHandle.of(pid);
+        if (handle.isEmpty() || !handle.get().isAlive()) {
+            return true;
+        }
+        // a zombie still has /proc/<pid>: ProcessHandle counts it alive, and so do we
+        return !Files.exists(Path.of("/proc/" + pid));
+    }
+}

@@ -1,0 +1,345 @@
+package dev.dynamicmcp.transport;
+
+import static dev.dynamicmcp.transport.RawMessages.echo;
+import static dev.dynamicmcp.transport.RawMessages.initialize;
+import static dev.dynamicmcp.transport.RawMessages.initialized;
+import static dev.dynamicmcp.transport.RawMessages.notification;
+import static dev.dynamicmcp.transport.RawMessages.request;
+import static dev.dynamicmcp.transport.RawMessages.toolsList;
+import static dev.dynamicmcp.transport.StubHttpServer.event;
+import static dev.dynamicmcp.transport.StubHttpServer.idOf;
+import static dev.dynamicmcp.transport.StubHttpServer.json;
+import static dev.dynamicmcp.transport.StubHttpServer.sse;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.dynamicmcp.testsupport.Peers;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class StreamableHttpTransportTest {
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    private static final String SESSION = "session-1";
+
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
+    private final RecordingListener listener = new RecordingListener();
+    private StubHttpServer stub;
+    private StreamableHttpTransport transport;
+
+    @AfterEach
+    void tearDown() {
+        if (transport != null) {
+            transport.close();
+        }
+        if (stub != null) {
+            stub.close();
+        }
+        client.shutdownNow();
+    }
+
+    private StreamableHttpTransport open(URI url, Map<String, String> headers) {
+        transport = new StreamableHttpTransport("remote", url, headers, client, CONNECT_TIMEOUT);
+        transport.start(listener);
+        return transport;
+    }
+
+    /** A stub that gives a session on initialize and answers every request {"result":{}} as JSON. */
+    private StubHttpServer sessionStub() throws IOException {
+        return new StubHttpServer().on("POST", (exchange, request) -> {
+            if (request.body().contains("\"initialize\"")) {
+                json(exchange, 200, "{\"jsonrpc\":\"2.0\",\"id\":" + idOf(request.body())
+                        + ",\"result\":{\"protocolVersion\":\"2025-06-18\"}}", Map.of("Mcp-Session-Id", SESSION));
+            } else if (request.body().contains("\"id\"")) {
+                json(exchange, 200, "{\"jsonrpc\":\"2.0\",\"id\":" + idOf(request.body()) + ",\"result\":{}}", Map.of());
+            } else {
+                exchange.sendResponseHeaders(202, -1);
+            }
+        });
+    }
+
+    @Test
+    void talksToServerEverythingAndEndsTheSessionOnClose() throws Exception {
+        try (Peers.NodeServer everything = Peers.startEverythingHttp()) {
+            open(everything.url(), Map.of());
+
+            transport.send(initialize(1));
+            String version = listener.awaitResponse(1).path("result").path("protocolVersion").asText();
+            String session = transport.sessionId();
+            assertThat(session).isNotBlank();
+            transport.send(initialized());
+            transport.onInitialized(version);
+            // server-everything refuses (400) any request without a valid session id
+            transport.send(toolsList(2));
+            JsonNode tools = listener.awaitResponse(2).path("result").path("tools");
+            assertThat(tools.findValuesAsText("name")).contains("echo");
+            transport.send(echo(3, "over streamable http"));
+            assertThat(listener.awaitResponse(3).path("result").path("content").get(0).path("text").asText())
+                    .isEqualTo("Echo: over streamable http");
+
+            transport.close();
+
+            assertThat(listener.closeCount()).isEqualTo(1);
+            assertThat(listener.closedOnRequest()).isTrue();
+            // the DELETE ended the session on the server: the old id is refused now
+            HttpResponse<String> reuse = client.send(HttpRequest.newBuilder(everything.url())
+                    .POST(HttpRequest.BodyPublishers.ofString(toolsList(4).toString()))
+                    .header("Content-Type", "application/json")
+                    .header("Accept", "application/json, text/event-stream")
+                    .header("Mcp-Session-Id", session).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(reuse.statusCode()).isGreaterThanOrEqualTo(400);
+            assertThatThrownBy(() -> transport.send(toolsList(5))).isInstanceOf(IOException.class);
+        }
+    }
+
+    @Test
+    void sendsTheNegotiatedHeadersOnEveryRequestAfterInitialize() throws Exception {
+        stub = sessionStub();
+        open(stub.url("/mcp"), Map.of("Authorization", "Bearer secret-token"));
+
+        transport.send(initialize(1));
+        listener.awaitResponse(1);
+        transport.send(initialized());
+        transport.onInitialized("2025-06-18");
+        transport.send(toolsList(2));
+        listener.awaitResponse(2);
+
+        var posts = stub.requests("POST");
+        assertThat(posts).allSatisfy(r -> {
+            assertThat(r.header("Accept")).contains("application/json").contains("text/event-stream");
+            assertThat(r.header("Content-Type")).startsWith("application/json");
+            assertThat(r.header("Authorization")).isEqualTo("Bearer secret-token");
+        });
+        assertThat(posts.get(0).header("Mcp-Session-Id")).isNull();
+        assertThat(posts.get(0).header("MCP-Protocol-Version")).isNull();
+        assertThat(posts.subList(1, posts.size())).allSatisfy(r -> {
+            assertThat(r.header("Mcp-Session-Id")).isEqualTo(SESSION);
+        });
+        assertThat(posts.get(posts.size() - 1).header("MCP-Protocol-Version")).isEqualTo("2025-06-18");
+    }
+
+    @Test
+    void aForgottenSessionRaisesSessionExpiredAndTheNextInitializeStartsFresh() throws Exception {
+        AtomicInteger initializes = new AtomicInteger();
+        stub = new StubHttpServer().on("POST", (exchange, request) -> {
+            if (request.body().contains("\"initialize\"")) {
+                json(exchange, 200, "{\"jsonrpc\":\"2.0\",\"id\":" + idOf(request.body()) + ",\"result\":{}}",
+                        Map.of("Mcp-Session-Id", "s" + initializes.incrementAndGet()));
+            } else if ("s1".equals(request.header("Mcp-Session-Id"))) {
+                json(exchange, 404, "{\"error\":\"unknown session\"}", Map.of()); // the server restarted
+            } else {
+                json(exchange, 200, "{\"jsonrpc\":\"2.0\",\"id\":" + idOf(request.body()) + ",\"result\":{}}", Map.of());
+            }
+        });
+        open(stub.url("/mcp"), Map.of());
+        transport.send(initialize(1));
+        assertThat(transport.sessionId()).isEqualTo("s1");
+
+        assertThatThrownBy(() -> transport.send(toolsList(2)))
+                .isInstanceOf(SessionExpiredException.class)
+                .hasMessageContaining("s1");
+        assertThat(transport.sessionId()).isNull();
+
+        transport.send(initialize(3));
+        assertThat(stub.requests("POST").get(2).header("Mcp-Session-Id")).isNull();
+        assertThat(transport.sessionId()).isEqualTo("s2");
+        transport.send(toolsList(4));
+        assertThat(listener.awaitResponse(4).has("result")).isTrue();
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {400, 404, 405})
+    void aNonStreamableServerAnswersInitializeWithAStatusAFactoryCanFallBackOn(int status) throws Exception {
+        stub = new StubHttpServer().on("POST", (exchange, request) -> json(exchange, status, "{}", Map.of()));
+        open(stub.url("/sse"), Map.of());
+
+        assertThatThrownBy(() -> transport.send(initialize(1)))
+                .isInstanceOfSatisfying(HttpStatusException.class, e -> assertThat(e.status()).isEqualTo(status))
+                .isNotInstanceOf(SessionExpiredException.class);
+    }
+
+    @Test
+    void aServerErrorIsThrownWithStatusAndBodySnippet() throws Exception {
+        stub = new StubHttpServer().on("POST", (exchange, request) ->
+                json(exchange, 503, "{\"message\":\"upstream database is down\"}", Map.of()));
+        open(stub.url("/mcp"), Map.of());
+
+        assertThatThrownBy(() -> transport.send(toolsList(1)))
+                .isInstanceOfSatisfying(HttpStatusException.class, e -> assertThat(e.status()).isEqualTo(503))
+                .hasMessageContaining("503")
+                .hasMessageContaining("upstream database is down");
+    }
+
+    @Test
+    void anSseResponseIsDeliveredEventByEventAndSendDoesNotWaitForItsEnd() throws Exception {
+        CountDownLatch finish = new CountDownLatch(1);
+        stub = new StubHttpServer().on("POST", (exchange, request) -> {
+            OutputStream out = sse(exchange, Map.of());
+            event(out, ": a comment\nevent: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\n"
+                    + "data: \"params\":{\"progress\":1}}");
+            awaitQuietly(finish);
+            event(out, "id: 7\ndata: {\"jsonrpc\":\"2.0\",\"id\":" + idOf(request.body()) + ",\"result\":{\"ok\":true}}");
+        });
+        open(stub.url("/mcp"), Map.of());
+
+        transport.send(request(1, "tools/call", null)); // returns while the stream is still open
+        await().atMost(Duration.ofSeconds(5)).until(() -> listener.messages.size() == 1);
+        assertThat(listener.messages.get(0).path("params").path("progress").asInt()).isEqualTo(1);
+        finish.countDown();
+
+        assertThat(listener.awaitResponse(1).path("result").path("ok").asBoolean()).isTrue();
+        assertThat(listener.badInputs).isEmpty();
+    }
+
+    @Test
+    void aJsonBatchResponseDeliversEveryMessage() throws Exception {
+        stub = new StubHttpServer().on("POST", (exchange, request) -> json(exchange, 200,
+                "[{\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\",\"params\":{}},"
+                        + "{\"jsonrpc\":\"2.0\",\"id\":" + idOf(request.body()) + ",\"result\":{}}]", Map.of()));
+        open(stub.url("/mcp"), Map.of());
+
+        transport.send(request(1, "ping", null));
+
+        listener.awaitResponse(1);
+        assertThat(listener.messages).extracting(m -> m.path("method").asText("response"))
+                .containsExactly("notifications/message", "response");
+    }
+
+    @Test
+    void anSseResponseThatEndsEarlyIsResumedWithLastEventId() throws Exception {
+        stub = sessionStub().on("POST", (exchange, request) -> {
+            if (request.body().contains("\"initialize\"")) {
+                json(exchange, 200, "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}", Map.of("Mcp-Session-Id", SESSION));
+                return;
+            }
+            OutputStream out = sse(exchange, Map.of());
+            event(out, "id: p0\ndata:"); // a 2025-11-25 priming event: an id and empty data
+            event(out, "id: p1\nretry: 20\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{}}");
+            // the stream ends (a load balancer cut it) before the response
+        }).on("GET", (exchange, request) -> {
+            OutputStream out = sse(exchange, Map.of());
+            event(out, "id: p2\ndata: {\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{\"resumed\":true}}");
+        });
+        open(stub.url("/mcp"), Map.of());
+        transport.send(initialize(1));
+
+        transport.send(request(2, "tools/call", null));
+
+        assertThat(listener.awaitResponse(2).path("result").path("resumed").asBoolean()).isTrue();
+        var get = stub.requests("GET").get(0);
+        assertThat(get.header("Last-Event-ID")).isEqualTo("p1");
+        assertThat(get.header("Mcp-Session-Id")).isEqualTo(SESSION);
+        assertThat(listener.badInputs).isEmpty();
+    }
+
+    @Test
+    void anSseResponseThatEndsEarlyWithoutIdsFailsTheRequestInsteadOfLeavingItHanging() throws Exception {
+        stub = new StubHttpServer().on("POST", (exchange, request) -> sse(exchange, Map.of()).close());
+        open(stub.url("/mcp"), Map.of());
+
+        transport.send(request(1, "tools/call", null));
+
+        JsonNode error = listener.awaitResponse(1).path("error");
+        assertThat(error.path("code").asInt()).isEqualTo(ListenerGuard.TRANSPORT_ERROR_CODE);
+        assertThat(error.path("message").asText()).contains("ended before the response");
+        assertThat(error.path("data").path("transport").asBoolean()).isTrue();
+    }
+
+    @Test
+    void theGetStreamReconnectsAfterTheServersRetryWithLastEventId() throws Exception {
+        AtomicInteger gets = new AtomicInteger();
+        CountDownLatch release = new CountDownLatch(1);
+        stub = sessionStub().on("GET", (exchange, request) -> {
+            OutputStream out = sse(exchange, Map.of());
+            int n = gets.incrementAndGet();
+            event(out, "retry: 50\nid: g" + n + "\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/tools/list_changed\"}");
+            if (n >= 2) {
+                awaitQuietly(release); // the second stream stays open
+            }
+        });
+        open(stub.url("/mcp"), Map.of());
+        transport.send(initialize(1));
+        transport.onInitialized("2025-06-18");
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> stub.requests("GET").size() == 2);
+        await().atMost(Duration.ofSeconds(5)).until(() -> listener.messages.stream()
+                .filter(m -> m.path("method").asText().equals("notifications/tools/list_changed")).count() == 2);
+        var getsSeen = stub.requests("GET");
+        assertThat(getsSeen.get(0).header("Last-Event-ID")).isNull();
+        assertThat(getsSeen.get(1).header("Last-Event-ID")).isEqualTo("g1");
+        assertThat(getsSeen).allSatisfy(r -> {
+            assertThat(r.header("Accept")).isEqualTo("text/event-stream");
+            assertThat(r.header("Mcp-Session-Id")).isEqualTo(SESSION);
+            assertThat(r.header("MCP-Protocol-Version")).isEqualTo("2025-06-18");
+        });
+
+        transport.close();
+        release.countDown();
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
+                .until(() -> stub.requests("GET").size() == 2); // no reconnect after close
+    }
+
+    @Test
+    void aServerWithoutGetStreamIsNotAskedAgain() throws Exception {
+        stub = sessionStub(); // GET answers 405
+        open(stub.url("/mcp"), Map.of());
+        transport.send(initialize(1));
+        transport.onInitialized("2025-06-18");
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> stub.requests("GET").size() == 1);
+        await().during(Duration.ofMillis(1_500)).atMost(Duration.ofSeconds(3))
+                .until(() -> stub.requests("GET").size() == 1);
+        transport.send(toolsList(2));
+        assertThat(listener.awaitResponse(2).has("result")).isTrue();
+    }
+
+    @Test
+    void closeDeletesTheSessionAndReportsClosedOnce() throws Exception {
+        stub = sessionStub().on("DELETE", (exchange, request) -> exchange.sendResponseHeaders(405, -1));
+        open(stub.url("/mcp"), Map.of());
+        transport.send(initialize(1));
+
+        transport.close();
+        transport.close();
+
+        var deletes = stub.requests("DELETE");
+        assertThat(deletes).hasSize(1);
+        assertThat(deletes.get(0).header("Mcp-Session-Id")).isEqualTo(SESSION);
+        assertThat(listener.closeCount()).isEqualTo(1);
+        assertThat(listener.closedOnRequest()).isTrue();
+    }
+
+    @Test
+    void notificationsAcceptedWith202DeliverNothing() throws Exception {
+        stub = sessionStub();
+        open(stub.url("/mcp"), Map.of());
+
+        transport.send(notification("notifications/initialized"));
+
+        assertThat(stub.requests("POST")).hasSize(1);
+        assertThat(listener.messages).isEmpty();
+        assertThat(listener.badInputs).isEmpty();
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
