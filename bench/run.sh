@@ -74,6 +74,7 @@ trap cleanup EXIT
 start() { # $1 = log name, rest = command; sets $started
   setsid "${@:2}" >"$out/$1.out" 2>"$out/$1.err" </dev/null &
   started=$!
+  disown "$started" # no "Killed" job reports when we end it
   pids+=("$started")
 }
 stop() { kill -TERM -- "-$1" 2>/dev/null || true; sleep 0.3; kill -KILL -- "-$1" 2>/dev/null || true; }
