@@ -35,6 +35,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code throughPeers}: two {@link JsonRpcPeer}s (downstream session, upstream client) as the proxy
  *       wires them: correlation maps, the per-request timeout timer, the virtual thread per incoming
  *       request. The upstream answers synchronously inside its sender.</li>
+ *   <li>{@code handoffOnly}: start a virtual thread, complete a future on it, wait for it on the benchmark
+ *       thread: the share of {@code throughPeers} that is thread handoff rather than proxy work.</li>
  * </ul>
  * Run: {@code java -cp CP org.openjdk.jmh.Main HotPathBenchmark} (bench/run.sh does).
  */
@@ -99,6 +101,13 @@ public class HotPathBenchmark {
         CompletableFuture<byte[]> done = new CompletableFuture<>();
         written = done;
         downstream.onMessage((ObjectNode) Json.parse(REQUEST));
+        return done.get(5, TimeUnit.SECONDS);
+    }
+
+    @Benchmark
+    public byte[] handoffOnly() throws Exception {
+        CompletableFuture<byte[]> done = new CompletableFuture<>();
+        Thread.ofVirtual().start(() -> done.complete(REQUEST));
         return done.get(5, TimeUnit.SECONDS);
     }
 
