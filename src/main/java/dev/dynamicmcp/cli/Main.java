@@ -1,7 +1,184 @@
 package dev.dynamicmcp.cli;
 
-public final class Main {
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import dev.dynamicmcp.client.Version;
+import dev.dynamicmcp.config.ConfigException;
+import dev.dynamicmcp.config.ConfigLoader;
+import dev.dynamicmcp.config.ConfigWatcher;
+import dev.dynamicmcp.config.ProxyConfig;
+import dev.dynamicmcp.config.ProxySettings;
+import dev.dynamicmcp.demo.Demo;
+import dev.dynamicmcp.demo.DemoServer;
+import dev.dynamicmcp.proxy.ProxyServer;
+import dev.dynamicmcp.transport.server.StdioServer;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** The command line: run the proxy (default), {@code check}, {@code tools}. */
+@Command(name = "dynamic-mcp-proxy", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
+        sortOptions = false, usageHelpAutoWidth = true,
+        description = {"One MCP endpoint in front of many MCP servers.",
+                "Without --config it runs a built-in demo of two small servers."},
+        subcommands = {CheckCommand.class, ToolsCommand.class, Main.DemoServerCommand.class})
+public final class Main implements Callable<Integer> {
+
+    @CommandLine.Mixin
+    CommonOptions common = new CommonOptions();
+
+    @Option(names = "--host", description = "Interface to bind (default 127.0.0.1, or proxy.host of the config).")
+    String host;
+
+    @Option(names = {"-p", "--port"}, description = "Port to listen on (default 8080, or proxy.port; 0 = any free port).")
+    Integer port;
+
+    @Option(names = "--stdio", description = "Be a stdio MCP server (for Claude Desktop): stdout carries only protocol messages.")
+    boolean stdio;
+
+    @Option(names = "--http", description = "With --stdio: serve HTTP as well.")
+    boolean alsoHttp;
+
+    @Option(names = "--auth-token", description = "Require 'Authorization: Bearer <token>' on every HTTP request.")
+    String authToken;
+
+    @Option(names = "--no-watch", description = "Do not reload the config file when it changes.")
+    boolean noWatch;
+
     public static void main(String[] args) {
-        System.err.println("Dynamic MCP Proxy " + Runtime.version());
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns the exit code (tests call this). */
+    public static int run(String... args) {
+        return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        // stdout may be the MCP channel: keep the real one for protocol messages, send stray prints to stderr
+        OutputStream protocolOut = new FileOutputStream(FileDescriptor.out);
+        if (stdio) {
+            System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.err), true));
+        }
+        common.applyLogLevel();
+        AtomicReference<Demo> demo = new AtomicReference<>();
+        ProxyConfig config;
+        try {
+            config = common.config == null ? null : ConfigLoader.load(common.config);
+        } catch (ConfigException e) {
+            System.err.println(e.getMessage());
+            return 2;
+        }
+        ProxySettings settings = withOverrides(config == null ? ProxySettings.DEFAULTS : config.proxy());
+        if (config == null) {
+            demo.set(Demo.start(settings));
+            config = demo.get().config();
+            System.err.println("No --config given: running the built-in demo (servers \"clock\" over stdio and \"notes\" over HTTP).");
+        } else {
+            config = new ProxyConfig(settings, config.servers());
+        }
+        ProxyServer.Options options = stdio ? ProxyServer.Options.stdio(System.in, protocolOut, alsoHttp)
+                : ProxyServer.Options.httpOnly();
+        ProxyServer proxy;
+        try {
+            proxy = ProxyServer.start(config, options);
+        } catch (Exception e) {
+            System.err.println("Could not start: " + e.getMessage());
+            if (demo.get() != null) {
+                demo.get().close();
+            }
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        ConfigWatcher watcher = common.config == null || noWatch ? null
+                : startWatcher(common.config, config, proxy);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stop(proxy, watcher, demo.get());
+            stopped.countDown();
+        }, "shutdown"));
+        Summary.print(System.err, proxy, common.config, stdio);
+        if (stdio) {
+            proxy.stdioDone().join();
+            stop(proxy, watcher, demo.get());
+            return 0;
+        }
+        stopped.await();
+        return 0;
+    }
+
+    private static ConfigWatcher startWatcher(Path file, ProxyConfig initial, ProxyServer proxy) {
+        AtomicReference<ProxyConfig> current = new AtomicReference<>(initial);
+        return ConfigWatcher.start(file, initial, next -> {
+            // the proxy section keeps the settings the proxy started with (overrides included)
+            ProxyConfig effective = new ProxyConfig(current.get().proxy(), next.servers());
+            proxy.reload(current.getAndSet(effective), effective);
+        });
+    }
+
+    private static void stop(ProxyServer proxy, ConfigWatcher watcher, Demo demo) {
+        if (watcher != null) {
+            watcher.close();
+        }
+        proxy.close();
+        if (demo != null) {
+            demo.close();
+        }
+    }
+
+    private ProxySettings withOverrides(ProxySettings base) {
+        return new ProxySettings(host != null ? host : base.host(), port != null ? port : base.port(), base.namespace(),
+                base.separator(), authToken != null ? authToken : base.authToken(), base.maxBodyBytes(),
+                base.connectConcurrency(), base.defaults());
+    }
+
+    /** Options shared by every command. */
+    static final class CommonOptions {
+        @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+                description = "Config file in the Claude Desktop mcpServers format (see docs/config.md).")
+        Path config;
+
+        @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info",
+                description = "error, warn, info, debug or trace (logs go to stderr).")
+        String logLevel;
+
+        void applyLogLevel() {
+            Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+            root.setLevel(Level.toLevel(logLevel.toUpperCase(Locale.ROOT), Level.INFO));
+        }
+    }
+
+    /** Hidden: runs one demo server over stdio (the demo's child process). */
+    @Command(name = "demo-server", hidden = true)
+    static final class DemoServerCommand implements Callable<Integer> {
+        @Parameters(index = "0", description = "clock or notes")
+        DemoServer.Kind kind;
+
+        @Override
+        public Integer call() {
+            OutputStream protocolOut = new FileOutputStream(FileDescriptor.out);
+            System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.err), true));
+            StdioServer server = new StdioServer(System.in, protocolOut, new DemoServer(kind)).start();
+            server.done().join();
+            return 0;
+        }
+    }
+
+    static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"Dynamic MCP Proxy " + Version.get() + " (Java " + Runtime.version() + ")"};
+        }
     }
 }

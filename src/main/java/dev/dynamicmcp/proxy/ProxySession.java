@@ -127,6 +127,7 @@ final class ProxySession implements JsonRpcPeer.Handler {
         clientCapabilities = params.get("capabilities") instanceof ObjectNode c ? c : Json.object();
         clientInfo = params.get("clientInfo") instanceof ObjectNode i ? i : Json.object();
         initialized = true; // lenient: some clients send requests before notifications/initialized
+        core.upstreams().clientArrived();
 
         ObjectNode result = Json.object().put("protocolVersion", protocolVersion);
         ObjectNode capabilities = result.putObject("capabilities");

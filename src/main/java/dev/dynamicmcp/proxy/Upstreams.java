@@ -30,6 +30,13 @@ interface Upstreams {
     /** True when the READY server announced the capability ({@code logging}, {@code completions}, ...). */
     boolean hasCapability(String server, String capability);
 
+    /**
+     * A client session was initialized: connect the lazy servers not yet connected (in the background), so
+     * their tools join the merged lists (clients hear list_changed).
+     */
+    default void clientArrived() {
+    }
+
     /** Lists everything the server offers again (after a list_changed), or fails. */
     CompletableFuture<ServerLists> discover(String server);
 }

@@ -1,0 +1,105 @@
+package dev.dynamicmcp.manager;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dynamicmcp.client.McpClient;
+import dev.dynamicmcp.config.ServerConfig;
+import dev.dynamicmcp.config.TransportKind;
+import dev.dynamicmcp.protocol.Json;
+import dev.dynamicmcp.transport.HttpStatusException;
+import dev.dynamicmcp.transport.SseTransport;
+import dev.dynamicmcp.transport.StdioTransport;
+import dev.dynamicmcp.transport.StreamableHttpTransport;
+import dev.dynamicmcp.transport.Transport;
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds the transport a {@link ServerConfig} asks for and connects an {@link McpClient} over it. The client
+ * announces sampling, elicitation and roots, because the proxy relays those requests to its own client.
+ * {@code http} (HTTP_AUTO) tries Streamable HTTP and falls back to legacy SSE when the initialize POST is
+ * answered 400, 404 or 405, as the MCP backwards-compatibility rule says. One {@link HttpClient} is shared by
+ * every HTTP server; {@link #close()} releases it.
+ */
+public final class DefaultClientFactory implements ClientFactory, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(DefaultClientFactory.class);
+    private static final Set<Integer> NOT_STREAMABLE_HTTP = Set.of(400, 404, 405);
+
+    private final McpClient.Options baseOptions;
+    private final Consumer<McpClient> beforeConnect;
+    private final HttpClient http;
+
+    public DefaultClientFactory() {
+        this(McpClient.Options.defaults(), client -> { });
+    }
+
+    /**
+     * @param baseOptions   client info and request timeout default; capabilities are replaced by
+     *                      {@link #relayCapabilities}
+     * @param beforeConnect called with each new client before it connects, so handlers for the server's own
+     *                      requests and notifications are in place before the first message can arrive
+     */
+    public DefaultClientFactory(McpClient.Options baseOptions, Consumer<McpClient> beforeConnect) {
+        this.baseOptions = baseOptions;
+        this.beforeConnect = beforeConnect;
+        this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).build();
+    }
+
+    /** What the proxy can relay downstream: sampling, elicitation and roots (with list_changed). */
+    public static ObjectNode relayCapabilities() {
+        ObjectNode capabilities = Json.object();
+        capabilities.putObject("sampling");
+        capabilities.putObject("elicitation");
+        capabilities.putObject("roots").put("listChanged", true);
+        return capabilities;
+    }
+
+    @Override
+    public McpClient connect(ServerConfig config) throws IOException {
+        return switch (config.transport()) {
+            case STDIO, STREAMABLE_HTTP, SSE -> connect(config, config.transport());
+            case HTTP_AUTO -> {
+                try {
+                    yield connect(config, TransportKind.STREAMABLE_HTTP);
+                } catch (HttpStatusException e) {
+                    if (!NOT_STREAMABLE_HTTP.contains(e.status())) {
+                        throw e;
+                    }
+                    log.info("server \"{}\" answered HTTP {} to a Streamable HTTP initialize; trying legacy SSE",
+                            config.name(), e.status());
+                    yield connect(config, TransportKind.SSE);
+                }
+            }
+        };
+    }
+
+    private McpClient connect(ServerConfig config, TransportKind kind) throws IOException {
+        McpClient client = new McpClient(config.name(), transport(config, kind), options(config));
+        beforeConnect.accept(client);
+        client.connect(config.options().connectTimeout()); // closes the transport itself when it fails
+        return client;
+    }
+
+    McpClient.Options options(ServerConfig config) {
+        return new McpClient.Options(baseOptions.clientInfo(), relayCapabilities(), config.options().requestTimeout());
+    }
+
+    Transport transport(ServerConfig config, TransportKind kind) {
+        return switch (kind) {
+            case STDIO -> new StdioTransport(config.name(), config.command(), config.args(), config.env(), config.cwd());
+            case STREAMABLE_HTTP -> new StreamableHttpTransport(config.name(), config.url(), config.headers(), http,
+                    config.options().connectTimeout());
+            case SSE -> new SseTransport(config.name(), config.url(), config.headers(), http,
+                    config.options().connectTimeout());
+            case HTTP_AUTO -> throw new IllegalArgumentException("HTTP_AUTO is resolved by connect()");
+        };
+    }
+
+    @Override
+    public void close() {
+        http.close();
+    }
+}

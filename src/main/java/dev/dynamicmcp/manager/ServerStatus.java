@@ -1,0 +1,20 @@
+package dev.dynamicmcp.manager;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * A consistent snapshot of one server's connection, for {@code /status} and the CLI.
+ *
+ * @param since             when the server entered {@code state}
+ * @param lastCheck         when the last health ping finished, or null
+ * @param consecutiveErrors failed pings or connect attempts in a row (0 once it works again)
+ * @param lastError         the last failure's message, or null
+ * @param connectTime       how long the last successful connect took, or null
+ * @param reconnects        successful connects after the first
+ * @param toolCount         tools seen at the last discovery, or -1 when not known
+ */
+public record ServerStatus(String name, String transport, ServerState state, Instant since, Instant lastCheck,
+                           int consecutiveErrors, String lastError, BreakerState breaker, Duration connectTime,
+                           long reconnects, int inFlight, int toolCount) {
+}

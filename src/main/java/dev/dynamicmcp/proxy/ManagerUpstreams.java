@@ -1,0 +1,159 @@
+package dev.dynamicmcp.proxy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.dynamicmcp.config.ServerConfig;
+import dev.dynamicmcp.config.ServerOptions;
+import dev.dynamicmcp.discovery.DiscoveryResult;
+import dev.dynamicmcp.manager.ServerManager;
+import dev.dynamicmcp.manager.ServerState;
+import dev.dynamicmcp.manager.ServerStatus;
+import dev.dynamicmcp.protocol.JsonRpc;
+import dev.dynamicmcp.protocol.McpException;
+import dev.dynamicmcp.protocol.PendingRequest;
+import dev.dynamicmcp.protocol.RequestOptions;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+
+/** {@link Upstreams} over the {@link ServerManager}: every request goes through the server's breaker. */
+final class ManagerUpstreams implements Upstreams {
+    private final ServerManager manager;
+    private final Map<String, ServerConfig> configs = new ConcurrentHashMap<>();
+    private final Function<String, Integer> configOrder;
+    private final java.util.Set<String> lazyStarted = ConcurrentHashMap.newKeySet();
+
+    ManagerUpstreams(ServerManager manager, Function<String, Integer> configOrder) {
+        this.manager = manager;
+        this.configOrder = configOrder;
+    }
+
+    void configure(ServerConfig config) {
+        configs.put(config.name(), config);
+    }
+
+    void forget(String server) {
+        configs.remove(server);
+    }
+
+    ServerConfig config(String server) {
+        return configs.get(server);
+    }
+
+    @Override
+    public PendingRequest send(String server, String method, JsonNode params, RequestOptions options) {
+        return new ManagedRequest(server, method, params, options);
+    }
+
+    @Override
+    public boolean notify(String server, String method, JsonNode params) {
+        try {
+            return manager.client(server).notifyServer(method, params);
+        } catch (McpException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public Duration requestTimeout(String server) {
+        ServerConfig config = configs.get(server);
+        return (config != null ? config.options() : ServerOptions.DEFAULTS).requestTimeout();
+    }
+
+    @Override
+    public List<String> readyServers() {
+        return manager.status().stream()
+                .filter(status -> status.state() == ServerState.READY)
+                .map(ServerStatus::name)
+                .sorted(Comparator.comparing(configOrder))
+                .toList();
+    }
+
+    @Override
+    public boolean hasCapability(String server, String capability) {
+        try {
+            var info = manager.client(server).info();
+            return info != null && info.hasCapability(capability);
+        } catch (McpException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void clientArrived() {
+        for (ServerStatus status : manager.status()) {
+            ServerConfig config = configs.get(status.name());
+            if (status.state() == ServerState.NEW && config != null && config.options().lazy()
+                    && lazyStarted.add(status.name())) {
+                Thread.ofVirtual().name("lazy-connect-" + status.name()).start(() -> manager.discover(status.name()));
+            }
+        }
+    }
+
+    @Override
+    public CompletableFuture<ServerLists> discover(String server) {
+        return CompletableFuture.supplyAsync(() -> lists(manager.discover(server)),
+                runnable -> Thread.ofVirtual().name("discover-" + server).start(runnable));
+    }
+
+    /** The catalog's view of a discovery; throws when the discovery failed. */
+    ServerLists lists(DiscoveryResult result) {
+        if (!result.ok()) {
+            throw new McpException(JsonRpc.SERVER_UNAVAILABLE, result.error());
+        }
+        ServerConfig config = configs.get(result.server());
+        return new ServerLists(result.server(), config == null ? null : config.tools(),
+                result.info() == null ? null : result.info().instructions(), result.tools(), result.resources(),
+                result.resourceTemplates(), result.prompts());
+    }
+
+    /** A request sent through {@link ServerManager#execute}; a cancel before it was sent stops it going out. */
+    private final class ManagedRequest implements PendingRequest {
+        private final String method;
+        private final AtomicReference<PendingRequest> sent = new AtomicReference<>();
+        private final CompletableFuture<JsonNode> result;
+        private volatile String cancelledBecause;
+
+        ManagedRequest(String server, String method, JsonNode params, RequestOptions options) {
+            this.method = method;
+            this.result = manager.execute(server, method, client -> {
+                if (cancelledBecause != null) {
+                    return CompletableFuture.failedFuture(
+                            new java.util.concurrent.CancellationException(cancelledBecause));
+                }
+                PendingRequest request = client.request(method, params, options);
+                sent.set(request);
+                return request.result();
+            });
+        }
+
+        @Override
+        public JsonNode id() {
+            PendingRequest request = sent.get();
+            return request == null ? null : request.id();
+        }
+
+        @Override
+        public String method() {
+            return method;
+        }
+
+        @Override
+        public CompletableFuture<JsonNode> result() {
+            return result;
+        }
+
+        @Override
+        public void cancel(String reason) {
+            cancelledBecause = reason;
+            PendingRequest request = sent.get();
+            if (request != null) {
+                request.cancel(reason);
+            }
+        }
+    }
+}

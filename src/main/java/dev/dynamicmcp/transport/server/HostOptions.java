@@ -1,0 +1,35 @@
+package dev.dynamicmcp.transport.server;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * How {@link HttpServerHost} serves.
+ *
+ * @param transport      options of the two MCP handlers (paths, keep-alive, buffers, idle expiry); the body
+ *                       limit is taken from {@code ProxySettings.maxBodyBytes}
+ * @param allowedOrigins origins accepted besides the loopback ones and the bound host, either full
+ *                       ({@code https://app.example.com}) or a bare host ({@code app.example.com})
+ * @param publicPaths    paths that need no bearer token even when one is set (liveness probes)
+ * @param stopTimeout    how long a graceful stop waits for Jetty
+ */
+public record HostOptions(HttpTransportOptions transport, List<String> allowedOrigins, Set<String> publicPaths,
+                          Duration stopTimeout) {
+
+    public static final HostOptions DEFAULTS = new HostOptions(HttpTransportOptions.DEFAULTS, List.of(),
+            Set.of("/healthz"), Duration.ofSeconds(5));
+
+    public HostOptions {
+        allowedOrigins = List.copyOf(allowedOrigins);
+        publicPaths = Set.copyOf(publicPaths);
+    }
+
+    public HostOptions withTransport(HttpTransportOptions options) {
+        return new HostOptions(options, allowedOrigins, publicPaths, stopTimeout);
+    }
+
+    public HostOptions withAllowedOrigins(List<String> origins) {
+        return new HostOptions(transport, origins, publicPaths, stopTimeout);
+    }
+}

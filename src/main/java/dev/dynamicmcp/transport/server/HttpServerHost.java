@@ -1,0 +1,177 @@
+package dev.dynamicmcp.transport.server;
+
+import dev.dynamicmcp.config.ProxySettings;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.VirtualThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The proxy's HTTP server: Jetty 12 on virtual threads serving Streamable HTTP ({@code /mcp}), legacy SSE
+ * ({@code /sse} + {@code /message}) and the routes other components add ({@code /healthz}, {@code /metrics}…),
+ * behind Host/Origin validation, the bearer token and the body size limit.
+ *
+ * <pre>{@code
+ * HttpServerHost host = new HttpServerHost(settings, proxySessionListener);
+ * host.addRoute("GET", "/healthz", (request, response, callback) -> { ...; return true; });
+ * host.start();           // host.port() is the bound port (also when settings.port() is 0)
+ * ...
+ * host.stop();            // sessions closed (listener.closed for each), then Jetty stopped
+ * }</pre>
+ */
+public final class HttpServerHost implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(HttpServerHost.class);
+
+    enum State { NEW, STARTED, STOPPED }
+
+    private final ProxySettings settings;
+    private final HostOptions options;
+    private final StreamableHttpHandler streamableHttp;
+    private final SseServerHandler legacySse;
+    private final Map<String, Request.Handler> routes = new ConcurrentHashMap<>();
+    private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
+    private volatile Server server;
+    private volatile ServerConnector connector;
+
+    public HttpServerHost(ProxySettings settings, SessionListener listener) {
+        this(settings, listener, HostOptions.DEFAULTS);
+    }
+
+    public HttpServerHost(ProxySettings settings, SessionListener listener, HostOptions options) {
+        this.settings = settings;
+        this.options = options;
+        HttpTransportOptions transport = options.transport().withMaxBodyBytes(settings.maxBodyBytes());
+        this.streamableHttp = new StreamableHttpHandler(listener, transport);
+        this.legacySse = new SseServerHandler(listener, transport);
+    }
+
+    /**
+     * Serves {@code handler} for exactly {@code method} and {@code path} (before or after start). The handler
+     * runs on a virtual thread behind the same Host/Origin/token checks as MCP (see
+     * {@link HostOptions#publicPaths()} for paths without token).
+     */
+    public HttpServerHost addRoute(String method, String path, Request.Handler handler) {
+        routes.put(method.toUpperCase(Locale.ROOT) + " " + path, handler);
+        return this;
+    }
+
+    public StreamableHttpHandler streamableHttp() {
+        return streamableHttp;
+    }
+
+    public SseServerHandler legacySse() {
+        return legacySse;
+    }
+
+    /**
+     * Binds and starts. Refuses a non-loopback host without an auth token: anyone who can reach the port would
+     * drive every configured MCP server.
+     */
+    public void start() throws Exception {
+        boolean loopback = isLoopback(settings.host());
+        if (!loopback && (settings.authToken() == null || settings.authToken().isBlank())) {
+            throw new IllegalStateException("refusing to listen on " + settings.host() + ":" + settings.port()
+                    + " without an auth token: that address is reachable from other machines, and anyone who "
+                    + "reaches it could call every configured MCP server. Set proxy.authToken (clients then send "
+                    + "\"Authorization: Bearer <token>\"), or bind to 127.0.0.1");
+        }
+        if (!state.compareAndSet(State.NEW, State.STARTED)) {
+            throw new IllegalStateException("the HTTP server was already started (state " + state.get() + ")");
+        }
+        VirtualThreadPool threads = new VirtualThreadPool();
+        threads.setName("mcp-http");
+        Server jetty = new Server(threads);
+        ServerConnector http = new ServerConnector(jetty);
+        http.setHost(settings.host());
+        http.setPort(settings.port());
+        http.setAcceptQueueSize(1024); // an agent fleet reconnecting at once must not hit the OS default of 50
+        // SSE streams idle between keep-alives; the connector must not time them out first
+        http.setIdleTimeout(Math.max(30_000, options.transport().keepAliveInterval().toMillis() * 4));
+        jetty.addConnector(http);
+        Handler.Sequence chain = new Handler.Sequence(new Routes(), streamableHttp, legacySse, new NotFound());
+        jetty.setHandler(new RequestGuard(chain, settings.host(), loopback, settings.authToken(),
+                settings.maxBodyBytes(), options));
+        jetty.setStopTimeout(options.stopTimeout().toMillis());
+        server = jetty;
+        connector = http;
+        jetty.start();
+        log.info("HTTP server: NEW -> STARTED on {} (Streamable HTTP at {}, legacy SSE at {})", uri(),
+                options.transport().mcpPath(), options.transport().ssePath());
+    }
+
+    /** The bound port (the real one when 0 was configured); -1 before start. */
+    public int port() {
+        ServerConnector http = connector;
+        return http == null ? -1 : http.getLocalPort();
+    }
+
+    /** The base URI, e.g. {@code http://127.0.0.1:8080}. */
+    public URI uri() {
+        String host = settings.host().contains(":") && !settings.host().startsWith("[")
+                ? "[" + settings.host() + "]" : settings.host();
+        return URI.create("http://" + host + ":" + port());
+    }
+
+    /** Closes every session (the listener hears about each), then stops Jetty within the stop timeout. */
+    public void stop() {
+        if (!state.compareAndSet(State.STARTED, State.STOPPED)) {
+            state.compareAndSet(State.NEW, State.STOPPED);
+            return;
+        }
+        log.info("HTTP server: STARTED -> STOPPED: closing {} Streamable HTTP and {} SSE sessions",
+                streamableHttp.sessionCount(), legacySse.sessionCount());
+        streamableHttp.closeAllSessions("the proxy is stopping");
+        legacySse.closeAllSessions();
+        try {
+            server.stop();
+        } catch (Exception e) {
+            log.warn("stopping Jetty failed", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    static boolean isLoopback(String host) {
+        String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        if (bare.equalsIgnoreCase("localhost")) {
+            return true;
+        }
+        try {
+            return InetAddress.getByName(bare).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
+    private final class Routes extends Handler.Abstract {
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) throws Exception {
+            Request.Handler route = routes.get(request.getMethod() + " " + Request.getPathInContext(request));
+            return route != null && route.handle(request, response, callback);
+        }
+    }
+
+    private static final class NotFound extends Handler.Abstract {
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) {
+            HttpIo.text(response, callback, 404, "not found: " + request.getMethod() + " "
+                    + Request.getPathInContext(request));
+            return true;
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package dev.dynamicmcp.transport.server;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * The checks every request passes before any route sees it: Host (when bound to loopback) and Origin against
+ * DNS rebinding, the bearer token, and the declared body size.
+ */
+final class RequestGuard extends Handler.Wrapper {
+    private static final Set<String> LOOPBACK_NAMES = Set.of("localhost", "127.0.0.1", "::1", "[::1]");
+
+    private final String boundHost;
+    private final boolean loopback;
+    private final byte[] token;
+    private final long maxBodyBytes;
+    private final List<String> allowedOrigins;
+    private final Set<String> publicPaths;
+
+    RequestGuard(Handler next, String boundHost, boolean loopback, String authToken, long maxBodyBytes,
+                 HostOptions options) {
+        super(next);
+        this.boundHost = normalize(boundHost);
+        this.loopback = loopback;
+        this.token = authToken == null ? null : ("Bearer " + authToken).getBytes(StandardCharsets.UTF_8);
+        this.maxBodyBytes = maxBodyBytes;
+        this.allowedOrigins = options.allowedOrigins().stream().map(o -> o.toLowerCase(Locale.ROOT)).toList();
+        this.publicPaths = options.publicPaths();
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) throws Exception {
+        String host = request.getHeaders().get(HttpHeader.HOST);
+        if (loopback && host != null && !isLocalHost(hostOf(host))) {
+            HttpIo.text(response, callback, 403, "forbidden: Host \"" + host + "\" is not a local name; this proxy "
+                    + "is bound to loopback and only answers localhost (DNS rebinding protection)");
+            return true;
+        }
+        String origin = request.getHeaders().get(HttpHeader.ORIGIN);
+        if (origin != null && !originAllowed(origin)) {
+            HttpIo.text(response, callback, 403, "forbidden: Origin \"" + origin + "\" is not allowed (DNS rebinding "
+                    + "protection); add it to the allowed origins to let that web page in");
+            return true;
+        }
+        if (token != null && !publicPaths.contains(Request.getPathInContext(request))) {
+            String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+            if (authorization == null) {
+                response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
+                HttpIo.text(response, callback, 401, "unauthorized: send Authorization: Bearer <proxy.authToken>");
+                return true;
+            }
+            if (!MessageDigest.isEqual(token, authorization.trim().getBytes(StandardCharsets.UTF_8))) {
+                response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"");
+                HttpIo.text(response, callback, 401, "unauthorized: the bearer token is wrong");
+                return true;
+            }
+        }
+        if (request.getLength() > maxBodyBytes) {
+            HttpIo.text(response, callback, 413, "request body of " + request.getLength() + " bytes is larger than "
+                    + "the limit of " + maxBodyBytes + " bytes (proxy.maxBodyBytes)");
+            return true;
+        }
+        return super.handle(request, response, callback);
+    }
+
+    private boolean originAllowed(String origin) {
+        String lower = origin.trim().toLowerCase(Locale.ROOT);
+        if (allowedOrigins.contains(lower)) {
+            return true;
+        }
+        String host;
+        try {
+            host = URI.create(lower).getHost();
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        if (host == null) {
+            return false; // "null" (sandboxed pages, file://) or garbage
+        }
+        host = normalize(host);
+        return isLocalHost(host) || allowedOrigins.contains(host);
+    }
+
+    private boolean isLocalHost(String host) {
+        return LOOPBACK_NAMES.contains(host) || host.equals(boundHost);
+    }
+
+    /** The host part of a Host header: {@code localhost:8080} → localhost, {@code [::1]:80} → ::1. */
+    static String hostOf(String hostHeader) {
+        String value = hostHeader.trim().toLowerCase(Locale.ROOT);
+        if (value.startsWith("[")) {
+            int end = value.indexOf(']');
+            return end < 0 ? value : value.substring(1, end);
+        }
+        int colon = value.indexOf(':');
+        return colon < 0 ? value : value.substring(0, colon);
+    }
+
+    private static String normalize(String host) {
+        String lower = host.toLowerCase(Locale.ROOT);
+        return lower.startsWith("[") && lower.endsWith("]") ? lower.substring(1, lower.length() - 1) : lower;
+    }
+}

@@ -1,0 +1,170 @@
+package dev.dynamicmcp.transport.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.dynamicmcp.config.ProxySettings;
+import dev.dynamicmcp.protocol.JsonRpc;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.eclipse.jetty.io.Content;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class HttpServerHostTest {
+    private static final String INIT = """
+            {"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18",
+             "capabilities":{},"clientInfo":{"name":"t","version":"1"}}}""";
+
+    private final EchoListener listener = new EchoListener();
+    private HttpServerHost host;
+
+    private static ProxySettings settings(String bindHost, String token, long maxBody) {
+        return new ProxySettings(bindHost, 0, ProxySettings.DEFAULTS.namespace(), "__", token, maxBody, 8,
+                ProxySettings.DEFAULTS.defaults());
+    }
+
+    private McpHttpTestClient start(ProxySettings settings, HostOptions options) throws Exception {
+        host = new HttpServerHost(settings, listener, options);
+        host.start();
+        return new McpHttpTestClient(host.uri().resolve("/mcp"));
+    }
+
+    @AfterEach
+    void stop() {
+        if (host != null) {
+            host.stop();
+        }
+    }
+
+    @Test
+    void portZeroReportsTheBoundPort() throws Exception {
+        start(settings("127.0.0.1", null, 4096), HostOptions.DEFAULTS);
+
+        assertThat(host.port()).isPositive();
+        assertThat(host.uri().toString()).isEqualTo("http://127.0.0.1:" + host.port());
+    }
+
+    @Test
+    void anOversizeBodyIs413WithAClearMessage() throws Exception {
+        McpHttpTestClient client = start(settings("127.0.0.1", null, 100), HostOptions.DEFAULTS);
+
+        HttpResponse<String> response = client.post(null, INIT);
+
+        assertThat(response.statusCode()).isEqualTo(413);
+        assertThat(response.body()).contains("limit of 100 bytes").contains("maxBodyBytes");
+        assertThat(listener.open).isEmpty();
+    }
+
+    @Test
+    void aForeignOriginIs403AndLocalOrAllowedOriginsPass() throws Exception {
+        McpHttpTestClient client = start(settings("127.0.0.1", null, 4096),
+                HostOptions.DEFAULTS.withAllowedOrigins(List.of("https://app.example.com")));
+
+        HttpResponse<String> evil = client.post(null, INIT, "Accept", McpHttpTestClient.BOTH,
+                "Origin", "http://evil.example");
+        HttpResponse<String> local = client.post(null, INIT, "Accept", McpHttpTestClient.BOTH,
+                "Origin", "http://localhost:3000");
+        HttpResponse<String> allowed = client.post(null, INIT, "Accept", McpHttpTestClient.BOTH,
+                "Origin", "https://app.example.com");
+
+        assertThat(evil.statusCode()).isEqualTo(403);
+        assertThat(evil.body()).contains("evil.example").contains("DNS rebinding");
+        assertThat(local.statusCode()).isEqualTo(200);
+        assertThat(allowed.statusCode()).isEqualTo(200);
+        assertThat(listener.open).hasSize(2);
+    }
+
+    @Test
+    void aForeignHostHeaderIs403WhenBoundToLoopback() throws Exception {
+        start(settings("127.0.0.1", null, 4096), HostOptions.DEFAULTS);
+
+        String rebound = rawRequest("GET /mcp HTTP/1.1\r\nHost: attacker.example:" + host.port()
+                + "\r\nAccept: text/event-stream\r\nConnection: close\r\n\r\n");
+        String local = rawRequest("GET /nothing HTTP/1.1\r\nHost: localhost:" + host.port()
+                + "\r\nConnection: close\r\n\r\n");
+
+        assertThat(rebound).startsWith("HTTP/1.1 403").contains("attacker.example");
+        assertThat(local).startsWith("HTTP/1.1 404");
+    }
+
+    @Test
+    void aTokenIsRequiredWhenConfigured() throws Exception {
+        McpHttpTestClient client = start(settings("127.0.0.1", "s3cret", 4096), HostOptions.DEFAULTS);
+        host.addRoute("GET", "/healthz", (request, response, callback) -> {
+            Content.Sink.write(response, true, "ok", callback);
+            return true;
+        });
+
+        HttpResponse<String> missing = client.post(null, INIT);
+        HttpResponse<String> wrong = client.post(null, INIT, "Accept", McpHttpTestClient.BOTH,
+                "Authorization", "Bearer guess");
+        HttpResponse<String> right = client.post(null, INIT, "Accept", McpHttpTestClient.BOTH,
+                "Authorization", "Bearer s3cret");
+        HttpResponse<String> health = client.http.send(HttpRequest.newBuilder(host.uri().resolve("/healthz")).build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(missing.statusCode()).isEqualTo(401);
+        assertThat(missing.headers().firstValue("WWW-Authenticate")).get().asString().startsWith("Bearer");
+        assertThat(wrong.statusCode()).isEqualTo(401);
+        assertThat(wrong.headers().firstValue("WWW-Authenticate")).get().asString().contains("invalid_token");
+        assertThat(right.statusCode()).isEqualTo(200);
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(health.body()).isEqualTo("ok");
+    }
+
+    @Test
+    void extraRoutesAreServedAndUnknownPathsAre404() throws Exception {
+        McpHttpTestClient client = start(settings("127.0.0.1", null, 4096), HostOptions.DEFAULTS);
+        host.addRoute("GET", "/status", (request, response, callback) -> {
+            Content.Sink.write(response, true, "{\"sessions\":" + host.streamableHttp().sessionCount() + "}",
+                    callback);
+            return true;
+        });
+
+        HttpResponse<String> status = client.http.send(HttpRequest.newBuilder(host.uri().resolve("/status")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> missing = client.http.send(HttpRequest.newBuilder(host.uri().resolve("/x")).build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(status.body()).isEqualTo("{\"sessions\":0}");
+        assertThat(missing.statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void bindingANonLoopbackHostWithoutATokenIsRefused() {
+        host = new HttpServerHost(settings("0.0.0.0", null, 4096), listener);
+
+        assertThatThrownBy(host::start).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("refusing to listen on 0.0.0.0")
+                .hasMessageContaining("proxy.authToken")
+                .hasMessageContaining("127.0.0.1");
+        assertThat(host.port()).isEqualTo(-1);
+    }
+
+    @Test
+    void unknownMethodsOnTheMcpPathAre405() throws Exception {
+        McpHttpTestClient client = start(settings("127.0.0.1", null, 4096), HostOptions.DEFAULTS);
+
+        HttpResponse<String> put = client.http.send(client.request(null)
+                .PUT(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(put.statusCode()).isEqualTo(405);
+        assertThat(McpHttpTestClient.json(put).path("error").path("code").asInt()).isEqualTo(JsonRpc.INVALID_REQUEST);
+    }
+
+    private String rawRequest(String request) throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", host.port())) {
+            OutputStream out = socket.getOutputStream();
+            out.write(request.getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+}
