@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The benchmark: our proxy vs a direct connection vs the Node gateways, side by side in one run.
 #
-#   bench/run.sh            full run (several minutes): throughput/latency/CPU at 1, 8, 32, 128 sessions,
+#   bench/run.sh            full run (about 25 minutes): throughput/latency/CPU at 1, 8, 32, 128 sessions,
 #                           scale runs (100 stdio upstreams, 10,000 tools, 1,000 idle sessions, demo RSS), JMH
 #   bench/run.sh --smoke    a few seconds, ours + direct at 1-2 sessions; exits non-zero when any call failed
 #
-# Options: --sessions "1 8 32 128"  --seconds 10  --warmup 3  --reps 3  --setups "direct ours-http ..."
+# Options: --sessions "1 8 32 128"  --seconds 10  --warmup 3  --reps 3  --prewarm 15
+#          --setups "direct ours-http ours-stdio supergateway mcp-proxy mcp-hub"
 #          --no-scale  --no-jmh  --no-peers
 # Results: bench/results/<time>/ (raw JSON lines, logs, table.md). See bench/README.md.
 set -euo pipefail
@@ -13,7 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 
 smoke=0 scale=1 jmh=1 peers=1
-sessions_list="1 8 32 128" seconds=10 warmup=3 reps=3 setups=""
+sessions_list="1 8 32 128" seconds=10 warmup=3 reps=3 setups="" prewarm=15
 while (($#)); do
   case $1 in
     --smoke) smoke=1 ;;
@@ -21,6 +22,7 @@ while (($#)); do
     --seconds) seconds=$2; shift ;;
     --warmup) warmup=$2; shift ;;
     --reps) reps=$2; shift ;;
+    --prewarm) prewarm=$2; shift ;;
     --setups) setups=$2; shift ;;
     --no-scale) scale=0 ;;
     --no-jmh) jmh=0 ;;
@@ -31,7 +33,7 @@ while (($#)); do
   shift
 done
 if ((smoke)); then
-  sessions_list="1 2" seconds=2 warmup=1 reps=1 scale=0 jmh=0 peers=0
+  sessions_list="1 2" seconds=2 warmup=1 reps=1 scale=0 jmh=0 peers=0 prewarm=0
 fi
 if [[ -z $setups ]]; then
   setups="direct ours-http ours-stdio"
@@ -141,6 +143,15 @@ failed=0
 for setup in $setups; do [[ " $ready_setups " == *" $setup "* ]] || failed=1; done
 
 # ---- throughput / latency / CPU: interleaved, the order rotated each repetition -------------------
+# A fresh JVM spends its first tens of seconds compiling: load every setup once before measuring, so no
+# setup pays its JIT warmup inside a measurement (the per-measurement warmup is too short for that).
+if ((prewarm > 0)); then
+  for setup in $ready_setups; do
+    log "prewarm $setup (${prewarm}s, 8 sessions)"
+    "$java" -cp "$cp" dev.dynamicmcp.bench.LoadGen calls --setup "$setup" --url "${url[$setup]}" \
+      --pid "${pid[$setup]}" --sessions 8 --seconds "$prewarm" --warmup 0 --out "$out/prewarm.jsonl" >/dev/null || true
+  done
+fi
 order=($ready_setups)
 for ((rep = 1; rep <= reps; rep++)); do
   for n in $sessions_list; do
