@@ -81,7 +81,7 @@ start() { # $1 = log name, rest = command; sets $started
 }
 stop() { kill -TERM -- "-$1" 2>/dev/null || true; sleep 0.3; kill -KILL -- "-$1" 2>/dev/null || true; }
 free_port() { "$java" -cp "$cp" dev.dynamicmcp.bench.FreePort; }
-loadgen() { "$java" -Xmx1g -cp "$cp" dev.dynamicmcp.bench.LoadGen "$@" --out "$results"; }
+loadgen() { "$java" -Xmx1g -cp "$cp" dev.dynamicmcp.bench.LoadGen "$1" --out "$results" "${@:2}"; } # "-- CMD" stays last
 json_str() { printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g'; }
 # A stdio server entry of the config for the echo upstream: "name": {"command": ..., "args": [...]}.
 echo_entry() { # $1 = server name, $2 = tool count
