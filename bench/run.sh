@@ -179,6 +179,16 @@ if ((scale)); then
     stop "$started"
   done
 
+  # the same 10,000 tools straight from an HTTP echo upstream: what the client's own parsing costs
+  port=$(free_port)
+  start direct-10000-tools "${echo_cmd[@]}" --http "$port" --tools 10000
+  p=$started
+  if wait_ready direct-10000-tools "http://127.0.0.1:$port/mcp" "$p" 10000 60; then
+    loadgen tools-list --setup direct-10000-tools --url "http://127.0.0.1:$port/mcp" --pid "$p" \
+      --expect-tools 10000 --seconds 10 >/dev/null || failed=1
+  else failed=1; fi
+  stop "$p"
+
   port=$(free_port)
   proxy_config "$out/ours-10000-tools.json" "$port" "$(echo_entry many 10000)"
   start_ours ours-10000-tools "$out/ours-10000-tools.json" "$port"

@@ -111,7 +111,9 @@ public final class Report {
         Optional<JsonNode> tools = find("tools-list", "ours-10000-tools");
         target("tools/list with 10,000 aggregated tools", "≤ 5 ms", tools.map(r -> "p50 " + fmt(r.path("p50us").asDouble()
                 / 1000) + " ms, p99 " + fmt(r.path("p99us").asDouble() / 1000) + " ms, RSS "
-                + fmt(r.path("rssKb").asDouble() / 1024) + " MB (" + r.path("tools").asInt() + " tools)")
+                + fmt(r.path("rssKb").asDouble() / 1024) + " MB (" + r.path("tools").asInt() + " tools"
+                + find("tools-list", "direct-10000-tools").map(d -> "; direct from the upstream: p50 "
+                        + fmt(d.path("p50us").asDouble() / 1000) + " ms").orElse("") + ")")
                 .orElse("not yet measured"));
         double hundred = single("ready", "ours-100-upstreams", "readySeconds");
         double one = single("ready", "ours-1-upstreams", "readySeconds");
