@@ -169,6 +169,8 @@ for setup in $ready_setups; do [[ $setup == direct ]] || stop "${pid[$setup]}"; 
 if ((scale)); then
   # one stdio echo server's own start (spawn -> initialize answered), the reference for "100 ready"
   loadgen start-probe --setup echo-stdio-start --reps 5 -- "${echo_cmd[@]}" --stdio >/dev/null || failed=1
+  # and 100 of them started at once with no proxy: the floor on this machine (they share its cores)
+  loadgen start-probe --setup echo-stdio-start-100 --parallel 100 -- "${echo_cmd[@]}" --stdio >/dev/null || failed=1
   for count in 1 100; do
     servers="" port=$(free_port)
     for ((i = 1; i <= count; i++)); do servers+="${servers:+,}$(echo_entry "echo$i" 1)"; done

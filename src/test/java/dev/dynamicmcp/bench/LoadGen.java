@@ -389,6 +389,10 @@ public final class LoadGen {
         if (command.isEmpty()) {
             throw new IllegalArgumentException("start-probe needs -- COMMAND...");
         }
+        int parallel = intOption("parallel", 1);
+        if (parallel > 1) {
+            return startParallel(parallel);
+        }
         int reps = intOption("reps", 5);
         double[] times = new double[reps];
         for (int i = 0; i < reps; i++) {
@@ -415,6 +419,51 @@ public final class LoadGen {
         Arrays.sort(sorted);
         return Json.object().put("reps", reps).put("medianSeconds", round(sorted[reps / 2]))
                 .put("maxSeconds", round(sorted[reps - 1])).put("errors", 0);
+    }
+
+    /**
+     * Starts N servers at once, without any proxy, and reports the time until the last one answered
+     * initialize: the floor for "N upstreams ready" on this machine (they compete for the same cores).
+     */
+    private ObjectNode startParallel(int count) throws Exception {
+        long start = System.nanoTime();
+        List<Thread> threads = new ArrayList<>();
+        AtomicLong failures = new AtomicLong();
+        AtomicLong last = new AtomicLong();
+        for (int i = 0; i < count; i++) {
+            threads.add(Thread.ofVirtual().start(() -> {
+                try {
+                    Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD)
+                            .start();
+                    try (OutputStream in = process.getOutputStream();
+                         BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                                 StandardCharsets.UTF_8))) {
+                        in.write(("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
+                                + "\"protocolVersion\":\"" + EchoServer.PROTOCOL_VERSION + "\",\"capabilities\":{},"
+                                + "\"clientInfo\":{\"name\":\"probe\",\"version\":\"1\"}}}\n")
+                                .getBytes(StandardCharsets.UTF_8));
+                        in.flush();
+                        String line = out.readLine();
+                        if (line == null || !line.contains("\"result\"")) {
+                            failures.incrementAndGet();
+                        }
+                        last.accumulateAndGet(System.nanoTime() - start, Math::max);
+                    } finally {
+                        process.destroy();
+                        process.waitFor();
+                    }
+                } catch (IOException e) {
+                    failures.incrementAndGet();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }));
+        }
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        return Json.object().put("parallel", count).put("allAnsweredSeconds", round(last.get() / 1e9))
+                .put("errors", failures.get());
     }
 
     // ---- options ----------------------------------------------------------------------------------
