@@ -1,7 +1,5 @@
 package dev.dynamicmcp.cli;
 
-import dev.dynamicmcp.config.ConfigException;
-import dev.dynamicmcp.config.ConfigLoader;
 import dev.dynamicmcp.config.ProxyConfig;
 import dev.dynamicmcp.manager.ServerState;
 import dev.dynamicmcp.manager.ServerStatus;
@@ -22,15 +20,8 @@ final class CheckCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         common.applyLogLevel();
-        if (common.config == null) {
-            System.err.println("check needs --config FILE");
-            return 2;
-        }
-        ProxyConfig config;
-        try {
-            config = ConfigLoader.load(common.config);
-        } catch (ConfigException e) {
-            System.err.println(e.getMessage());
+        ProxyConfig config = common.requireConfig("check");
+        if (config == null) {
             return 2;
         }
         System.out.println("config " + common.config + ": valid, " + config.servers().size() + " server(s)");

@@ -153,6 +153,23 @@ public final class Main implements Callable<Integer> {
                 description = "error, warn, info, debug or trace (logs go to stderr).")
         String logLevel;
 
+        /**
+         * Loads {@code --config} for a command that needs one; prints the problems and returns null when it is
+         * missing or invalid.
+         */
+        ProxyConfig requireConfig(String command) {
+            if (config == null) {
+                System.err.println(command + " needs --config FILE");
+                return null;
+            }
+            try {
+                return ConfigLoader.load(config);
+            } catch (ConfigException e) {
+                System.err.println(e.getMessage());
+                return null;
+            }
+        }
+
         void applyLogLevel() {
             Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
             root.setLevel(Level.toLevel(logLevel.toUpperCase(Locale.ROOT), Level.INFO));

@@ -1,8 +1,6 @@
 package dev.dynamicmcp.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.dynamicmcp.config.ConfigException;
-import dev.dynamicmcp.config.ConfigLoader;
 import dev.dynamicmcp.config.ProxyConfig;
 import dev.dynamicmcp.protocol.Json;
 import dev.dynamicmcp.proxy.ProxyServer;
@@ -24,15 +22,8 @@ final class ToolsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         common.applyLogLevel();
-        if (common.config == null) {
-            System.err.println("tools needs --config FILE");
-            return 2;
-        }
-        ProxyConfig config;
-        try {
-            config = ConfigLoader.load(common.config);
-        } catch (ConfigException e) {
-            System.err.println(e.getMessage());
+        ProxyConfig config = common.requireConfig("tools");
+        if (config == null) {
             return 2;
         }
         try (ProxyServer proxy = ProxyServer.start(config, ProxyServer.Options.none())) {

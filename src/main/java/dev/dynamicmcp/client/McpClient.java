@@ -197,8 +197,33 @@ public final class McpClient implements AutoCloseable {
      * (the server never saw the first attempt, so this is safe even for {@code tools/call}).
      */
     public PendingRequest request(String method, JsonNode params, RequestOptions requestOptions) {
+        if (!transport.sendMayWaitForAnswer()) {
+            return send(method, params, requestOptions);
+        }
+        BoundRequest bound = new BoundRequest(method);
+        Thread.ofVirtual().name("send-" + serverName).start(() -> {
+            try {
+                PendingRequest sent = send(method, params, requestOptions, bound::bind);
+                if (sessionExpired(sent)) { // initializing again failed: the caller gets the 404's story
+                    bound.fail(sent.result().handle((value, failure) -> failure instanceof CompletionException
+                            && failure.getCause() != null ? failure.getCause() : failure).join());
+                }
+            } catch (RuntimeException e) {
+                bound.fail(e);
+            }
+        });
+        return bound;
+    }
+
+    private PendingRequest send(String method, JsonNode params, RequestOptions requestOptions) {
+        return send(method, params, requestOptions, null);
+    }
+
+    /** Sends; when the server forgot our HTTP session, initializes again and sends once more. */
+    private PendingRequest send(String method, JsonNode params, RequestOptions requestOptions,
+                                Consumer<PendingRequest> beforeSend) {
         long generation = sessionGeneration.get();
-        PendingRequest pending = peer.request(method, params, requestOptions);
+        PendingRequest pending = peer.request(method, params, requestOptions, beforeSend);
         if (sessionExpired(pending)) {
             try {
                 reinitialize(generation);
@@ -206,7 +231,7 @@ public final class McpClient implements AutoCloseable {
                 log.warn("server \"{}\" forgot our session and initializing again failed: {}", serverName, e.toString());
                 return pending;
             }
-            pending = peer.request(method, params, requestOptions);
+            pending = peer.request(method, params, requestOptions, beforeSend);
         }
         return pending;
     }

@@ -230,13 +230,15 @@ public final class ServerManager {
         ServerState state;
         McpClient client;
         CompletableFuture<McpClient> connecting;
-        long connects;
+        boolean firstAttempt;
         cs.lock.lock();
         try {
             state = cs.stateLocked();
             client = cs.clientLocked();
             connecting = cs.connectingLocked();
-            connects = cs.connectsLocked();
+            // Never connected and nothing failed yet: the first connect (a lazy server's first use, or start-up).
+            // A retry after failures is a server that is down, and callers are not held for it.
+            firstAttempt = cs.connectsLocked() == 0 && cs.lastErrorLocked() == null;
         } finally {
             cs.lock.unlock();
         }
@@ -257,7 +259,7 @@ public final class ServerManager {
                 return awaitConnect(cs, pool.connect(cs, "first use"));
             }
             case CONNECTING -> {
-                if (connecting != null && (connects == 0 || waitForReconnect)) {
+                if (connecting != null && (firstAttempt || waitForReconnect)) {
                     return awaitConnect(cs, connecting);
                 }
                 throw ConnectionPool.unavailable(cs, state, "is reconnecting", null);

@@ -97,6 +97,16 @@ public final class JsonRpcPeer {
      * that exception.
      */
     public PendingRequest request(String method, JsonNode params, RequestOptions options) {
+        return request(method, params, options, null);
+    }
+
+    /**
+     * Like {@link #request(String, JsonNode, RequestOptions)}, and hands the request to {@code beforeSend} once it
+     * is registered and its timeout runs, before the (possibly blocking) send: a caller on another thread can
+     * then see it time out or cancel it while the send still waits.
+     */
+    public PendingRequest request(String method, JsonNode params, RequestOptions options,
+                                  java.util.function.Consumer<PendingRequest> beforeSend) {
         LongNode id = LongNode.valueOf(nextId.getAndIncrement());
         Outgoing request = new Outgoing(id, method, options);
         if (closed.get()) {
@@ -111,6 +121,9 @@ public final class JsonRpcPeer {
         outgoing.put(id.asText(), request);
         request.future.whenComplete((result, failure) -> request.finished());
         request.schedule(options.timeout());
+        if (beforeSend != null) {
+            beforeSend.accept(request);
+        }
         try {
             sender.send(JsonRpc.request(id, method, sentParams != null ? sentParams : params),
                     options.relatedRequestId());
@@ -285,9 +298,9 @@ public final class JsonRpcPeer {
     }
 
     private static ObjectNode withProgressToken(ObjectNode params, JsonNode token) {
-        ObjectNode copy = params == null ? Json.object() : params.deepCopy();
+        ObjectNode copy = params == null ? Json.object() : Json.shallowCopy(params);
         JsonNode meta = copy.get("_meta");
-        ObjectNode newMeta = meta instanceof ObjectNode object ? object : Json.object();
+        ObjectNode newMeta = meta instanceof ObjectNode object ? Json.shallowCopy(object) : Json.object();
         newMeta.set("progressToken", token);
         copy.set("_meta", newMeta);
         return copy;

@@ -1,9 +1,12 @@
 package dev.dynamicmcp.proxy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.dynamicmcp.client.McpClient;
+import dev.dynamicmcp.config.Isolation;
 import dev.dynamicmcp.config.ServerConfig;
 import dev.dynamicmcp.config.ServerOptions;
 import dev.dynamicmcp.discovery.DiscoveryResult;
+import dev.dynamicmcp.manager.DefaultClientFactory;
 import dev.dynamicmcp.manager.ServerManager;
 import dev.dynamicmcp.manager.ServerState;
 import dev.dynamicmcp.manager.ServerStatus;
@@ -15,6 +18,7 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
@@ -22,14 +26,22 @@ import java.util.function.Function;
 
 /** {@link Upstreams} over the {@link ServerManager}: every request goes through the server's breaker. */
 final class ManagerUpstreams implements Upstreams {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ManagerUpstreams.class);
     private final ServerManager manager;
     private final Map<String, ServerConfig> configs = new ConcurrentHashMap<>();
     private final Function<String, Integer> configOrder;
     private final java.util.Set<String> lazyStarted = ConcurrentHashMap.newKeySet();
+    private final Map<String, CompletableFuture<McpClient>> isolatedClients = new ConcurrentHashMap<>();
+    private volatile ProxyCore sink;
 
     ManagerUpstreams(ServerManager manager, Function<String, Integer> configOrder) {
         this.manager = manager;
         this.configOrder = configOrder;
+    }
+
+    /** Where the isolated upstream sessions' own requests and notifications go (the merged server). */
+    void routeIsolatedTo(ProxyCore core) {
+        this.sink = core;
     }
 
     void configure(ServerConfig config) {
@@ -46,7 +58,7 @@ final class ManagerUpstreams implements Upstreams {
 
     @Override
     public PendingRequest send(String server, String method, JsonNode params, RequestOptions options) {
-        return new ManagedRequest(server, method, params, options);
+        return new DeferredRequest(method, params, options, send -> manager.execute(server, method, send));
     }
 
     @Override
@@ -100,6 +112,60 @@ final class ManagerUpstreams implements Upstreams {
                 runnable -> Thread.ofVirtual().name("discover-" + server).start(runnable));
     }
 
+    @Override
+    public boolean isolated(String server) {
+        ServerConfig config = configs.get(server);
+        return config != null && config.isolation() == Isolation.SESSION;
+    }
+
+    @Override
+    public PendingRequest sendIsolated(String sessionId, String server, String method, JsonNode params,
+                                       RequestOptions options) {
+        String key = sessionId + "\u0000" + server;
+        CompletableFuture<McpClient> client = isolatedClients.compute(key, (k, existing) ->
+                existing != null && !(existing.isCompletedExceptionally()
+                        || (existing.isDone() && !existing.join().isOpen()))
+                        ? existing : connectIsolated(sessionId, server));
+        return new DeferredRequest(method, params, options, send -> client.thenCompose(send));
+    }
+
+    @Override
+    public void sessionClosed(String sessionId) {
+        isolatedClients.entrySet().removeIf(entry -> {
+            if (!entry.getKey().startsWith(sessionId + "\u0000")) {
+                return false;
+            }
+            entry.getValue().thenAccept(client -> Thread.ofVirtual().start(client::close));
+            return true;
+        });
+    }
+
+    /** Closes every isolated upstream session (shutdown). */
+    void closeIsolated() {
+        isolatedClients.values().forEach(future -> future.thenAccept(McpClient::close));
+        isolatedClients.clear();
+    }
+
+    private CompletableFuture<McpClient> connectIsolated(String sessionId, String server) {
+        ServerConfig config = configs.get(server);
+        return CompletableFuture.supplyAsync(() -> {
+            DefaultClientFactory factory = new DefaultClientFactory(McpClient.Options.defaults(), client -> {
+                client.setRequestHandler(request -> sink.isolatedUpstreamRequest(sessionId, server, request));
+                client.addNotificationListener(n -> sink.isolatedUpstreamNotification(sessionId, server, n));
+            });
+            try {
+                McpClient client = factory.connect(config);
+                client.addCloseListener(cause -> factory.close());
+                log.info("server \"{}\": isolated upstream session opened for client session {}", server, sessionId);
+                return client;
+            } catch (java.io.IOException | RuntimeException e) {
+                factory.close();
+                throw new McpException(JsonRpc.SERVER_UNAVAILABLE, "server \"" + server
+                        + "\": could not open an isolated session: " + e.getMessage(), null, e);
+            }
+        }, runnable -> Thread.ofVirtual().name("isolated-" + server).start(runnable));
+    }
+
     /** The catalog's view of a discovery; throws when the discovery failed. */
     ServerLists lists(DiscoveryResult result) {
         if (!result.ok()) {
@@ -111,19 +177,23 @@ final class ManagerUpstreams implements Upstreams {
                 result.resourceTemplates(), result.prompts());
     }
 
-    /** A request sent through {@link ServerManager#execute}; a cancel before it was sent stops it going out. */
-    private final class ManagedRequest implements PendingRequest {
+    /**
+     * A request sent once a client is at hand (through the manager's breaker, or once an isolated session is
+     * connected); a cancel that comes before it was sent stops it going out.
+     */
+    private static final class DeferredRequest implements PendingRequest {
         private final String method;
         private final AtomicReference<PendingRequest> sent = new AtomicReference<>();
         private final CompletableFuture<JsonNode> result;
         private volatile String cancelledBecause;
 
-        ManagedRequest(String server, String method, JsonNode params, RequestOptions options) {
+        /** @param runner runs the given send step with a client and returns its outcome */
+        DeferredRequest(String method, JsonNode params, RequestOptions options,
+                        Function<Function<McpClient, CompletableFuture<JsonNode>>, CompletableFuture<JsonNode>> runner) {
             this.method = method;
-            this.result = manager.execute(server, method, client -> {
+            this.result = runner.apply(client -> {
                 if (cancelledBecause != null) {
-                    return CompletableFuture.failedFuture(
-                            new java.util.concurrent.CancellationException(cancelledBecause));
+                    return CompletableFuture.failedFuture(new CancellationException(cancelledBecause));
                 }
                 PendingRequest request = client.request(method, params, options);
                 sent.set(request);

@@ -3,6 +3,7 @@ package dev.dynamicmcp.proxy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dynamicmcp.config.ProxySettings;
+import dev.dynamicmcp.protocol.Json;
 import dev.dynamicmcp.protocol.JsonRpc;
 import dev.dynamicmcp.protocol.JsonRpcPeer;
 import dev.dynamicmcp.protocol.McpException;
@@ -198,6 +199,7 @@ final class ProxyCore implements SessionListener {
         for (String uri : proxySession.subscriptions()) {
             releaseSubscription(proxySession, uri);
         }
+        upstreams.sessionClosed(session.id());
         log.debug("session {} closed", session.id());
     }
 
@@ -237,13 +239,15 @@ final class ProxyCore implements SessionListener {
         JsonNode clientToken = params.path("_meta").get("progressToken");
         if (clientToken != null && !clientToken.isNull()) {
             options = options.withProgress(progress -> {
-                ObjectNode mapped = progress.deepCopy();
+                ObjectNode mapped = Json.shallowCopy(progress);
                 mapped.set("progressToken", clientToken);
                 session.peer().sendNotification(McpMethods.PROGRESS, mapped, downstreamId);
             }, timeout.multipliedBy(10));
         }
         CallContext context = callStarted(session, downstreamId, server);
-        PendingRequest pending = upstreams.send(server, method, params, options);
+        PendingRequest pending = upstreams.isolated(server)
+                ? upstreams.sendIsolated(session.id(), server, method, params, options)
+                : upstreams.send(server, method, params, options);
         CompletableFuture<JsonNode> result = new CompletableFuture<>();
         pending.result().whenComplete((value, failure) -> {
             callEnded(context);
@@ -282,7 +286,7 @@ final class ProxyCore implements SessionListener {
             case McpMethods.LOGGING_MESSAGE -> {
                 ObjectNode forwarded = params;
                 if (!params.has("logger")) {
-                    forwarded = params.deepCopy().put("logger", server);
+                    forwarded = Json.shallowCopy(params).put("logger", server);
                 }
                 for (ProxySession session : sessions.values()) {
                     if (session.isInitialized() && session.wantsLog(forwarded.path("level").asText("info"))) {
@@ -297,21 +301,55 @@ final class ProxyCore implements SessionListener {
 
     /** A request from an upstream server (sampling, elicitation, roots) for the client behind its call. */
     CompletableFuture<JsonNode> upstreamRequest(String server, ObjectNode request) {
-        String method = JsonRpc.method(request);
-        String capability = switch (method) {
-            case McpMethods.SAMPLING_CREATE_MESSAGE -> "sampling";
-            case McpMethods.ELICITATION_CREATE -> "elicitation";
-            case McpMethods.ROOTS_LIST -> "roots";
-            default -> null;
-        };
+        String capability = clientCapabilityFor(JsonRpc.method(request));
         Optional<CallContext> context = Optional.ofNullable(activeCalls.get(server)).map(Deque::peekLast);
         ProxySession session = context.map(CallContext::session).orElse(null);
-        JsonNode relatedId = context.map(CallContext::downstreamId).orElse(null);
         if (session == null && capability != null) {
             session = sessions.values().stream()
                     .filter(s -> s.isInitialized() && s.clientCapabilities().has(capability))
                     .reduce((first, second) -> second).orElse(null);
         }
+        return toClient(session, context.map(CallContext::downstreamId).orElse(null), server, request);
+    }
+
+    /** A request from the isolated upstream session of one client session: it goes to that client. */
+    CompletableFuture<JsonNode> isolatedUpstreamRequest(String sessionId, String server, ObjectNode request) {
+        ProxySession session = sessions.get(sessionId);
+        JsonNode relatedId = Optional.ofNullable(activeCalls.get(server)).stream().flatMap(Deque::stream)
+                .filter(call -> call.session() == session).reduce((first, second) -> second)
+                .map(CallContext::downstreamId).orElse(null);
+        return toClient(session, relatedId, server, request);
+    }
+
+    /** A notification from the isolated upstream session of one client session. */
+    void isolatedUpstreamNotification(String sessionId, String server, ObjectNode notification) {
+        String method = JsonRpc.method(notification);
+        ProxySession session = sessions.get(sessionId);
+        switch (method) {
+            case McpMethods.TOOLS_LIST_CHANGED, McpMethods.PROMPTS_LIST_CHANGED, McpMethods.RESOURCES_LIST_CHANGED ->
+                    refresh(server);
+            case McpMethods.PROGRESS -> log.debug("isolated session of \"{}\" sent progress for no running request", server);
+            default -> {
+                if (session != null && session.isInitialized()) {
+                    session.peer().sendNotification(method, notification.get("params"));
+                }
+            }
+        }
+    }
+
+    private static String clientCapabilityFor(String method) {
+        return switch (method) {
+            case McpMethods.SAMPLING_CREATE_MESSAGE -> "sampling";
+            case McpMethods.ELICITATION_CREATE -> "elicitation";
+            case McpMethods.ROOTS_LIST -> "roots";
+            default -> null;
+        };
+    }
+
+    private CompletableFuture<JsonNode> toClient(ProxySession session, JsonNode relatedId, String server,
+                                                 ObjectNode request) {
+        String method = JsonRpc.method(request);
+        String capability = clientCapabilityFor(method);
         if (session == null) {
             return CompletableFuture.failedFuture(new McpException(JsonRpc.INTERNAL_ERROR,
                     "the proxy has no client session to send " + method + " from server \"" + server + "\" to"));
@@ -342,7 +380,7 @@ final class ProxyCore implements SessionListener {
         }
         catalog().resourceServer(uri).ifPresent(server ->
                 upstreams.send(server, McpMethods.RESOURCES_UNSUBSCRIBE,
-                        dev.dynamicmcp.protocol.Json.object().put("uri", uri),
+                        Json.object().put("uri", uri),
                         RequestOptions.timeout(upstreams.requestTimeout(server))));
     }
 }

@@ -112,6 +112,7 @@ public final class ProxyServer implements AutoCloseable {
         this.upstreams = new ManagerUpstreams(manager, this::order);
         servers.forEach(upstreams::configure);
         this.core = new ProxyCore(config.proxy(), upstreams, options.pageSize(), this::order);
+        upstreams.routeIsolatedTo(core);
         Gauge.builder("mcp_proxy_sessions", core, ProxyCore::sessionCount)
                 .description("open downstream sessions").register(registry);
         Gauge.builder("mcp_proxy_exposed_tools", core, c -> c.catalog().tools().size())
@@ -312,6 +313,7 @@ public final class ProxyServer implements AutoCloseable {
         if (http != null) {
             http.close();
         }
+        upstreams.closeIsolated();
         ShutdownReport report = manager.shutdown(options.shutdownTimeout());
         if (!report.clean()) {
             log.warn("shutdown: {} server(s) did not close in time {}, {} force-killed {}", report.timedOut().size(),

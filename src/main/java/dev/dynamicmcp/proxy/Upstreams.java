@@ -37,6 +37,24 @@ interface Upstreams {
     default void clientArrived() {
     }
 
+    /** True for a server configured with {@code "isolation": "session"}. */
+    default boolean isolated(String server) {
+        return false;
+    }
+
+    /**
+     * Sends a request on the upstream session that belongs to one client session (opened on first use), for
+     * servers with {@code "isolation": "session"}.
+     */
+    default PendingRequest sendIsolated(String sessionId, String server, String method, JsonNode params,
+                                        RequestOptions options) {
+        throw new UnsupportedOperationException("no isolated sessions here");
+    }
+
+    /** A client session ended: its isolated upstream sessions close. */
+    default void sessionClosed(String sessionId) {
+    }
+
     /** Lists everything the server offers again (after a list_changed), or fails. */
     CompletableFuture<ServerLists> discover(String server);
 }

