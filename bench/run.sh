@@ -54,7 +54,7 @@ log "building (mvnw -DskipTests package) ..."
    -Dmdep.outputFile="$out/classpath.txt" >&2)
 cp="$root/target/test-classes:$root/target/classes:$(cat "$out/classpath.txt")"
 jar="$root/target/dynamic-mcp-proxy.jar"
-if ((peers)) && [[ $setups =~ supergateway|mcp-proxy|mcp-hub ]]; then
+if [[ $setups =~ supergateway|mcp-proxy|mcp-hub ]]; then
   "$here/install-peers.sh"
 fi
 bin="$here/node_modules/.bin"
