@@ -93,8 +93,8 @@ proxy_config() { # $1 = file, $2 = port, $3 = servers JSON (without braces)
   printf '{"proxy":{"host":"127.0.0.1","port":%s,"namespace":"prefix","separator":"__"},"mcpServers":{%s}}\n' \
     "$2" "$3" >"$1"
 }
-start_ours() { # $1 = name, $2 = config file, $3 = port
-  start "$1" "$java" $proxy_opts -jar "$jar" --config "$2" --host 127.0.0.1 --port "$3" --log-level warn
+start_ours() { # $1 = name, $2 = config file, $3 = port, $4 = extra JVM options (optional)
+  start "$1" "$java" $proxy_opts ${4:-} -jar "$jar" --config "$2" --host 127.0.0.1 --port "$3" --log-level warn
 }
 wait_ready() { # $1 = setup, $2 = url, $3 = pid, $4 = expected tools
   if ! loadgen ready --setup "$1" --url "$2" --pid "$3" --expect-tools "${4:-1}" --timeout "${5:-90}" >/dev/null; then
@@ -203,7 +203,8 @@ if ((scale)); then
 
   port=$(free_port)
   proxy_config "$out/ours-idle.json" "$port" "\"echo\":{\"url\":\"${url[direct]}\",\"transport\":\"streamable-http\"}"
-  start_ours ours-idle "$out/ours-idle.json" "$port"
+  # a fixed, pre-touched heap: otherwise RSS growth measures how far the JVM chose to grow its heap
+  start_ours ours-idle "$out/ours-idle.json" "$port" "-Xms256m -Xmx256m -XX:+AlwaysPreTouch"
   p=$started
   if wait_ready ours-idle "http://127.0.0.1:$port/mcp" "$p" 1; then
     loadgen idle --setup ours-idle-sessions --url "http://127.0.0.1:$port/mcp" --pid "$p" --sessions 1000 \
