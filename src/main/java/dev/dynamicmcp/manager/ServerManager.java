@@ -201,6 +201,8 @@ public final class ServerManager {
                     log.debug("server \"{}\": retrying idempotent {} after {}", server, method, cause.toString());
                     return this.<T>attempt(server, method, call, attemptsLeft - 1, true);
                 }
+            } else if (outcome == CallOutcome.CANCELLED) {
+                cs.breaker.inconclusive();
             } else if (outcome == CallOutcome.SUCCESS || outcome == CallOutcome.ERROR_ANSWER) {
                 cs.breaker.success();
                 cs.lock.lock();
