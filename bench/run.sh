@@ -1,0 +1,240 @@
+#!/usr/bin/env bash
+# The benchmark: our proxy vs a direct connection vs the Node gateways, side by side in one run.
+#
+#   bench/run.sh            full run (about 25 minutes): throughput/latency/CPU at 1, 8, 32, 128 sessions,
+#                           scale runs (100 stdio upstreams, 10,000 tools, 1,000 idle sessions, demo RSS), JMH
+#   bench/run.sh --smoke    a few seconds, ours + direct at 1-2 sessions; exits non-zero when any call failed
+#
+# Options: --sessions "1 8 32 128"  --seconds 10  --warmup 3  --reps 3  --prewarm 15
+#          --setups "direct ours-http ours-stdio supergateway mcp-proxy mcp-hub"
+#          --no-scale  --no-jmh  --no-peers
+# Results: bench/results/<time>/ (raw JSON lines, logs, table.md). See bench/README.md.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+
+smoke=0 scale=1 jmh=1 peers=1
+sessions_list="1 8 32 128" seconds=10 warmup=3 reps=3 setups="" prewarm=15
+while (($#)); do
+  case $1 in
+    --smoke) smoke=1 ;;
+    --sessions) sessions_list=$2; shift ;;
+    --seconds) seconds=$2; shift ;;
+    --warmup) warmup=$2; shift ;;
+    --reps) reps=$2; shift ;;
+    --prewarm) prewarm=$2; shift ;;
+    --setups) setups=$2; shift ;;
+    --no-scale) scale=0 ;;
+    --no-jmh) jmh=0 ;;
+    --no-peers) peers=0 ;;
+    -h|--help) sed -n 2,12p "$0"; exit 0 ;;
+    *) echo "bench: unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+if ((smoke)); then
+  sessions_list="1 2" seconds=2 warmup=1 reps=1 scale=0 jmh=0 peers=0 prewarm=0
+fi
+if [[ -z $setups ]]; then
+  setups="direct ours-http ours-stdio"
+  ((peers)) && setups+=" supergateway mcp-proxy mcp-hub"
+fi
+
+jdk=$("$root/bin/find-jdk")
+java="$jdk/bin/java"
+out="$root/bench/results/$(date +%Y%m%d-%H%M%S)$( ((smoke)) && echo -smoke || true)"
+mkdir -p "$out"
+results="$out/results.jsonl"
+log() { echo "bench: $*" >&2; }
+
+# ---- build: the proxy jar, the benchmark classes (test sources) and their classpath -----------------
+log "building (mvnw -DskipTests package) ..."
+(cd "$root" && ./mvnw -B -q -DskipTests package >&2)
+(cd "$root" && ./mvnw -B -q dependency:build-classpath -Dmdep.includeScope=test \
+   -Dmdep.outputFile="$out/classpath.txt" >&2)
+cp="$root/target/test-classes:$root/target/classes:$(cat "$out/classpath.txt")"
+jar="$root/target/dynamic-mcp-proxy.jar"
+if [[ $setups =~ supergateway|mcp-proxy|mcp-hub ]]; then
+  "$here/install-peers.sh"
+fi
+bin="$here/node_modules/.bin"
+
+# The echo upstream runs with the same small-JVM flags everywhere (stdio child or HTTP), so every setup
+# talks to the same upstream; C1 only: it starts fast and an echo needs no C2.
+echo_opts="-XX:+UseSerialGC -Xms16m -Xmx128m -XX:TieredStopAtLevel=1 -Xss512k"
+echo_cmd=("$java" $echo_opts -cp "$cp" dev.dynamicmcp.bench.EchoServer)
+proxy_opts=${PROXY_JAVA_OPTS:-}
+
+# ---- process bookkeeping: every process we start is its own group, ended by its id on exit ----------
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+  sleep 0.5
+  for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+start() { # $1 = log name, rest = command; sets $started
+  setsid "${@:2}" >"$out/$1.out" 2>"$out/$1.err" </dev/null &
+  started=$!
+  disown "$started" # no "Killed" job reports when we end it
+  pids+=("$started")
+}
+stop() { kill -TERM -- "-$1" 2>/dev/null || true; sleep 0.3; kill -KILL -- "-$1" 2>/dev/null || true; }
+free_port() { "$java" -cp "$cp" dev.dynamicmcp.bench.FreePort; }
+loadgen() { "$java" -Xmx1g -cp "$cp" dev.dynamicmcp.bench.LoadGen "$1" --out "$results" "${@:2}"; } # "-- CMD" stays last
+json_str() { printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g'; }
+# A stdio server entry of the config for the echo upstream: "name": {"command": ..., "args": [...]}.
+echo_entry() { # $1 = server name, $2 = tool count
+  local args="" a
+  for a in "${echo_cmd[@]:1}" --stdio --tools "$2"; do args+="${args:+,}\"$(json_str "$a")\""; done
+  printf '"%s":{"command":"%s","args":[%s]}' "$1" "$(json_str "${echo_cmd[0]}")" "$args"
+}
+proxy_config() { # $1 = file, $2 = port, $3 = servers JSON (without braces)
+  printf '{"proxy":{"host":"127.0.0.1","port":%s,"namespace":"prefix","separator":"__"},"mcpServers":{%s}}\n' \
+    "$2" "$3" >"$1"
+}
+start_ours() { # $1 = name, $2 = config file, $3 = port, $4 = extra JVM options (optional)
+  start "$1" "$java" $proxy_opts ${4:-} -jar "$jar" --config "$2" --host 127.0.0.1 --port "$3" --log-level warn
+}
+wait_ready() { # $1 = setup, $2 = url, $3 = pid, $4 = expected tools
+  if ! loadgen ready --setup "$1" --url "$2" --pid "$3" --expect-tools "${4:-1}" --timeout "${5:-90}" >/dev/null; then
+    log "$1 did not become ready at $2; its log: $out/$1.err"; tail -5 "$out/$1.err" >&2 || true
+    return 1
+  fi
+}
+
+# ---- the setups -----------------------------------------------------------------------------------
+declare -A url pid
+port=$(free_port)
+start echo-http "${echo_cmd[@]}" --http "$port"
+echo_http_pid=$started
+url[direct]="http://127.0.0.1:$port/mcp" pid[direct]=$echo_http_pid
+
+for setup in $setups; do
+  [[ $setup == direct ]] && continue
+  port=$(free_port)
+  case $setup in
+    ours-http)
+      proxy_config "$out/ours-http.json" "$port" "\"echo\":{\"url\":\"${url[direct]}\",\"transport\":\"streamable-http\"}"
+      start_ours ours-http "$out/ours-http.json" "$port" ;;
+    ours-stdio)
+      proxy_config "$out/ours-stdio.json" "$port" "$(echo_entry echo 1)"
+      start_ours ours-stdio "$out/ours-stdio.json" "$port" ;;
+    supergateway) # stdio -> Streamable HTTP needs --stateful: stateless spawns one child per request
+      start supergateway "$bin/supergateway" --stdio "$(printf '%q ' "${echo_cmd[@]}") --stdio" \
+        --outputTransport streamableHttp --stateful --port "$port" --logLevel none ;;
+    mcp-proxy)
+      start mcp-proxy "$bin/mcp-proxy" --host 127.0.0.1 --port "$port" --server stream -- "${echo_cmd[@]}" --stdio ;;
+    mcp-hub) # serves MCP only over legacy SSE (GET /mcp + POST /messages)
+      printf '{"mcpServers":{%s}}\n' "$(echo_entry echo 1)" >"$out/mcp-hub.json"
+      start mcp-hub "$bin/mcp-hub" --port "$port" --config "$out/mcp-hub.json" ;;
+    *) log "unknown setup $setup"; exit 2 ;;
+  esac
+  pid[$setup]=$started
+  if [[ $setup == mcp-hub ]]; then url[$setup]="sse:http://127.0.0.1:$port/mcp"; else url[$setup]="http://127.0.0.1:$port/mcp"; fi
+done
+
+ready_setups=""
+for setup in direct $setups; do
+  [[ " $ready_setups " == *" $setup "* ]] && continue
+  if wait_ready "$setup" "${url[$setup]}" "${pid[$setup]}" 1; then ready_setups+=" $setup"; fi
+done
+failed=0
+for setup in $setups; do [[ " $ready_setups " == *" $setup "* ]] || failed=1; done
+
+# ---- throughput / latency / CPU: interleaved, the order rotated each repetition -------------------
+# A fresh JVM spends its first tens of seconds compiling: load every setup once before measuring, so no
+# setup pays its JIT warmup inside a measurement (the per-measurement warmup is too short for that).
+if ((prewarm > 0)); then
+  for setup in $ready_setups; do
+    log "prewarm $setup (${prewarm}s, 8 sessions)"
+    "$java" -cp "$cp" dev.dynamicmcp.bench.LoadGen calls --setup "$setup" --url "${url[$setup]}" \
+      --pid "${pid[$setup]}" --sessions 8 --seconds "$prewarm" --warmup 0 --out "$out/prewarm.jsonl" >/dev/null || true
+  done
+fi
+order=($ready_setups)
+for ((rep = 1; rep <= reps; rep++)); do
+  for n in $sessions_list; do
+    for setup in "${order[@]}"; do
+      log "rep $rep/$reps, $n sessions, $setup"
+      loadgen calls --setup "$setup" --rep "$rep" --url "${url[$setup]}" --pid "${pid[$setup]}" \
+        --sessions "$n" --seconds "$seconds" --warmup "$warmup" >/dev/null || failed=1
+    done
+  done
+  order=("${order[@]:1}" "${order[0]}")
+done
+for setup in $ready_setups; do [[ $setup == direct ]] || stop "${pid[$setup]}"; done
+
+# ---- scale runs -----------------------------------------------------------------------------------
+if ((scale)); then
+  # one stdio echo server's own start (spawn -> initialize answered), the reference for "100 ready"
+  loadgen start-probe --setup echo-stdio-start --reps 5 -- "${echo_cmd[@]}" --stdio >/dev/null || failed=1
+  # and 100 of them started at once with no proxy: the floor on this machine (they share its cores)
+  loadgen start-probe --setup echo-stdio-start-100 --parallel 100 -- "${echo_cmd[@]}" --stdio >/dev/null || failed=1
+  for count in 1 100; do
+    servers="" port=$(free_port)
+    for ((i = 1; i <= count; i++)); do servers+="${servers:+,}$(echo_entry "echo$i" 1)"; done
+    proxy_config "$out/ours-$count-upstreams.json" "$port" "$servers"
+    start_ours "ours-$count-upstreams" "$out/ours-$count-upstreams.json" "$port"
+    loadgen ready --setup "ours-$count-upstreams" --url "http://127.0.0.1:$port/mcp" --pid "$started" \
+      --expect-tools "$count" --timeout 300 >/dev/null || failed=1
+    stop "$started"
+  done
+
+  # the same 10,000 tools straight from an HTTP echo upstream: what the client's own parsing costs
+  port=$(free_port)
+  start direct-10000-tools "${echo_cmd[@]}" --http "$port" --tools 10000
+  p=$started
+  if wait_ready direct-10000-tools "http://127.0.0.1:$port/mcp" "$p" 10000 60; then
+    loadgen tools-list --setup direct-10000-tools --url "http://127.0.0.1:$port/mcp" --pid "$p" \
+      --expect-tools 10000 --seconds 10 >/dev/null || failed=1
+  else failed=1; fi
+  stop "$p"
+
+  port=$(free_port)
+  proxy_config "$out/ours-10000-tools.json" "$port" "$(echo_entry many 10000)"
+  start_ours ours-10000-tools "$out/ours-10000-tools.json" "$port"
+  p=$started
+  if wait_ready ours-10000-tools "http://127.0.0.1:$port/mcp" "$p" 10000 120; then
+    loadgen tools-list --setup ours-10000-tools --url "http://127.0.0.1:$port/mcp" --pid "$p" \
+      --expect-tools 10000 --seconds 10 >/dev/null || failed=1
+  else failed=1; fi
+  stop "$p"
+
+  port=$(free_port)
+  proxy_config "$out/ours-idle.json" "$port" "\"echo\":{\"url\":\"${url[direct]}\",\"transport\":\"streamable-http\"}"
+  # a fixed, pre-touched heap: otherwise RSS growth measures how far the JVM chose to grow its heap
+  start_ours ours-idle "$out/ours-idle.json" "$port" "-Xms256m -Xmx256m -XX:+AlwaysPreTouch"
+  p=$started
+  if wait_ready ours-idle "http://127.0.0.1:$port/mcp" "$p" 1; then
+    loadgen idle --setup ours-idle-sessions --url "http://127.0.0.1:$port/mcp" --pid "$p" --sessions 1000 \
+      >/dev/null || failed=1
+  else failed=1; fi
+  stop "$p"
+
+  # idle RSS with the built-in demo config (no --config), after its servers are up
+  port=$(free_port)
+  start ours-demo "$java" $proxy_opts -jar "$jar" --host 127.0.0.1 --port "$port" --log-level warn
+  p=$started
+  if wait_ready ours-demo "http://127.0.0.1:$port/mcp" "$p" 1; then
+    sleep 5
+    loadgen ready --setup ours-demo-idle --url "http://127.0.0.1:$port/mcp" --pid "$p" --expect-tools 1 >/dev/null
+  else failed=1; fi
+  stop "$p"
+fi
+
+# ---- JMH: the hot path of one message -------------------------------------------------------------
+if ((jmh)); then
+  "$java" -cp "$cp" org.openjdk.jmh.Main 'dev.dynamicmcp.bench.HotPathBenchmark' -f 1 -wi 3 -w 2s -i 5 -r 2s \
+    -rf json -rff "$out/jmh.json" >"$out/jmh.txt" 2>&1 || failed=1
+  tail -8 "$out/jmh.txt" >&2
+fi
+
+# ---- report ---------------------------------------------------------------------------------------
+"$java" -cp "$cp" dev.dynamicmcp.bench.Report "$results" "$out/jmh.json" | tee "$out/table.md"
+{
+  echo; echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $("$java" -version 2>&1 | head -1)"
+  echo "command: bench/run.sh $( ((smoke)) && echo --smoke || true) (sessions: $sessions_list; ${seconds}s + ${warmup}s warmup; $reps reps)"
+} | tee -a "$out/table.md"
+log "results in $out"
+exit $failed

@@ -1,0 +1,227 @@
+package dev.dynamicmcp.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.dynamicmcp.protocol.Json;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Turns the load generator's JSON lines (and JMH's JSON) into the markdown tables of bench/RESULTS.md:
+ * medians over repetitions, ratios computed within each repetition (same minute, same machine load) and
+ * then their median, and the targets of issue 4 with measured values.
+ *
+ * <pre>Report results.jsonl [jmh.json]</pre>
+ */
+public final class Report {
+    static final List<String> PEERS = List.of("supergateway", "mcp-proxy", "mcp-hub");
+
+    private final List<JsonNode> rows = new ArrayList<>();
+    private final StringBuilder out = new StringBuilder();
+
+    private Report(List<JsonNode> rows) {
+        this.rows.addAll(rows);
+    }
+
+    public static void main(String[] args) throws IOException {
+        List<JsonNode> rows = new ArrayList<>();
+        if (Files.exists(Path.of(args[0]))) {
+            for (String line : Files.readAllLines(Path.of(args[0]))) {
+                if (!line.isBlank()) {
+                    rows.add(Json.parse(line));
+                }
+            }
+        }
+        JsonNode jmh = args.length > 1 && Files.exists(Path.of(args[1])) ? Json.parse(Files.readString(Path.of(args[1])))
+                : null;
+        System.out.print(new Report(rows).render(jmh));
+    }
+
+    String render(JsonNode jmh) {
+        List<JsonNode> calls = rows.stream().filter(r -> r.path("mode").asText().equals("calls")).toList();
+        List<String> setups = calls.stream().map(r -> r.path("setup").asText()).distinct().toList();
+        TreeSet<Integer> sessionCounts = new TreeSet<>();
+        calls.forEach(r -> sessionCounts.add(r.path("sessions").asInt()));
+
+        line("### tools/call echo, medians over repetitions");
+        line("");
+        line("| sessions | setup | calls/s | p50 µs | p90 µs | p99 µs | max µs | CPU µs/call | RSS MB | errors | reps |");
+        line("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for (int n : sessionCounts) {
+            for (String setup : setups) {
+                List<JsonNode> runs = calls.stream().filter(r -> r.path("setup").asText().equals(setup)
+                        && r.path("sessions").asInt() == n).toList();
+                if (runs.isEmpty()) {
+                    continue;
+                }
+                line("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %d | %d |", n, setup,
+                        fmt(median(runs, "callsPerSecond")), fmt(median(runs, "p50us")), fmt(median(runs, "p90us")),
+                        fmt(median(runs, "p99us")), fmt(median(runs, "maxus")), fmt(median(runs, "cpuUsPerCall")),
+                        fmt(median(runs, "rssKb") / 1024), runs.stream().mapToLong(r -> r.path("errors").asLong()).sum(),
+                        runs.size());
+            }
+        }
+
+        line("");
+        line("### ratios (computed within each repetition, then the median)");
+        line("");
+        line("| sessions | ours-http / direct calls/s | ours-http − direct p50 µs | ours-stdio / direct calls/s | "
+                + String.join(" | ", PEERS.stream().map(p -> "ours-stdio / " + p + " calls/s").toList()) + " |");
+        line("|---:|---:|---:|---:|" + "---:|".repeat(PEERS.size()));
+        for (int n : sessionCounts) {
+            StringBuilder peerCells = new StringBuilder();
+            for (String peer : PEERS) {
+                peerCells.append(" ").append(fmt(ratio(calls, n, "ours-stdio", peer, "callsPerSecond", false))).append(" |");
+            }
+            line("| %d | %s | %s | %s |%s", n, fmt2(ratio(calls, n, "ours-http", "direct", "callsPerSecond", false)),
+                    fmt(ratio(calls, n, "ours-http", "direct", "p50us", true)),
+                    fmt2(ratio(calls, n, "ours-stdio", "direct", "callsPerSecond", false)), peerCells);
+        }
+
+        line("");
+        line("### targets (issue 4)");
+        line("");
+        line("| figure | target | measured |");
+        line("|---|---|---|");
+        target("throughput ours / direct, 32 sessions, HTTP echo upstream", "≥ 0.7",
+                fmt2(ratio(calls, 32, "ours-http", "direct", "callsPerSecond", false)));
+        target("added p50 latency vs direct, 1 session", "≤ 60 µs",
+                withUnit(ratio(calls, 1, "ours-http", "direct", "p50us", true), " µs"));
+        target("proxy CPU per proxied call (ours-http, 32 sessions)", "≤ 25 µs",
+                withUnit(median(select(calls, "ours-http", 32), "cpuUsPerCall"), " µs"));
+        for (String peer : PEERS) {
+            target("throughput vs " + peer + ", same stdio upstream, 32 sessions", "≥ 5×",
+                    withUnit(ratio(calls, 32, "ours-stdio", peer, "callsPerSecond", false), "×"));
+        }
+        target("idle RSS with the demo config", "≤ 150 MB",
+                withUnit(single("ready", "ours-demo-idle", "rssKb") / 1024, " MB"));
+        Optional<JsonNode> idle = find("idle", "ours-idle-sessions");
+        target("memory per idle downstream session", "≤ 20 KB", idle.map(r -> fmt(r.path("rssPerSessionKb").asDouble())
+                + " KB RSS, " + fmt(r.path("heapPerSessionKb").asDouble(Double.NaN)) + " KB heap ("
+                + r.path("sessions").asInt() + " sessions)").orElse("not yet measured"));
+        Optional<JsonNode> tools = find("tools-list", "ours-10000-tools");
+        target("tools/list with 10,000 aggregated tools", "≤ 5 ms", tools.map(r -> "p50 " + fmt(r.path("p50us").asDouble()
+                / 1000) + " ms, p99 " + fmt(r.path("p99us").asDouble() / 1000) + " ms, RSS "
+                + fmt(r.path("rssKb").asDouble() / 1024) + " MB (" + r.path("tools").asInt() + " tools"
+                + find("tools-list", "direct-10000-tools").map(d -> "; direct from the upstream: p50 "
+                        + fmt(d.path("p50us").asDouble() / 1000) + " ms").orElse("") + ")")
+                .orElse("not yet measured"));
+        double hundred = single("ready", "ours-100-upstreams", "readySeconds");
+        double one = single("ready", "ours-1-upstreams", "readySeconds");
+        double probe = single("start-probe", "echo-stdio-start", "maxSeconds");
+        target("100 stdio upstreams ready", "≤ 2× the slowest single server's start",
+                Double.isNaN(hundred) ? "not yet measured" : String.format(Locale.ROOT,
+                        "%s s (proxy with 1 upstream: %s s; one echo server alone, slowest of 5: %s s; ratio %s×; "
+                                + "100 echo servers started at once without the proxy: %s s; RSS %s MB)", fmt(hundred),
+                        fmt(one), fmt(probe), fmt2(hundred / probe),
+                        fmt(single("start-probe", "echo-stdio-start-100", "allAnsweredSeconds")),
+                        fmt(single("ready", "ours-100-upstreams", "rssKb") / 1024)));
+
+        if (jmh != null && jmh.isArray()) {
+            line("");
+            line("### JMH: hot path of one message");
+            line("");
+            line("| benchmark | mode | score | error | unit |");
+            line("|---|---|---:|---:|---|");
+            for (JsonNode b : jmh) {
+                JsonNode m = b.path("primaryMetric");
+                line("| %s | %s | %s | %s | %s |", b.path("benchmark").asText().replaceAll(".*\\.", ""),
+                        b.path("mode").asText(), fmt2(m.path("score").asDouble()), fmt2(m.path("scoreError").asDouble()),
+                        m.path("scoreUnit").asText());
+            }
+        }
+        return out.toString();
+    }
+
+    private void target(String figure, String target, String measured) {
+        line("| %s | %s | %s |", figure, target, measured.startsWith("–") ? "not yet measured" : measured);
+    }
+
+    private static List<JsonNode> select(List<JsonNode> calls, String setup, int sessions) {
+        return calls.stream().filter(r -> r.path("setup").asText().equals(setup) && r.path("sessions").asInt() == sessions)
+                .toList();
+    }
+
+    /** Median over repetitions of a/b (or a−b) for the runs of the same repetition. */
+    private static double ratio(List<JsonNode> calls, int sessions, String a, String b, String field, boolean difference) {
+        Map<Integer, Double> left = byRep(select(calls, a, sessions), field);
+        Map<Integer, Double> right = byRep(select(calls, b, sessions), field);
+        List<Double> values = new ArrayList<>();
+        left.forEach((rep, value) -> {
+            Double other = right.get(rep);
+            if (other != null) {
+                values.add(difference ? value - other : value / other);
+            }
+        });
+        return median(values.stream().mapToDouble(Double::doubleValue).toArray());
+    }
+
+    private static Map<Integer, Double> byRep(List<JsonNode> runs, String field) {
+        Map<Integer, Double> values = new LinkedHashMap<>();
+        for (JsonNode run : runs) {
+            if (run.path("errors").asLong() == 0 && run.path(field).isNumber()) {
+                values.put(run.path("rep").asInt(), run.path(field).asDouble());
+            }
+        }
+        return values;
+    }
+
+    private Optional<JsonNode> find(String mode, String setup) {
+        JsonNode found = null;
+        for (JsonNode row : rows) { // the last one wins
+            if (row.path("mode").asText().equals(mode) && row.path("setup").asText().equals(setup)
+                    && row.path("errors").asLong() == 0) {
+                found = row;
+            }
+        }
+        return Optional.ofNullable(found);
+    }
+
+    private double single(String mode, String setup, String field) {
+        return find(mode, setup).map(r -> r.path(field).asDouble(Double.NaN)).orElse(Double.NaN);
+    }
+
+    private static double median(List<JsonNode> runs, String field) {
+        ToDoubleFunction<JsonNode> get = r -> r.path(field).isNumber() ? r.path(field).asDouble() : Double.NaN;
+        return median(runs.stream().mapToDouble(get).filter(v -> !Double.isNaN(v)).toArray());
+    }
+
+    private static double median(double[] values) {
+        if (values.length == 0) {
+            return Double.NaN;
+        }
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int mid = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+
+    private static String withUnit(double value, String unit) {
+        return Double.isNaN(value) ? "–" : fmt(value) + unit;
+    }
+
+    private static String fmt(double value) {
+        if (Double.isNaN(value)) {
+            return "–";
+        }
+        return Math.abs(value) >= 100 ? String.format(Locale.ROOT, "%.0f", value)
+                : String.format(Locale.ROOT, "%.1f", value);
+    }
+
+    private static String fmt2(double value) {
+        return Double.isNaN(value) ? "–" : String.format(Locale.ROOT, "%.2f", value);
+    }
+
+    private void line(String format, Object... args) {
+        out.append(args.length == 0 ? format : String.format(Locale.ROOT, format, args)).append('\n');
+    }
+}
