@@ -12,6 +12,8 @@ import dev.dynamicmcp.transport.StreamableHttpTransport;
 import dev.dynamicmcp.transport.Transport;
 import java.io.IOException;
 import java.net.http.HttpClient;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -30,7 +32,11 @@ public final class DefaultClientFactory implements ClientFactory, AutoCloseable 
 
     private final McpClient.Options baseOptions;
     private final Consumer<McpClient> beforeConnect;
+    /** For plain http:// upstreams: HTTP/1.1 (no h2c upgrade work on every request). */
+    private final HttpClient http1;
+    /** For https:// upstreams: HTTP/2 when the server offers it. */
     private final HttpClient http;
+    private final ExecutorService httpExecutor = Executors.newVirtualThreadPerTaskExecutor();
 
     public DefaultClientFactory() {
         this(McpClient.Options.defaults(), client -> { });
@@ -45,7 +51,10 @@ public final class DefaultClientFactory implements ClientFactory, AutoCloseable 
     public DefaultClientFactory(McpClient.Options baseOptions, Consumer<McpClient> beforeConnect) {
         this.baseOptions = baseOptions;
         this.beforeConnect = beforeConnect;
-        this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).build();
+        // virtual threads run the client's completions: no hop through a pool of platform worker threads
+        this.http1 = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
+                .version(HttpClient.Version.HTTP_1_1).executor(httpExecutor).build();
+        this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).executor(httpExecutor).build();
     }
 
     /** What the proxy can relay downstream: sampling, elicitation and roots (with list_changed). */
@@ -99,16 +108,22 @@ public final class DefaultClientFactory implements ClientFactory, AutoCloseable 
     Transport transport(ServerConfig config, TransportKind kind) {
         return switch (kind) {
             case STDIO -> new StdioTransport(config.name(), config.command(), config.args(), config.env(), config.cwd());
-            case STREAMABLE_HTTP -> new StreamableHttpTransport(config.name(), config.url(), config.headers(), http,
+            case STREAMABLE_HTTP -> new StreamableHttpTransport(config.name(), config.url(), config.headers(), client(config),
                     config.options().connectTimeout());
-            case SSE -> new SseTransport(config.name(), config.url(), config.headers(), http,
+            case SSE -> new SseTransport(config.name(), config.url(), config.headers(), client(config),
                     config.options().connectTimeout());
             case HTTP_AUTO -> throw new IllegalArgumentException("HTTP_AUTO is resolved by connect()");
         };
     }
 
+    private HttpClient client(ServerConfig config) {
+        return "http".equalsIgnoreCase(config.url().getScheme()) ? http1 : http;
+    }
+
     @Override
     public void close() {
+        http1.close();
         http.close();
+        httpExecutor.close();
     }
 }

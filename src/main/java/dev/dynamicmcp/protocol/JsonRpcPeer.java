@@ -67,15 +67,26 @@ public final class JsonRpcPeer {
     private final Map<String, Outgoing> byProgressToken = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<JsonNode>> incoming = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final boolean inlineRequests;
     private volatile Throwable closeCause;
 
     /**
      * @param peerName who is on the other side, for error messages ("server \"everything\"")
      */
     public JsonRpcPeer(String peerName, Sender sender, Handler handler) {
+        this(peerName, sender, handler, false);
+    }
+
+    /**
+     * @param inlineRequests run the handler for the peer's requests on the thread that delivers them instead
+     *                       of a new virtual thread: for transports that give every incoming request its own
+     *                       thread already (an HTTP POST), where the hop would only cost time
+     */
+    public JsonRpcPeer(String peerName, Sender sender, Handler handler, boolean inlineRequests) {
         this.peerName = peerName;
         this.sender = sender;
         this.handler = handler;
+        this.inlineRequests = inlineRequests;
     }
 
     public String peerName() {
@@ -228,27 +239,34 @@ public final class JsonRpcPeer {
             send(JsonRpc.error(id, JsonRpc.INVALID_REQUEST, "request id " + id + " is already in use", null));
             return;
         }
-        Thread.ofVirtual().name("rpc-" + JsonRpc.method(message)).start(() -> {
-            CompletableFuture<JsonNode> work;
-            try {
-                work = handler.onRequest(message);
-            } catch (RuntimeException e) {
-                work = CompletableFuture.failedFuture(e);
+        Runnable dispatch = () -> handle(message, id, key, placeholder);
+        if (inlineRequests) {
+            dispatch.run();
+        } else {
+            Thread.ofVirtual().name("rpc-" + JsonRpc.method(message)).start(dispatch);
+        }
+    }
+
+    private void handle(ObjectNode message, JsonNode id, String key, CompletableFuture<JsonNode> placeholder) {
+        CompletableFuture<JsonNode> work;
+        try {
+            work = handler.onRequest(message);
+        } catch (RuntimeException e) {
+            work = CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<JsonNode> running = work;
+        // cancellation of the placeholder (peer cancelled, or we closed) reaches the handler's future
+        placeholder.whenComplete((r, f) -> {
+            if (placeholder.isCancelled()) {
+                running.cancel(true);
             }
-            CompletableFuture<JsonNode> running = work;
-            // cancellation of the placeholder (peer cancelled, or we closed) reaches the handler's future
-            placeholder.whenComplete((r, f) -> {
-                if (placeholder.isCancelled()) {
-                    running.cancel(true);
-                }
-            });
-            running.whenComplete((result, failure) -> {
-                if (!incoming.remove(key, placeholder) || placeholder.isCancelled()) {
-                    return; // cancelled by the peer: the spec says no response
-                }
-                placeholder.complete(result);
-                send(failure == null ? JsonRpc.result(id, result) : JsonRpc.error(id, toMcpException(failure)));
-            });
+        });
+        running.whenComplete((result, failure) -> {
+            if (!incoming.remove(key, placeholder) || placeholder.isCancelled()) {
+                return; // cancelled by the peer: the spec says no response
+            }
+            placeholder.complete(result);
+            send(failure == null ? JsonRpc.result(id, result) : JsonRpc.error(id, toMcpException(failure)));
         });
     }
 

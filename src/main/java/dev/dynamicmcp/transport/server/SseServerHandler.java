@@ -168,7 +168,7 @@ public final class SseServerHandler extends Handler.Abstract {
                 if (!stream.append(message)) {
                     throw new IOException("SSE session " + id + " is closed");
                 }
-            }, deferred);
+            }, deferred, true); // each POST /message has its own thread already
         }
 
         @Override

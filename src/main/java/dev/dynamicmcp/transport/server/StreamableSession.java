@@ -60,7 +60,7 @@ final class StreamableSession implements DownstreamSession {
         this.onClosed = onClosed;
         this.lastActivityNanos = new AtomicLong(nanoClock.getAsLong());
         this.standalone = new EventStream(0, options.eventBufferSize());
-        this.peer = new JsonRpcPeer("downstream session " + id, new Router(), new DeferredHandler());
+        this.peer = new JsonRpcPeer("downstream session " + id, new Router(), new DeferredHandler(), true);
     }
 
     static String newId() {
