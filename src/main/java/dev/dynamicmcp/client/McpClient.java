@@ -197,8 +197,33 @@ public final class McpClient implements AutoCloseable {
      * (the server never saw the first attempt, so this is safe even for {@code tools/call}).
      */
     public PendingRequest request(String method, JsonNode params, RequestOptions requestOptions) {
+        if (!transport.sendMayWaitForAnswer()) {
+            return send(method, params, requestOptions);
+        }
+        BoundRequest bound = new BoundRequest(method);
+        Thread.ofVirtual().name("send-" + serverName).start(() -> {
+            try {
+                PendingRequest sent = send(method, params, requestOptions, bound::bind);
+                if (sessionExpired(sent)) { // initializing again failed: the caller gets the 404's story
+                    bound.fail(sent.result().handle((value, failure) -> failure instanceof CompletionException
+                            && failure.getCause() != null ? failure.getCause() : failure).join());
+                }
+            } catch (RuntimeException e) {
+                bound.fail(e);
+            }
+        });
+        return bound;
+    }
+
+    private PendingRequest send(String method, JsonNode params, RequestOptions requestOptions) {
+        return send(method, params, requestOptions, null);
+    }
+
+    /** Sends; when the server forgot our HTTP session, initializes again and sends once more. */
+    private PendingRequest send(String method, JsonNode params, RequestOptions requestOptions,
+                                Consumer<PendingRequest> beforeSend) {
         long generation = sessionGeneration.get();
-        PendingRequest pending = peer.request(method, params, requestOptions);
+        PendingRequest pending = peer.request(method, params, requestOptions, beforeSend);
         if (sessionExpired(pending)) {
             try {
                 reinitialize(generation);
@@ -206,7 +231,7 @@ public final class McpClient implements AutoCloseable {
                 log.warn("server \"{}\" forgot our session and initializing again failed: {}", serverName, e.toString());
                 return pending;
             }
-            pending = peer.request(method, params, requestOptions);
+            pending = peer.request(method, params, requestOptions, beforeSend);
         }
         return pending;
     }
@@ -261,7 +286,7 @@ public final class McpClient implements AutoCloseable {
         try {
             return await(request(method, params), options.requestTimeout().plusSeconds(1));
         } catch (IOException e) {
-            throw new McpException(JsonRpc.CONNECTION_CLOSED, "server \"" + serverName + "\": " + e.getMessage(), null, e);
+            throw McpException.local(JsonRpc.CONNECTION_CLOSED, "server \"" + serverName + "\": " + e.getMessage(), e);
         }
     }
 
@@ -407,7 +432,7 @@ public final class McpClient implements AutoCloseable {
             throw new McpException(JsonRpc.INTERNAL_ERROR, "interrupted while waiting for " + request.method());
         } catch (TimeoutException e) {
             request.cancel("timeout");
-            throw new McpException(JsonRpc.REQUEST_TIMEOUT, "no answer to " + request.method() + " within " + timeout);
+            throw McpException.local(JsonRpc.REQUEST_TIMEOUT, "no answer to " + request.method() + " within " + timeout, null);
         } catch (ExecutionException e) {
             throw unwrap(e.getCause());
         } catch (java.util.concurrent.CancellationException e) {
@@ -432,7 +457,7 @@ public final class McpClient implements AutoCloseable {
             if (cause instanceof McpException mcp) {
                 return mcp;
             }
-            return new McpException(JsonRpc.CONNECTION_CLOSED, "server \"" + serverName + "\": " + cause.getMessage(), null, cause);
+            return McpException.local(JsonRpc.CONNECTION_CLOSED, "server \"" + serverName + "\": " + cause.getMessage(), cause);
         };
     }
 }

@@ -48,6 +48,18 @@ final class Breaker {
         report();
     }
 
+    /**
+     * A call that took a permit ended without telling whether the server works (cancelled by its caller).
+     * Failsafe has no way to hand a permit back, so a half-open breaker would wait for the lost probe forever:
+     * it opens again instead, and probes anew after its delay.
+     */
+    void inconclusive() {
+        if (state() == BreakerState.HALF_OPEN) {
+            breaker.recordFailure();
+            report();
+        }
+    }
+
     BreakerState state() {
         return map(breaker.getState());
     }

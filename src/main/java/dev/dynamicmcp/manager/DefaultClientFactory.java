@@ -70,7 +70,16 @@ public final class DefaultClientFactory implements ClientFactory, AutoCloseable 
                     }
                     log.info("server \"{}\" answered HTTP {} to a Streamable HTTP initialize; trying legacy SSE",
                             config.name(), e.status());
-                    yield connect(config, TransportKind.SSE);
+                    try {
+                        yield connect(config, TransportKind.SSE);
+                    } catch (IOException | RuntimeException sse) {
+                        // The SSE error alone ("HTTP 400 to GET") hides why SSE was tried at all: say both.
+                        IOException both = new IOException("server \"" + config.name() + "\" answered HTTP "
+                                + e.status() + " to a Streamable HTTP initialize, and the legacy SSE fallback failed: "
+                                + (sse.getMessage() == null ? sse.toString() : sse.getMessage()), sse);
+                        both.addSuppressed(e);
+                        throw both;
+                    }
                 }
             }
         };

@@ -201,6 +201,8 @@ public final class ServerManager {
                     log.debug("server \"{}\": retrying idempotent {} after {}", server, method, cause.toString());
                     return this.<T>attempt(server, method, call, attemptsLeft - 1, true);
                 }
+            } else if (outcome == CallOutcome.CANCELLED) {
+                cs.breaker.inconclusive();
             } else if (outcome == CallOutcome.SUCCESS || outcome == CallOutcome.ERROR_ANSWER) {
                 cs.breaker.success();
                 cs.lock.lock();
@@ -230,13 +232,15 @@ public final class ServerManager {
         ServerState state;
         McpClient client;
         CompletableFuture<McpClient> connecting;
-        long connects;
+        boolean firstAttempt;
         cs.lock.lock();
         try {
             state = cs.stateLocked();
             client = cs.clientLocked();
             connecting = cs.connectingLocked();
-            connects = cs.connectsLocked();
+            // Never connected and nothing failed yet: the first connect (a lazy server's first use, or start-up).
+            // A retry after failures is a server that is down, and callers are not held for it.
+            firstAttempt = cs.connectsLocked() == 0 && cs.lastErrorLocked() == null;
         } finally {
             cs.lock.unlock();
         }
@@ -257,7 +261,7 @@ public final class ServerManager {
                 return awaitConnect(cs, pool.connect(cs, "first use"));
             }
             case CONNECTING -> {
-                if (connecting != null && (connects == 0 || waitForReconnect)) {
+                if (connecting != null && (firstAttempt || waitForReconnect)) {
                     return awaitConnect(cs, connecting);
                 }
                 throw ConnectionPool.unavailable(cs, state, "is reconnecting", null);
@@ -322,11 +326,10 @@ public final class ServerManager {
             return CallOutcome.REJECTED;
         }
         if (cause instanceof McpException mcp) {
-            return switch (mcp.code()) {
-                case JsonRpc.REQUEST_TIMEOUT -> CallOutcome.TIMEOUT;
-                case JsonRpc.CONNECTION_CLOSED -> CallOutcome.CONNECTION_FAILED;
-                default -> CallOutcome.ERROR_ANSWER;
-            };
+            if (!mcp.isLocal()) {
+                return CallOutcome.ERROR_ANSWER; // the server answered: the connection works, whatever the code
+            }
+            return mcp.code() == JsonRpc.REQUEST_TIMEOUT ? CallOutcome.TIMEOUT : CallOutcome.CONNECTION_FAILED;
         }
         if (cause instanceof TimeoutException) {
             return CallOutcome.TIMEOUT;

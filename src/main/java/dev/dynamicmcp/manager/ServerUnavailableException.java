@@ -13,7 +13,7 @@ public class ServerUnavailableException extends McpException {
     private final ServerState state;
 
     public ServerUnavailableException(String server, ServerState state, String message, Throwable lastError) {
-        super(JsonRpc.SERVER_UNAVAILABLE, message, null, lastError);
+        super(JsonRpc.SERVER_UNAVAILABLE, message, null, lastError, true);
         this.server = server;
         this.state = state;
     }

@@ -29,6 +29,16 @@ public final class Json {
         return JsonNodeFactory.instance.arrayNode();
     }
 
+    /**
+     * A new object with the same members (the values themselves are shared, not copied): the cheap way to
+     * change a top-level member of a message we forward without touching the original.
+     */
+    public static ObjectNode shallowCopy(ObjectNode node) {
+        ObjectNode copy = object();
+        copy.setAll(node);
+        return copy;
+    }
+
     /** Parses one JSON text; throws {@link MalformedMessageException} naming the problem. */
     public static JsonNode parse(String text) {
         try {

@@ -97,6 +97,16 @@ public final class JsonRpcPeer {
      * that exception.
      */
     public PendingRequest request(String method, JsonNode params, RequestOptions options) {
+        return request(method, params, options, null);
+    }
+
+    /**
+     * Like {@link #request(String, JsonNode, RequestOptions)}, and hands the request to {@code beforeSend} once it
+     * is registered and its timeout runs, before the (possibly blocking) send: a caller on another thread can
+     * then see it time out or cancel it while the send still waits.
+     */
+    public PendingRequest request(String method, JsonNode params, RequestOptions options,
+                                  java.util.function.Consumer<PendingRequest> beforeSend) {
         LongNode id = LongNode.valueOf(nextId.getAndIncrement());
         Outgoing request = new Outgoing(id, method, options);
         if (closed.get()) {
@@ -111,6 +121,9 @@ public final class JsonRpcPeer {
         outgoing.put(id.asText(), request);
         request.future.whenComplete((result, failure) -> request.finished());
         request.schedule(options.timeout());
+        if (beforeSend != null) {
+            beforeSend.accept(request);
+        }
         try {
             sender.send(JsonRpc.request(id, method, sentParams != null ? sentParams : params),
                     options.relatedRequestId());
@@ -156,7 +169,13 @@ public final class JsonRpcPeer {
         }
         switch (kind) {
             case RESPONSE -> onResponse(message);
-            case REQUEST -> onRequest(message);
+            case REQUEST -> {
+                if (closed.get()) { // a request racing the end of the session: nobody could get its answer
+                    log.debug("ignored {} from {}: the connection is closed", JsonRpc.method(message), peerName);
+                    return;
+                }
+                onRequest(message);
+            }
             case NOTIFICATION -> onNotification(message);
         }
     }
@@ -182,8 +201,8 @@ public final class JsonRpcPeer {
     private McpException closedError(String method) {
         Throwable cause = closeCause;
         String why = cause == null ? "" : ": " + (cause.getMessage() != null ? cause.getMessage() : cause);
-        return new McpException(JsonRpc.CONNECTION_CLOSED,
-                "connection to " + peerName + " closed before it answered " + method + why, null, cause);
+        return McpException.local(JsonRpc.CONNECTION_CLOSED,
+                "connection to " + peerName + " closed before it answered " + method + why, cause);
     }
 
     private void onResponse(ObjectNode message) {
@@ -285,9 +304,9 @@ public final class JsonRpcPeer {
     }
 
     private static ObjectNode withProgressToken(ObjectNode params, JsonNode token) {
-        ObjectNode copy = params == null ? Json.object() : params.deepCopy();
+        ObjectNode copy = params == null ? Json.object() : Json.shallowCopy(params);
         JsonNode meta = copy.get("_meta");
-        ObjectNode newMeta = meta instanceof ObjectNode object ? object : Json.object();
+        ObjectNode newMeta = meta instanceof ObjectNode object ? Json.shallowCopy(object) : Json.object();
         newMeta.set("progressToken", token);
         copy.set("_meta", newMeta);
         return copy;
@@ -330,7 +349,8 @@ public final class JsonRpcPeer {
         public void cancel(String reason) {
             if (outgoing.remove(id.asText(), this)) {
                 future.completeExceptionally(new CancellationException(reason));
-                sendCancelled(reason);
+                // the caller may be the transport's reader thread: never write on it
+                Thread.ofVirtual().start(() -> sendCancelled(reason));
             }
         }
 
@@ -365,8 +385,13 @@ public final class JsonRpcPeer {
             Duration waited = Duration.ofNanos(System.nanoTime() - startedNanos);
             String reason = peerName + " did not answer " + method + " within " + Timers.format(waited)
                     + "; the request was cancelled";
-            future.completeExceptionally(new McpException(JsonRpc.REQUEST_TIMEOUT, reason));
-            Thread.ofVirtual().start(() -> sendCancelled("timeout after " + Timers.format(waited)));
+            // off the timer thread: whatever depends on this future (retries, writes to a client) may block
+            Thread.ofVirtual().start(() -> {
+                future.completeExceptionally(McpException.local(JsonRpc.REQUEST_TIMEOUT, reason, null));
+                if (!McpMethods.INITIALIZE.equals(method)) { // the spec forbids cancelling initialize
+                    sendCancelled("timeout after " + Timers.format(waited));
+                }
+            });
         }
 
         private void sendCancelled(String reason) {

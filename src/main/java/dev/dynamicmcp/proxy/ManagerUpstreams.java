@@ -160,8 +160,8 @@ final class ManagerUpstreams implements Upstreams {
                 return client;
             } catch (java.io.IOException | RuntimeException e) {
                 factory.close();
-                throw new McpException(JsonRpc.SERVER_UNAVAILABLE, "server \"" + server
-                        + "\": could not open an isolated session: " + e.getMessage(), null, e);
+                throw McpException.local(JsonRpc.SERVER_UNAVAILABLE, "server \"" + server
+                        + "\": could not open an isolated session: " + e.getMessage(), e);
             }
         }, runnable -> Thread.ofVirtual().name("isolated-" + server).start(runnable));
     }
@@ -169,7 +169,7 @@ final class ManagerUpstreams implements Upstreams {
     /** The catalog's view of a discovery; throws when the discovery failed. */
     ServerLists lists(DiscoveryResult result) {
         if (!result.ok()) {
-            throw new McpException(JsonRpc.SERVER_UNAVAILABLE, result.error());
+            throw McpException.local(JsonRpc.SERVER_UNAVAILABLE, result.error(), null);
         }
         ServerConfig config = configs.get(result.server());
         return new ServerLists(result.server(), config == null ? null : config.tools(),

@@ -3,6 +3,7 @@ package dev.dynamicmcp.proxy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dynamicmcp.config.ProxySettings;
+import dev.dynamicmcp.protocol.Json;
 import dev.dynamicmcp.protocol.JsonRpc;
 import dev.dynamicmcp.protocol.JsonRpcPeer;
 import dev.dynamicmcp.protocol.McpException;
@@ -238,7 +239,7 @@ final class ProxyCore implements SessionListener {
         JsonNode clientToken = params.path("_meta").get("progressToken");
         if (clientToken != null && !clientToken.isNull()) {
             options = options.withProgress(progress -> {
-                ObjectNode mapped = progress.deepCopy();
+                ObjectNode mapped = Json.shallowCopy(progress);
                 mapped.set("progressToken", clientToken);
                 session.peer().sendNotification(McpMethods.PROGRESS, mapped, downstreamId);
             }, timeout.multipliedBy(10));
@@ -285,7 +286,7 @@ final class ProxyCore implements SessionListener {
             case McpMethods.LOGGING_MESSAGE -> {
                 ObjectNode forwarded = params;
                 if (!params.has("logger")) {
-                    forwarded = params.deepCopy().put("logger", server);
+                    forwarded = Json.shallowCopy(params).put("logger", server);
                 }
                 for (ProxySession session : sessions.values()) {
                     if (session.isInitialized() && session.wantsLog(forwarded.path("level").asText("info"))) {
@@ -379,7 +380,7 @@ final class ProxyCore implements SessionListener {
         }
         catalog().resourceServer(uri).ifPresent(server ->
                 upstreams.send(server, McpMethods.RESOURCES_UNSUBSCRIBE,
-                        dev.dynamicmcp.protocol.Json.object().put("uri", uri),
+                        Json.object().put("uri", uri),
                         RequestOptions.timeout(upstreams.requestTimeout(server))));
     }
 }

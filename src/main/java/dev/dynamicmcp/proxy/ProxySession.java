@@ -165,7 +165,7 @@ final class ProxySession implements JsonRpcPeer.Handler {
         Catalog.Route route = core.catalog().tool(name)
                 .orElseThrow(() -> new McpException(JsonRpc.INVALID_PARAMS, "Unknown tool: " + name
                         + (name.isEmpty() ? " (params.name is missing)" : "")));
-        ObjectNode upstreamParams = params.deepCopy().put("name", route.originalName());
+        ObjectNode upstreamParams = Json.shallowCopy(params).put("name", route.originalName());
         CompletableFuture<JsonNode> forwarded = core.forward(this, request, route.server(), McpMethods.TOOLS_CALL,
                 upstreamParams);
         return cancelsSource(forwarded.exceptionallyCompose(failure -> toolFailure(route.server(), failure)),
@@ -201,8 +201,7 @@ final class ProxySession implements JsonRpcPeer.Handler {
     }
 
     private static boolean isReachFailure(McpException e) {
-        return e.code() == JsonRpc.SERVER_UNAVAILABLE || e.code() == JsonRpc.REQUEST_TIMEOUT
-                || e.code() == JsonRpc.CONNECTION_CLOSED;
+        return e.isLocal();
     }
 
     private CompletableFuture<JsonNode> getPrompt(ObjectNode request, ObjectNode params) {
@@ -210,7 +209,7 @@ final class ProxySession implements JsonRpcPeer.Handler {
         Catalog.Route route = core.catalog().prompt(name)
                 .orElseThrow(() -> new McpException(JsonRpc.INVALID_PARAMS, "Unknown prompt: " + name));
         return core.forward(this, request, route.server(), McpMethods.PROMPTS_GET,
-                params.deepCopy().put("name", route.originalName()));
+                Json.shallowCopy(params).put("name", route.originalName()));
     }
 
     private String serverOfUri(ObjectNode params) {
@@ -252,8 +251,8 @@ final class ProxySession implements JsonRpcPeer.Handler {
                 String name = ref.path("name").asText("");
                 Catalog.Route route = core.catalog().prompt(name)
                         .orElseThrow(() -> new McpException(JsonRpc.INVALID_PARAMS, "Unknown prompt: " + name));
-                ObjectNode upstreamParams = params.deepCopy();
-                ((ObjectNode) upstreamParams.get("ref")).put("name", route.originalName());
+                ObjectNode upstreamParams = Json.shallowCopy(params);
+                upstreamParams.set("ref", Json.shallowCopy((ObjectNode) ref).put("name", route.originalName()));
                 return core.forward(this, request, route.server(), McpMethods.COMPLETION_COMPLETE, upstreamParams);
             }
             case "ref/resource" -> {

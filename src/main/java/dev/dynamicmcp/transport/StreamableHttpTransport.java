@@ -99,6 +99,12 @@ public final class StreamableHttpTransport implements Transport {
         log.info("server '{}' streamable-http transport NEW -> OPEN ({})", serverName, url);
     }
 
+    /** A JSON-mode server sends headers only with the result, and send waits for headers (to see a 404). */
+    @Override
+    public boolean sendMayWaitForAnswer() {
+        return true;
+    }
+
     @Override
     public void send(ObjectNode message) throws IOException {
         ensureOpen();

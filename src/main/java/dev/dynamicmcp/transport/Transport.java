@@ -38,6 +38,15 @@ public interface Transport extends AutoCloseable {
     default void onInitialized(String protocolVersion) {
     }
 
+    /**
+     * True when {@link #send} may wait for the peer's answer (a Streamable HTTP server that sends headers only
+     * with its result): the client then sends requests off the caller's thread, so request timeouts stay on
+     * time and callers never block.
+     */
+    default boolean sendMayWaitForAnswer() {
+        return false;
+    }
+
     /** A short human description: "stdio: npx -y ...", "streamable-http: http://...". */
     String describe();
 

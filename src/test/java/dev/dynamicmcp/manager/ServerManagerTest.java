@@ -192,12 +192,46 @@ class ServerManagerTest {
         assertThat(recorder.calls).contains("a tools/call ERROR_ANSWER", "a tools/call TIMEOUT", "a tools/call REJECTED");
     }
 
+    /** Regression: a cancelled half-open probe used to keep its permit, refusing every later call forever. */
+    @Test
+    void aCancelledHalfOpenProbeDoesNotWedgeTheBreaker() {
+        start(server("a"));
+        upstream.knobs("a").hangCalls.set(true);
+        for (int i = 0; i < 3; i++) {
+            assertThatThrownBy(() -> callTool("a", "slow").join()).hasMessageContaining("did not answer");
+        }
+        assertThat(manager.status("a").breaker()).isEqualTo(BreakerState.OPEN);
+
+        // call until the breaker lets one through: that call is the half-open probe
+        java.util.concurrent.atomic.AtomicReference<dev.dynamicmcp.protocol.PendingRequest> probe =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<CompletableFuture<JsonNode>> probing =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20)).until(() -> {
+            CompletableFuture<JsonNode> attempt = manager.execute("a", McpMethods.TOOLS_CALL, c -> {
+                probe.set(c.request(McpMethods.TOOLS_CALL, Json.object().put("name", "slow")));
+                return probe.get().result();
+            });
+            probing.set(attempt);
+            return probe.get() != null;
+        });
+        assertThat(manager.status("a").breaker()).isEqualTo(BreakerState.HALF_OPEN);
+        probe.get().cancel("the user pressed stop");
+        assertThatThrownBy(() -> probing.get().join())
+                .hasCauseInstanceOf(java.util.concurrent.CancellationException.class);
+
+        upstream.knobs("a").hangCalls.set(false);
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
+                .until(() -> callTool("a", "probe").handle((r, e) -> e == null).join());
+        assertThat(manager.status("a").breaker()).isEqualTo(BreakerState.CLOSED);
+    }
+
     @Test
     void idempotentRequestsAreRetriedButToolCallsNeverAre() {
         start(server("a"), server("b"));
         AtomicInteger listAttempts = new AtomicInteger();
         AtomicInteger callAttempts = new AtomicInteger();
-        McpException closed = new McpException(JsonRpc.CONNECTION_CLOSED, "stream broke");
+        McpException closed = McpException.local(JsonRpc.CONNECTION_CLOSED, "stream broke", null);
         assertThatThrownBy(() -> manager.execute("a", McpMethods.TOOLS_LIST, c -> {
             listAttempts.incrementAndGet();
             return CompletableFuture.failedFuture(closed);

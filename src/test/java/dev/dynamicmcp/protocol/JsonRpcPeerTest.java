@@ -132,8 +132,19 @@ class JsonRpcPeerTest {
         peer.onMessage(JsonRpc.result(request.id(), Json.object()));
 
         assertThat(request.result()).isCompletedExceptionally();
+        await().atMost(Duration.ofSeconds(5)).until(() -> !wire.withMethod(McpMethods.CANCELLED).isEmpty());
         assertThat(wire.withMethod(McpMethods.CANCELLED)).singleElement()
                 .satisfies(m -> assertThat(m.path("params").path("reason").asText()).isEqualTo("user pressed stop"));
+    }
+
+    @Test
+    void aTimedOutInitializeIsNotCancelled() {
+        PendingRequest request = peer.request(McpMethods.INITIALIZE, Json.object(),
+                RequestOptions.timeout(Duration.ofMillis(50)));
+
+        assertThat(request.result()).failsWithin(Duration.ofSeconds(5));
+        assertThat(((McpException) catchCause(request)).isLocal()).isTrue();
+        assertThat(wire.withMethod(McpMethods.CANCELLED)).as("the spec forbids cancelling initialize").isEmpty();
     }
 
     @Test

@@ -53,8 +53,8 @@ class ProxyCoreTest {
         public PendingRequest send(String server, String method, JsonNode params, RequestOptions options) {
             Call call = new Call(server, method, params, options, new CompletableFuture<>(), new CopyOnWriteArrayList<>());
             if (server.equals(unavailable)) {
-                call.result().completeExceptionally(new McpException(JsonRpc.SERVER_UNAVAILABLE,
-                        "server \"" + server + "\" is UNHEALTHY (last error: process exited with code 137)"));
+                call.result().completeExceptionally(McpException.local(JsonRpc.SERVER_UNAVAILABLE,
+                        "server \"" + server + "\" is UNHEALTHY (last error: process exited with code 137)", null));
             }
             calls.add(call);
             return call;

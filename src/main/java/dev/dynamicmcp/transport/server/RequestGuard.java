@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Set;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
@@ -41,13 +42,13 @@ final class RequestGuard extends Handler.Wrapper {
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
         String host = request.getHeaders().get(HttpHeader.HOST);
         if (loopback && host != null && !isLocalHost(hostOf(host))) {
-            HttpIo.text(response, callback, 403, "forbidden: Host \"" + host + "\" is not a local name; this proxy "
+            reject(request, response, callback, 403, "forbidden: Host \"" + host + "\" is not a local name; this proxy "
                     + "is bound to loopback and only answers localhost (DNS rebinding protection)");
             return true;
         }
         String origin = request.getHeaders().get(HttpHeader.ORIGIN);
         if (origin != null && !originAllowed(origin)) {
-            HttpIo.text(response, callback, 403, "forbidden: Origin \"" + origin + "\" is not allowed (DNS rebinding "
+            reject(request, response, callback, 403, "forbidden: Origin \"" + origin + "\" is not allowed (DNS rebinding "
                     + "protection); add it to the allowed origins to let that web page in");
             return true;
         }
@@ -55,12 +56,12 @@ final class RequestGuard extends Handler.Wrapper {
             String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
             if (authorization == null) {
                 response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
-                HttpIo.text(response, callback, 401, "unauthorized: send Authorization: Bearer <proxy.authToken>");
+                reject(request, response, callback, 401, "unauthorized: send Authorization: Bearer <proxy.authToken>");
                 return true;
             }
             if (!MessageDigest.isEqual(token, authorization.trim().getBytes(StandardCharsets.UTF_8))) {
                 response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"");
-                HttpIo.text(response, callback, 401, "unauthorized: the bearer token is wrong");
+                reject(request, response, callback, 401, "unauthorized: the bearer token is wrong");
                 return true;
             }
         }
@@ -70,6 +71,21 @@ final class RequestGuard extends Handler.Wrapper {
             return true;
         }
         return super.handle(request, response, callback);
+    }
+
+    /**
+     * Refuses a request after reading its (small) body: answering while the client is still sending would make
+     * the server close the connection under it, and the client would see a reset instead of the status.
+     */
+    private void reject(Request request, Response response, Callback callback, int status, String text) {
+        long length = request.getLength();
+        if (length < 0 || length > maxBodyBytes) { // unknown or too large: not worth reading
+            HttpIo.text(response, callback, status, text);
+            return;
+        }
+        Content.Source.consumeAll(request, Callback.from(
+                () -> HttpIo.text(response, callback, status, text),
+                failure -> HttpIo.text(response, callback, status, text)));
     }
 
     private boolean originAllowed(String origin) {
