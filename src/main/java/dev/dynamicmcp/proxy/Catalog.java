@@ -1,6 +1,8 @@
 package dev.dynamicmcp.proxy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.RawValue;
 import dev.dynamicmcp.config.NamespaceMode;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -52,6 +54,8 @@ final class Catalog {
     private final Map<String, String> resourceServers;
     private final List<Template> templates;
     private final List<String> servers;
+    /** Pages already written out, per list, offset and size: a catalog never changes, so neither do they. */
+    private final Map<String, ObjectNode> pages = new java.util.concurrent.ConcurrentHashMap<>();
 
     private Catalog(long version, List<ObjectNode> tools, List<ObjectNode> prompts, List<ObjectNode> resources,
                     List<ObjectNode> resourceTemplates, Map<String, Route> toolRoutes, Map<String, Route> promptRoutes,
@@ -164,6 +168,23 @@ final class Catalog {
     /** The servers included, in config order. */
     List<String> servers() {
         return servers;
+    }
+
+    /**
+     * A page of one of the lists, with its items already serialized ({@link RawValue}): listing 10,000 tools
+     * to many clients costs one serialization per catalog, not one per request.
+     */
+    ObjectNode page(String key, List<ObjectNode> items, JsonNode params, int pageSize) {
+        int offset = Pages.offset(key, params);
+        return pages.computeIfAbsent(key + ':' + offset + ':' + pageSize, k -> {
+            ObjectNode page = Pages.page(key, items, offset, pageSize);
+            ObjectNode written = dev.dynamicmcp.protocol.Json.object();
+            written.putRawValue(key, new RawValue(dev.dynamicmcp.protocol.Json.write(page.get(key))));
+            if (page.has("nextCursor")) {
+                written.set("nextCursor", page.get("nextCursor"));
+            }
+            return written;
+        });
     }
 
     Optional<Route> tool(String exposedName) {

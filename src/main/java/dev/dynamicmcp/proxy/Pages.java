@@ -20,11 +20,16 @@ final class Pages {
     }
 
     static ObjectNode page(String key, List<ObjectNode> items, JsonNode params, int pageSize) {
-        int offset = 0;
+        return page(key, items, offset(key, params), pageSize);
+    }
+
+    /** Where the page asked for starts: 0 without a cursor; an invalid cursor is an error naming it. */
+    static int offset(String key, JsonNode params) {
         JsonNode cursor = params == null ? null : params.get("cursor");
-        if (cursor != null && !cursor.isNull()) {
-            offset = decode(key, cursor);
-        }
+        return cursor == null || cursor.isNull() ? 0 : decode(key, cursor);
+    }
+
+    static ObjectNode page(String key, List<ObjectNode> items, int offset, int pageSize) {
         int end = (int) Math.min((long) offset + pageSize, items.size());
         ObjectNode result = Json.object();
         ArrayNode array = result.putArray(key);

@@ -88,11 +88,11 @@ final class ProxySession implements JsonRpcPeer.Handler {
             return switch (method) {
                 case McpMethods.INITIALIZE -> CompletableFuture.completedFuture(initialize(params));
                 case McpMethods.PING -> CompletableFuture.completedFuture(Json.object());
-                case McpMethods.TOOLS_LIST -> list("tools", core.catalog().tools(), params);
-                case McpMethods.PROMPTS_LIST -> list("prompts", core.catalog().prompts(), params);
-                case McpMethods.RESOURCES_LIST -> list("resources", core.catalog().resources(), params);
+                case McpMethods.TOOLS_LIST -> list("tools", Catalog::tools, params);
+                case McpMethods.PROMPTS_LIST -> list("prompts", Catalog::prompts, params);
+                case McpMethods.RESOURCES_LIST -> list("resources", Catalog::resources, params);
                 case McpMethods.RESOURCES_TEMPLATES_LIST ->
-                        list("resourceTemplates", core.catalog().resourceTemplates(), params);
+                        list("resourceTemplates", Catalog::resourceTemplates, params);
                 case McpMethods.TOOLS_CALL -> callTool(request, params);
                 case McpMethods.PROMPTS_GET -> getPrompt(request, params);
                 case McpMethods.RESOURCES_READ -> byUri(request, params, method);
@@ -160,8 +160,10 @@ final class ProxySession implements JsonRpcPeer.Handler {
         return text.toString();
     }
 
-    private CompletableFuture<JsonNode> list(String key, List<ObjectNode> items, ObjectNode params) {
-        return CompletableFuture.completedFuture(Pages.page(key, items, params, core.pageSize()));
+    private CompletableFuture<JsonNode> list(String key, java.util.function.Function<Catalog, List<ObjectNode>> items,
+                                             ObjectNode params) {
+        Catalog catalog = core.catalog(); // one snapshot: the cached page must match its items
+        return CompletableFuture.completedFuture(catalog.page(key, items.apply(catalog), params, core.pageSize()));
     }
 
     private CompletableFuture<JsonNode> callTool(ObjectNode request, ObjectNode params) {

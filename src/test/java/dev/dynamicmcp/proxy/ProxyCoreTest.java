@@ -160,6 +160,11 @@ class ProxyCoreTest {
                 List.of(Json.object().put("name", "greet")));
     }
 
+    /** What a client receives: list pages hold pre-serialized items, so look at them as written out. */
+    private static JsonNode onTheWire(JsonNode result) {
+        return Json.parse(Json.write(result));
+    }
+
     private ObjectNode request(String method, ObjectNode params) {
         return JsonRpc.request(Json.MAPPER.getNodeFactory().numberNode(ids.incrementAndGet()), method, params);
     }
@@ -188,7 +193,7 @@ class ProxyCoreTest {
         core.serverUpdated(lists("beta", List.of(tool("echo"), tool("add"))));
         JsonRpcPeer.Handler handler = open(core, new Client("s1"), false);
 
-        JsonNode result = handler.onRequest(request("tools/list", Json.object())).get(1, TimeUnit.SECONDS);
+        JsonNode result = onTheWire(handler.onRequest(request("tools/list", Json.object())).get(1, TimeUnit.SECONDS));
 
         assertThat(result.path("tools").findValuesAsText("name"))
                 .containsExactly("alpha__echo", "beta__echo", "beta__add");
@@ -244,7 +249,7 @@ class ProxyCoreTest {
         List<String> names = new ArrayList<>();
         ObjectNode params = Json.object();
         for (int page = 0; page < 10; page++) {
-            JsonNode result = handler.onRequest(request("tools/list", params)).get(1, TimeUnit.SECONDS);
+            JsonNode result = onTheWire(handler.onRequest(request("tools/list", params)).get(1, TimeUnit.SECONDS));
             names.addAll(result.path("tools").findValuesAsText("name"));
             if (!result.has("nextCursor")) {
                 break;
