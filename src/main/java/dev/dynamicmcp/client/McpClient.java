@@ -59,6 +59,11 @@ public final class McpClient implements AutoCloseable {
     @FunctionalInterface
     public interface RequestHandler {
         CompletableFuture<JsonNode> handle(ObjectNode request);
+
+        /** A request that came on the stream of our request {@code relatedRequestId} (Streamable HTTP). */
+        default CompletableFuture<JsonNode> handle(ObjectNode request, JsonNode relatedRequestId) {
+            return handle(request);
+        }
     }
 
     private final String serverName;
@@ -84,10 +89,16 @@ public final class McpClient implements AutoCloseable {
         this.peer = new JsonRpcPeer("server \"" + serverName + "\"", transport::send, new JsonRpcPeer.Handler() {
             @Override
             public CompletableFuture<JsonNode> onRequest(ObjectNode request) {
+                return onRequest(request, null);
+            }
+
+            @Override
+            public CompletableFuture<JsonNode> onRequest(ObjectNode request, JsonNode relatedRequestId) {
                 if (McpMethods.PING.equals(JsonRpc.method(request))) {
                     return CompletableFuture.completedFuture(Json.object());
                 }
-                return requestHandler.handle(request);
+                return relatedRequestId == null ? requestHandler.handle(request)
+                        : requestHandler.handle(request, relatedRequestId);
             }
 
             @Override
@@ -113,6 +124,11 @@ public final class McpClient implements AutoCloseable {
             @Override
             public void onMessage(ObjectNode message) {
                 peer.onMessage(message);
+            }
+
+            @Override
+            public void onMessage(ObjectNode message, JsonNode relatedRequestId) {
+                peer.onMessage(message, relatedRequestId);
             }
 
             @Override

@@ -54,6 +54,14 @@ public final class JsonRpcPeer {
          */
         CompletableFuture<JsonNode> onRequest(ObjectNode request);
 
+        /**
+         * A request from the peer that came on the stream of our request {@code relatedOutgoingId} (a sampling
+         * request during a tool call, over Streamable HTTP).
+         */
+        default CompletableFuture<JsonNode> onRequest(ObjectNode request, JsonNode relatedOutgoingId) {
+            return onRequest(request);
+        }
+
         /** A notification from the peer (not {@code cancelled}, nor progress for one of our requests). */
         void onNotification(ObjectNode notification);
     }
@@ -165,6 +173,11 @@ public final class JsonRpcPeer {
 
     /** Feeds one message that arrived from the peer. */
     public void onMessage(ObjectNode message) {
+        onMessage(message, null);
+    }
+
+    /** Feeds one message that arrived on the stream of our request {@code relatedOutgoingId} (may be null). */
+    public void onMessage(ObjectNode message, JsonNode relatedOutgoingId) {
         JsonRpc.Kind kind;
         try {
             kind = JsonRpc.kind(message);
@@ -185,7 +198,7 @@ public final class JsonRpcPeer {
                     log.debug("ignored {} from {}: the connection is closed", JsonRpc.method(message), peerName);
                     return;
                 }
-                onRequest(message);
+                onRequest(message, relatedOutgoingId);
             }
             case NOTIFICATION -> onNotification(message);
         }
@@ -231,7 +244,7 @@ public final class JsonRpcPeer {
         }
     }
 
-    private void onRequest(ObjectNode message) {
+    private void onRequest(ObjectNode message, JsonNode relatedOutgoingId) {
         JsonNode id = message.get("id");
         String key = id.asText();
         CompletableFuture<JsonNode> placeholder = new CompletableFuture<>();
@@ -239,7 +252,7 @@ public final class JsonRpcPeer {
             send(JsonRpc.error(id, JsonRpc.INVALID_REQUEST, "request id " + id + " is already in use", null));
             return;
         }
-        Runnable dispatch = () -> handle(message, id, key, placeholder);
+        Runnable dispatch = () -> handle(message, relatedOutgoingId, id, key, placeholder);
         if (inlineRequests) {
             dispatch.run();
         } else {
@@ -247,10 +260,12 @@ public final class JsonRpcPeer {
         }
     }
 
-    private void handle(ObjectNode message, JsonNode id, String key, CompletableFuture<JsonNode> placeholder) {
+    private void handle(ObjectNode message, JsonNode relatedOutgoingId, JsonNode id, String key,
+                        CompletableFuture<JsonNode> placeholder) {
         CompletableFuture<JsonNode> work;
         try {
-            work = handler.onRequest(message);
+            work = relatedOutgoingId == null ? handler.onRequest(message)
+                    : handler.onRequest(message, relatedOutgoingId);
         } catch (RuntimeException e) {
             work = CompletableFuture.failedFuture(e);
         }

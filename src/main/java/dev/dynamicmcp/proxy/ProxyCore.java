@@ -66,7 +66,36 @@ final class ProxyCore implements SessionListener {
     private final Map<String, Boolean> refreshing = new ConcurrentHashMap<>();
 
     /** A downstream request being served by an upstream server. */
-    record CallContext(ProxySession session, JsonNode downstreamId, String server) {
+    static final class CallContext {
+        final ProxySession session;
+        final JsonNode downstreamId;
+        final String server;
+        /** The request sent upstream for it; set once sent. */
+        volatile PendingRequest upstream;
+
+        CallContext(ProxySession session, JsonNode downstreamId, String server) {
+            this.session = session;
+            this.downstreamId = downstreamId;
+            this.server = server;
+        }
+
+        ProxySession session() {
+            return session;
+        }
+
+        JsonNode downstreamId() {
+            return downstreamId;
+        }
+
+        String server() {
+            return server;
+        }
+
+        boolean sentAs(JsonNode upstreamId) {
+            PendingRequest request = upstream;
+            JsonNode id = request == null ? null : request.id();
+            return id != null && id.asText().equals(upstreamId.asText());
+        }
     }
 
     /**
@@ -308,6 +337,7 @@ final class ProxyCore implements SessionListener {
         PendingRequest pending = upstreams.isolated(server)
                 ? upstreams.sendIsolated(session.id(), server, method, params, options)
                 : upstreams.send(server, method, params, options);
+        context.upstream = pending;
         CompletableFuture<JsonNode> result = new CompletableFuture<>();
         pending.result().whenComplete((value, failure) -> {
             callEnded(context);
@@ -359,10 +389,26 @@ final class ProxyCore implements SessionListener {
         }
     }
 
-    /** A request from an upstream server (sampling, elicitation, roots) for the client behind its call. */
-    CompletableFuture<JsonNode> upstreamRequest(String server, ObjectNode request) {
+    /**
+     * A request from an upstream server (sampling, elicitation, roots) for the client behind its call. Over
+     * Streamable HTTP the request comes on the stream of the upstream request it belongs to
+     * ({@code relatedUpstreamId}), which names the call exactly; otherwise (stdio) it goes to the newest call
+     * to that server whose client can answer it.
+     */
+    CompletableFuture<JsonNode> upstreamRequest(String server, ObjectNode request, JsonNode relatedUpstreamId) {
         String capability = clientCapabilityFor(JsonRpc.method(request));
-        Optional<CallContext> context = Optional.ofNullable(activeCalls.get(server)).map(Deque::peekLast);
+        Deque<CallContext> calls = activeCalls.getOrDefault(server, new java.util.ArrayDeque<>());
+        Optional<CallContext> context = Optional.empty();
+        if (relatedUpstreamId != null) {
+            context = calls.stream().filter(call -> call.sentAs(relatedUpstreamId)).findFirst();
+        }
+        if (context.isEmpty()) {
+            List<CallContext> newestFirst = new ArrayList<>(calls);
+            java.util.Collections.reverse(newestFirst);
+            context = newestFirst.stream()
+                    .filter(call -> capability == null || call.session().clientCapabilities().has(capability))
+                    .findFirst().or(() -> newestFirst.stream().findFirst());
+        }
         ProxySession session = context.map(CallContext::session).orElse(null);
         if (session == null && capability != null) {
             session = sessions.values().stream()
@@ -375,7 +421,7 @@ final class ProxyCore implements SessionListener {
     /** A request from the isolated upstream session of one client session: it goes to that client. */
     CompletableFuture<JsonNode> isolatedUpstreamRequest(String sessionId, String server, ObjectNode request) {
         ProxySession session = sessions.get(sessionId);
-        JsonNode relatedId = Optional.ofNullable(activeCalls.get(server)).stream().flatMap(Deque::stream)
+        JsonNode relatedId = activeCalls.getOrDefault(server, new java.util.ArrayDeque<>()).stream()
                 .filter(call -> call.session() == session).reduce((first, second) -> second)
                 .map(CallContext::downstreamId).orElse(null);
         return toClient(session, relatedId, server, request);

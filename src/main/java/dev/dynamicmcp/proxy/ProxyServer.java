@@ -164,7 +164,20 @@ public final class ProxyServer implements AutoCloseable {
     /** Routes a new upstream client's own requests and notifications into the merged server. */
     private void attach(McpClient client) {
         String server = client.serverName();
-        client.setRequestHandler(request -> core.upstreamRequest(server, request));
+        client.setRequestHandler(new McpClient.RequestHandler() {
+            @Override
+            public CompletableFuture<com.fasterxml.jackson.databind.JsonNode> handle(
+                    com.fasterxml.jackson.databind.node.ObjectNode request) {
+                return core.upstreamRequest(server, request, null);
+            }
+
+            @Override
+            public CompletableFuture<com.fasterxml.jackson.databind.JsonNode> handle(
+                    com.fasterxml.jackson.databind.node.ObjectNode request,
+                    com.fasterxml.jackson.databind.JsonNode relatedRequestId) {
+                return core.upstreamRequest(server, request, relatedRequestId);
+            }
+        });
         client.addNotificationListener(notification -> core.upstreamNotification(server, notification));
     }
 

@@ -47,17 +47,26 @@ final class ListenerGuard {
             if (awaitedId != null && !message.has("method") && MessageShape.sameId(awaitedId, message.get("id"))) {
                 answered = true;
             }
-            deliver(message);
+            deliver(message, message.has("method") ? awaitedId : null);
         }
         return answered;
     }
 
     void deliver(ObjectNode message) {
+        deliver(message, null);
+    }
+
+    /** @param relatedRequestId our request on whose stream the message came, or null */
+    void deliver(ObjectNode message, JsonNode relatedRequestId) {
         if (closed.get()) {
             return;
         }
         try {
-            listener.onMessage(message);
+            if (relatedRequestId == null) {
+                listener.onMessage(message);
+            } else {
+                listener.onMessage(message, relatedRequestId);
+            }
         } catch (RuntimeException e) {
             log.error("server '{}': the listener failed on a message; reading goes on", serverName, e);
         }

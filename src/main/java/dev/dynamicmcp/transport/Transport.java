@@ -1,5 +1,6 @@
 package dev.dynamicmcp.transport;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 
@@ -61,6 +62,14 @@ public interface Transport extends AutoCloseable {
     interface Listener {
         /** A well-formed JSON-RPC message (request, notification or response). */
         void onMessage(ObjectNode message);
+
+        /**
+         * A message that came on the stream of one of our requests (Streamable HTTP: the POST's SSE answer), so
+         * it belongs to that request: a sampling request made during a tool call, its progress.
+         */
+        default void onMessage(ObjectNode message, JsonNode relatedRequestId) {
+            onMessage(message);
+        }
 
         /** Something the peer sent that was not a message (garbage line, bad event); the channel goes on. */
         default void onBadInput(String description) {

@@ -31,11 +31,7 @@ class ProxyCoreTest {
 
     /** An upstream call the proxy made, answered by the test. */
     record Call(String server, String method, JsonNode params, RequestOptions options,
-                CompletableFuture<JsonNode> result, List<String> cancels) implements PendingRequest {
-        @Override
-        public JsonNode id() {
-            return Json.MAPPER.getNodeFactory().numberNode(1);
-        }
+                CompletableFuture<JsonNode> result, List<String> cancels, JsonNode id) implements PendingRequest {
 
         @Override
         public void cancel(String reason) {
@@ -46,12 +42,14 @@ class ProxyCoreTest {
 
     static final class FakeUpstreams implements Upstreams {
         final List<Call> calls = new CopyOnWriteArrayList<>();
+        final AtomicLong upstreamIds = new AtomicLong();
         final List<String> ready = new CopyOnWriteArrayList<>(List.of("alpha", "beta"));
         volatile String unavailable;
 
         @Override
         public PendingRequest send(String server, String method, JsonNode params, RequestOptions options) {
-            Call call = new Call(server, method, params, options, new CompletableFuture<>(), new CopyOnWriteArrayList<>());
+            Call call = new Call(server, method, params, options, new CompletableFuture<>(), new CopyOnWriteArrayList<>(),
+                    Json.MAPPER.getNodeFactory().numberNode(upstreamIds.incrementAndGet()));
             if (server.equals(unavailable)) {
                 call.result().completeExceptionally(McpException.local(JsonRpc.SERVER_UNAVAILABLE,
                         "server \"" + server + "\" is UNHEALTHY (last error: process exited with code 137)", null));
@@ -372,7 +370,7 @@ class ProxyCoreTest {
 
         ObjectNode sampling = JsonRpc.request(Json.MAPPER.getNodeFactory().textNode("up-1"),
                 McpMethods.SAMPLING_CREATE_MESSAGE, Json.object().put("maxTokens", 10));
-        CompletableFuture<JsonNode> answer = core.upstreamRequest("alpha", sampling);
+        CompletableFuture<JsonNode> answer = core.upstreamRequest("alpha", sampling, null);
 
         await().atMost(Duration.ofSeconds(2)).until(() -> !caller.withMethod(McpMethods.SAMPLING_CREATE_MESSAGE).isEmpty());
         assertThat(idle.withMethod(McpMethods.SAMPLING_CREATE_MESSAGE)).isEmpty();
@@ -383,6 +381,27 @@ class ProxyCoreTest {
     }
 
     @Test
+    void samplingThatCameOnACallsStreamGoesToThatCallsSessionNotTheNewest() throws Exception {
+        ProxyCore core = core(NamespaceMode.PREFIX, 100);
+        core.serverUpdated(lists("alpha", List.of(tool("sample"))));
+        Client older = new Client("older");
+        Client newer = new Client("newer");
+        JsonRpcPeer.Handler olderHandler = open(core, older, true);
+        JsonRpcPeer.Handler newerHandler = open(core, newer, true);
+        ObjectNode olderCall = request("tools/call", Json.object().put("name", "alpha__sample"));
+        olderHandler.onRequest(olderCall);
+        JsonNode olderUpstreamId = upstreams.last().id();
+        newerHandler.onRequest(request("tools/call", Json.object().put("name", "alpha__sample")));
+
+        core.upstreamRequest("alpha", JsonRpc.request(Json.MAPPER.getNodeFactory().textNode("up-9"),
+                McpMethods.SAMPLING_CREATE_MESSAGE, Json.object().put("maxTokens", 5)), olderUpstreamId);
+
+        await().atMost(Duration.ofSeconds(2)).until(() -> !older.withMethod(McpMethods.SAMPLING_CREATE_MESSAGE).isEmpty());
+        assertThat(newer.withMethod(McpMethods.SAMPLING_CREATE_MESSAGE)).isEmpty();
+        assertThat(older.relatedIds).contains(olderCall.get("id"));
+    }
+
+    @Test
     void samplingIsRefusedClearlyWhenTheClientLacksTheCapability() throws Exception {
         ProxyCore core = core(NamespaceMode.PREFIX, 100);
         core.serverUpdated(lists("alpha", List.of(tool("sample"))));
@@ -390,7 +409,7 @@ class ProxyCoreTest {
         handler.onRequest(request("tools/call", Json.object().put("name", "alpha__sample")));
 
         CompletableFuture<JsonNode> answer = core.upstreamRequest("alpha", JsonRpc.request(
-                Json.MAPPER.getNodeFactory().numberNode(5), McpMethods.SAMPLING_CREATE_MESSAGE, Json.object()));
+                Json.MAPPER.getNodeFactory().numberNode(5), McpMethods.SAMPLING_CREATE_MESSAGE, Json.object()), null);
 
         assertThat(answer).failsWithin(1, TimeUnit.SECONDS).withThrowableThat().havingRootCause()
                 .withMessageContaining("does not support sampling").withMessageContaining("server \"alpha\"");
