@@ -281,8 +281,29 @@ public final class McpClient implements AutoCloseable {
                 return pending;
             }
             pending = peer.request(method, params, requestOptions, beforeSend);
+        } else if (refusedDuringReinitialize(pending, generation)) {
+            handshakeLock.lock(); // wait for the new session, then send in it
+            handshakeLock.unlock();
+            pending = peer.request(method, params, requestOptions, beforeSend);
         }
         return pending;
+    }
+
+    /**
+     * A request sent while another caller was initializing a new session went out without a session id, and
+     * servers answer that with 400: it is sent again once the new session exists.
+     */
+    private boolean refusedDuringReinitialize(PendingRequest pending, long generation) {
+        if (!(handshakeLock.isLocked() || sessionGeneration.get() != generation)) {
+            return false;
+        }
+        CompletableFuture<JsonNode> result = pending.result();
+        if (!result.isCompletedExceptionally()) {
+            return false;
+        }
+        Throwable failure = result.handle((value, error) -> error).join();
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        return cause instanceof dev.dynamicmcp.transport.HttpStatusException status && status.status() == 400;
     }
 
     public PendingRequest request(String method, JsonNode params) {
