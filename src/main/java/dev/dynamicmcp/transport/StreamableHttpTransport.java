@@ -200,7 +200,9 @@ public final class StreamableHttpTransport implements Transport {
         } else if (contentType.startsWith("text/event-stream")) {
             readers(() -> readResponseStream(exchange, response.body()));
         } else if (contentType.startsWith("application/json")) {
-            readers(() -> readJsonBody(exchange, response.body()));
+            // one complete JSON document: read it here; the client sends HTTP requests off its caller's
+            // thread (sendMayWaitForAnswer), so nobody waits on this one, and a thread hop is saved
+            readJsonBody(exchange, response.body());
         } else {
             readers(() -> readUnexpectedBody(exchange, contentType, response.body()));
         }
