@@ -10,6 +10,7 @@ import dev.dynamicmcp.manager.DefaultClientFactory;
 import dev.dynamicmcp.manager.ServerManager;
 import dev.dynamicmcp.manager.ServerState;
 import dev.dynamicmcp.manager.ServerStatus;
+import dev.dynamicmcp.protocol.ForwardingRequest;
 import dev.dynamicmcp.protocol.JsonRpc;
 import dev.dynamicmcp.protocol.McpException;
 import dev.dynamicmcp.protocol.PendingRequest;
@@ -21,7 +22,6 @@ import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 /** {@link Upstreams} over the {@link ServerManager}: every request goes through the server's breaker. */
@@ -181,49 +181,27 @@ final class ManagerUpstreams implements Upstreams {
      * A request sent once a client is at hand (through the manager's breaker, or once an isolated session is
      * connected); a cancel that comes before it was sent stops it going out.
      */
-    private static final class DeferredRequest implements PendingRequest {
-        private final String method;
-        private final AtomicReference<PendingRequest> sent = new AtomicReference<>();
+    private static final class DeferredRequest extends ForwardingRequest {
         private final CompletableFuture<JsonNode> result;
-        private volatile String cancelledBecause;
 
         /** @param runner runs the given send step with a client and returns its outcome */
         DeferredRequest(String method, JsonNode params, RequestOptions options,
                         Function<Function<McpClient, CompletableFuture<JsonNode>>, CompletableFuture<JsonNode>> runner) {
-            this.method = method;
+            super(method);
             this.result = runner.apply(client -> {
-                if (cancelledBecause != null) {
-                    return CompletableFuture.failedFuture(new CancellationException(cancelledBecause));
+                String cancelled = cancelledBecause();
+                if (cancelled != null) {
+                    return CompletableFuture.failedFuture(new CancellationException(cancelled));
                 }
                 PendingRequest request = client.request(method, params, options);
-                sent.set(request);
+                sentAs(request);
                 return request.result();
             });
         }
 
         @Override
-        public JsonNode id() {
-            PendingRequest request = sent.get();
-            return request == null ? null : request.id();
-        }
-
-        @Override
-        public String method() {
-            return method;
-        }
-
-        @Override
         public CompletableFuture<JsonNode> result() {
             return result;
-        }
-
-        @Override
-        public void cancel(String reason) {
-            cancelledBecause = reason;
-            PendingRequest request = sent.get();
-            if (request != null) {
-                request.cancel(reason);
-            }
         }
     }
 }
