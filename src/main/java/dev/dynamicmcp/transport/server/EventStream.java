@@ -18,6 +18,9 @@ final class EventStream {
     record Event(long seq, ObjectNode message) {
     }
 
+    /** How far undelivered requests and responses may push the ring past its capacity. */
+    static final int HARD_LIMIT_FACTOR = 4;
+
     private final int number;
     private final int capacity;
     private final ReentrantLock lock = new ReentrantLock();
@@ -25,6 +28,8 @@ final class EventStream {
     // Guarded by lock.
     private final ArrayDeque<Event> ring = new ArrayDeque<>();
     private long lastSeq;
+    /** The newest event handed to a writer: everything up to it reached the connection at least once. */
+    private long handedOut;
     private boolean complete;
     private long dropped;
 
@@ -49,7 +54,10 @@ final class EventStream {
                 return false;
             }
             ring.addLast(new Event(++lastSeq, message));
-            while (ring.size() > capacity) {
+            while (ring.size() > capacity && evictOneLocked()) {
+                dropped++;
+            }
+            while (ring.size() > HARD_LIMIT_FACTOR * capacity) { // a client that never reads: bound the memory
                 ring.removeFirst();
                 dropped++;
             }
@@ -58,6 +66,22 @@ final class EventStream {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Makes room: the oldest event that was already handed to a writer, or else the oldest notification. A
+     * request or response that never reached the client stays beyond the capacity (dropping it would leave a
+     * peer waiting for an answer that cannot come), up to {@link #HARD_LIMIT_FACTOR} times the capacity.
+     */
+    private boolean evictOneLocked() {
+        for (java.util.Iterator<Event> events = ring.iterator(); events.hasNext(); ) {
+            Event event = events.next();
+            if (event.seq() <= handedOut || !event.message().has("id")) {
+                events.remove();
+                return true;
+            }
+        }
+        return false;
     }
 
     /** No more events will come; readers drain what is left and stop. */
@@ -125,7 +149,11 @@ final class EventStream {
             if (lastSeq <= afterSeq && complete) {
                 return null;
             }
-            return after(afterSeq);
+            List<Event> events = after(afterSeq);
+            if (!events.isEmpty()) {
+                handedOut = Math.max(handedOut, events.get(events.size() - 1).seq());
+            }
+            return events;
         } finally {
             lock.unlock();
         }
