@@ -58,6 +58,10 @@ public final class StdioTransport implements Transport {
     private final ArrayDeque<String> stderrTail = new ArrayDeque<>(); // guarded by stderrTailLock
     private final CompletableFuture<CloseReport> closeDone = new CompletableFuture<>();
 
+    /** A server that has not read its stdin for this long is wedged: the next writer kills it. */
+    static final Duration DEFAULT_STUCK_WRITE_LIMIT = Duration.ofSeconds(15);
+
+    private volatile Duration stuckWriteLimit = DEFAULT_STUCK_WRITE_LIMIT;
     private volatile Process process;
     private volatile OutputStream stdin;
     private volatile Listener listener;
@@ -136,7 +140,16 @@ public final class StdioTransport implements Transport {
             throw new IOException("transport of server '" + serverName + "' is " + state.get().name().toLowerCase());
         }
         byte[] bytes = Json.writeBytes(message); // compact: string newlines are escaped, so one line
-        writeLock.lock();
+        if (!lockForWrite()) {
+            // another write has been stuck for that long: the server does not read its stdin any more
+            Process stuck = process;
+            log.warn("server '{}' has not read its stdin for {}; killing it so it can be restarted", serverName,
+                    stuckWriteLimit);
+            stuck.descendants().forEach(ProcessHandle::destroyForcibly);
+            stuck.destroyForcibly();
+            throw new IOException("server '" + serverName + "' stopped reading its stdin (a write was blocked for "
+                    + stuckWriteLimit + "); the process was killed");
+        }
         try {
             OutputStream out = stdin;
             out.write(bytes);
@@ -148,6 +161,21 @@ public final class StdioTransport implements Transport {
         } finally {
             writeLock.unlock();
         }
+    }
+
+    private boolean lockForWrite() throws IOException {
+        try {
+            return writeLock.tryLock(stuckWriteLimit.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting to write to server '" + serverName + "'", e);
+        }
+    }
+
+    /** How long a write may wait behind one that does not move before the server counts as wedged. */
+    StdioTransport stuckWriteLimit(Duration limit) {
+        this.stuckWriteLimit = limit;
+        return this;
     }
 
     @Override

@@ -14,6 +14,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dynamicmcp.protocol.Json;
 import dev.dynamicmcp.testsupport.Peers;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -230,6 +231,35 @@ class StdioTransportTest {
         assertThat(listener.closeCount()).isEqualTo(1);
         assertThat(listener.closedOnRequest()).isTrue();
         assertThat(transport.closeReport().exitedByItself()).isTrue(); // cat ends when its stdin closes
+    }
+
+    /** A server that stops reading stdin must not hang every caller: the next writer kills it. */
+    @Test
+    void aServerThatStopsReadingItsStdinIsKilledByTheNextWriter() throws Exception {
+        StdioTransport transport = sh(opened, "deaf", "exec sleep 1000").stuckWriteLimit(Duration.ofMillis(300));
+        transport.start(listener);
+        long pid = transport.pid();
+        String big = "x".repeat(1 << 20); // far more than a pipe holds: this write blocks
+        Thread stuck = Thread.ofVirtual().start(() -> {
+            try {
+                transport.send(Json.object().put("jsonrpc", "2.0").put("method", "big").put("pad", big));
+            } catch (IOException expected) {
+                // unblocked when the process dies
+            }
+        });
+
+        long started = System.nanoTime();
+        assertThatThrownBy(() -> {
+            while (true) { // until a write finds the first one stuck
+                transport.send(Json.object().put("jsonrpc", "2.0").put("method", "small"));
+            }
+        }).isInstanceOf(IOException.class).hasMessageContaining("stopped reading its stdin");
+
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+        await().atMost(Duration.ofSeconds(5)).until(() -> listener.closeCount() == 1);
+        assertThat(gone(pid)).isTrue();
+        stuck.join(5000);
+        assertThat(stuck.isAlive()).isFalse();
     }
 
     @Test
