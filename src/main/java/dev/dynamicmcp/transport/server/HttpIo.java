@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
@@ -101,6 +102,25 @@ final class HttpIo {
     }
 
     /** Writes and flushes, blocking until the bytes are gone or the write failed. */
+    /**
+     * Writes a batch of a stream's events as SSE {@code message} events (with their ids when {@code ids} is
+     * true; legacy SSE has none), or a keep-alive comment when the batch is empty. Returns the last sequence
+     * number written, or {@code after} when nothing was.
+     */
+    static long writeEvents(Response response, EventStream stream, List<EventStream.Event> events, boolean ids,
+                            long after) throws IOException {
+        if (events.isEmpty()) {
+            write(response, ": keep-alive\n\n");
+            return after;
+        }
+        StringBuilder text = new StringBuilder();
+        for (EventStream.Event event : events) {
+            text.append(event(ids ? stream.eventId(event.seq()) : null, "message", event.message()));
+        }
+        write(response, text.toString());
+        return events.get(events.size() - 1).seq();
+    }
+
     static void write(Response response, String text) throws IOException {
         write(response, false, ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
     }

@@ -88,14 +88,7 @@ public final class SseServerHandler extends Handler.Abstract {
                     response.write(true, BufferUtil.EMPTY_BUFFER, callback);
                     return;
                 }
-                if (events.isEmpty()) {
-                    HttpIo.write(response, ": keep-alive\n\n");
-                    continue;
-                }
-                StringBuilder text = new StringBuilder();
-                events.forEach(event -> text.append(HttpIo.event(null, "message", event.message())));
-                HttpIo.write(response, text.toString());
-                cursor = events.get(events.size() - 1).seq();
+                cursor = HttpIo.writeEvents(response, stream, events, false, cursor);
             }
         } catch (IOException | InterruptedException | RuntimeException e) {
             log.debug("session {}: SSE stream ended: {}", session.id(), e.toString());

@@ -272,16 +272,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
                     response.write(true, BufferUtil.EMPTY_BUFFER, callback);
                     return;
                 }
-                if (events.isEmpty()) {
-                    HttpIo.write(response, ": keep-alive\n\n");
-                    continue;
-                }
-                StringBuilder text = new StringBuilder();
-                for (EventStream.Event event : events) {
-                    text.append(HttpIo.event(stream.eventId(event.seq()), "message", event.message()));
-                }
-                HttpIo.write(response, text.toString());
-                seen = events.get(events.size() - 1).seq();
+                seen = HttpIo.writeEvents(response, stream, events, true, seen);
             }
         } catch (IOException | InterruptedException | RuntimeException e) {
             cancelPending(session, exchange, e);
@@ -441,16 +432,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
                     response.write(true, BufferUtil.EMPTY_BUFFER, callback); // replaced, or the session ended
                     return;
                 }
-                if (events.isEmpty()) {
-                    HttpIo.write(response, ": keep-alive\n\n");
-                    continue;
-                }
-                StringBuilder text = new StringBuilder();
-                for (EventStream.Event event : events) {
-                    text.append(HttpIo.event(stream.eventId(event.seq()), "message", event.message()));
-                }
-                HttpIo.write(response, text.toString());
-                cursor = events.get(events.size() - 1).seq();
+                cursor = HttpIo.writeEvents(response, stream, events, true, cursor);
                 session.standaloneDelivered(cursor);
             }
         } catch (IOException | InterruptedException | RuntimeException e) {
