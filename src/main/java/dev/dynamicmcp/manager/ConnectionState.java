@@ -1,5 +1,6 @@
 package dev.dynamicmcp.manager;
 
+import dev.dynamicmcp.runtime.Backoff;
 import dev.dynamicmcp.client.McpClient;
 import dev.dynamicmcp.config.ServerConfig;
 import java.time.Clock;

@@ -1,5 +1,6 @@
 package dev.dynamicmcp.manager;
 
+import dev.dynamicmcp.runtime.Backoff;
 import dev.dynamicmcp.client.McpClient;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;

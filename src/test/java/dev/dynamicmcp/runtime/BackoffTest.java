@@ -1,4 +1,4 @@
-package dev.dynamicmcp.manager;
+package dev.dynamicmcp.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -48,15 +48,5 @@ class BackoffTest {
         backoff.reset();
         assertThat(backoff.attempts()).isZero();
         assertThat(backoff.nextDelayNanos()).isEqualTo(100 * MS);
-    }
-
-    @Test
-    void healthCheckDelayIsTheIntervalSpreadByTenPercentAndZeroWhenOff() {
-        Duration interval = Duration.ofSeconds(30);
-        assertThat(HealthChecker.nextDelayNanos(interval, 0.0)).isEqualTo(TimeUnit.SECONDS.toNanos(27));
-        assertThat(HealthChecker.nextDelayNanos(interval, 0.5)).isEqualTo(TimeUnit.SECONDS.toNanos(30));
-        assertThat(HealthChecker.nextDelayNanos(interval, 0.999_999)).isBetween(TimeUnit.SECONDS.toNanos(32),
-                TimeUnit.SECONDS.toNanos(33));
-        assertThat(HealthChecker.nextDelayNanos(Duration.ZERO, 0.7)).isZero();
     }
 }
