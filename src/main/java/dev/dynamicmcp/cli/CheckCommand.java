@@ -1,7 +1,6 @@
 package dev.dynamicmcp.cli;
 
 import dev.dynamicmcp.config.ProxyConfig;
-import dev.dynamicmcp.manager.ServerState;
 import dev.dynamicmcp.manager.ServerStatus;
 import dev.dynamicmcp.proxy.ProxyServer;
 import java.util.List;
@@ -9,10 +8,14 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-/** {@code check}: validates the config, connects every server, prints a table; exit 1 when one failed. */
+/**
+ * {@code check}: validates the config, connects every server (lazy ones excepted: they connect on first use),
+ * prints a table; exit 1 when one failed.
+ */
 @Command(name = "check", mixinStandardHelpOptions = true,
         description = {"Validate the config, connect each server and print what it offers.",
-                "Exit code: 0 all enabled servers ready, 1 some failed, 2 the config is invalid."})
+                "Lazy servers are not connected: they connect on first use.",
+                "Exit code: 0 every enabled server ready (or lazy), 1 some failed, 2 the config is invalid."})
 final class CheckCommand implements Callable<Integer> {
     @Mixin
     Main.CommonOptions common = new Main.CommonOptions();
@@ -27,10 +30,8 @@ final class CheckCommand implements Callable<Integer> {
         System.out.println("config " + common.config + ": valid, " + config.servers().size() + " server(s)");
         try (ProxyServer proxy = ProxyServer.start(config, ProxyServer.Options.none())) {
             List<ServerStatus> servers = proxy.status();
-            System.out.print(Summary.table(proxy, servers));
-            boolean allReady = servers.stream().allMatch(s -> s.state() == ServerState.READY
-                    || s.state() == ServerState.DISABLED);
-            return allReady ? 0 : 1;
+            System.out.print(Summary.table(proxy, servers, config));
+            return Summary.failed(servers, config).isEmpty() ? 0 : 1;
         } catch (Exception e) {
             System.err.println("check failed: " + e.getMessage());
             return 1;

@@ -17,7 +17,10 @@ import java.io.FileOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
@@ -50,11 +53,26 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--http", description = "With --stdio: serve HTTP as well.")
     boolean alsoHttp;
 
-    @Option(names = "--auth-token", description = "Require 'Authorization: Bearer <token>' on every HTTP request.")
+    @Option(names = "--auth-token", paramLabel = "TOKEN",
+            description = {"Require 'Authorization: Bearer <token>' on every HTTP request.",
+                    "Visible to other users in ps: prefer --auth-token-file or the environment variable "
+                            + AuthTokenSource.ENV_VAR + "."})
     String authToken;
+
+    @Option(names = "--auth-token-file", paramLabel = "FILE",
+            description = "Read the token from FILE (a trailing line break is ignored).")
+    Path authTokenFile;
+
+    @Option(names = "--allowed-origin", paramLabel = "ORIGIN", converter = CliConverters.Origin.class,
+            description = {"A browser origin (scheme://host[:port]) allowed to call the proxy, besides its own;",
+                    "repeatable; added to proxy.allowedOrigins of the config."})
+    List<String> allowedOrigins = new ArrayList<>();
 
     @Option(names = "--no-watch", description = "Do not reload the config file when it changes.")
     boolean noWatch;
+
+    /** The proxy's environment, where {@value AuthTokenSource#ENV_VAR} is looked up (tests inject theirs). */
+    Map<String, String> environment = System.getenv();
 
     public static void main(String[] args) {
         System.exit(run(args));
@@ -62,7 +80,14 @@ public final class Main implements Callable<Integer> {
 
     /** Runs the command line and returns the exit code (tests call this). */
     public static int run(String... args) {
-        return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+        return run(System.getenv(), args);
+    }
+
+    /** Runs the command line as if the process environment were {@code environment}. */
+    static int run(Map<String, String> environment, String... args) {
+        Main main = new Main();
+        main.environment = environment;
+        return new CommandLine(main).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
     }
 
     @Override
@@ -81,7 +106,13 @@ public final class Main implements Callable<Integer> {
             System.err.println(e.getMessage());
             return 2;
         }
-        ProxySettings settings = withOverrides(config == null ? ProxySettings.DEFAULTS : config.proxy());
+        ProxySettings settings;
+        try {
+            settings = withOverrides(config == null ? ProxySettings.DEFAULTS : config.proxy());
+        } catch (UsageException e) {
+            System.err.println(e.getMessage());
+            return 2;
+        }
         if (config == null) {
             demo.set(Demo.start(settings));
             config = demo.get().config();
@@ -108,7 +139,7 @@ public final class Main implements Callable<Integer> {
             stop(proxy, watcher, demo.get());
             stopped.countDown();
         }, "shutdown"));
-        Summary.print(System.err, proxy, common.config, stdio);
+        Summary.print(System.err, proxy, config, common.config, stdio);
         if (stdio) {
             proxy.stdioDone().join();
             stop(proxy, watcher, demo.get());
@@ -137,10 +168,13 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    private ProxySettings withOverrides(ProxySettings base) {
+    /** The config's proxy section with the command line's (and the environment's) settings on top. */
+    ProxySettings withOverrides(ProxySettings base) {
+        String token = AuthTokenSource.resolve(authToken, authTokenFile, environment, base.authToken());
+        List<String> origins = new ArrayList<>(base.allowedOrigins());
+        allowedOrigins.stream().filter(origin -> !origins.contains(origin)).forEach(origins::add);
         return new ProxySettings(host != null ? host : base.host(), port != null ? port : base.port(), base.namespace(),
-                base.separator(), authToken != null ? authToken : base.authToken(), base.maxBodyBytes(),
-                base.connectConcurrency(), base.defaults());
+                base.separator(), token, base.maxBodyBytes(), base.connectConcurrency(), base.defaults(), origins);
     }
 
     /** Options shared by every command. */
@@ -150,6 +184,7 @@ public final class Main implements Callable<Integer> {
         Path config;
 
         @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info",
+                converter = CliConverters.LogLevel.class,
                 description = "error, warn, info, debug or trace (logs go to stderr).")
         String logLevel;
 

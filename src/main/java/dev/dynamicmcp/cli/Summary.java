@@ -1,5 +1,8 @@
 package dev.dynamicmcp.cli;
 
+import dev.dynamicmcp.config.ProxyConfig;
+import dev.dynamicmcp.config.ServerConfig;
+import dev.dynamicmcp.manager.ServerState;
 import dev.dynamicmcp.manager.ServerStatus;
 import dev.dynamicmcp.proxy.ProxyServer;
 import java.io.PrintStream;
@@ -13,13 +16,13 @@ final class Summary {
     private Summary() {
     }
 
-    static void print(PrintStream out, ProxyServer proxy, Path configFile, boolean stdio) {
+    static void print(PrintStream out, ProxyServer proxy, ProxyConfig config, Path configFile, boolean stdio) {
         List<ServerStatus> servers = proxy.status();
         long ready = servers.stream().filter(s -> s.state().name().equals("READY")).count();
         out.println();
         out.printf("Dynamic MCP Proxy %s: %d of %d servers ready, %d tools%n",
                 dev.dynamicmcp.client.Version.get(), ready, servers.size(), proxy.tools().size());
-        out.print(table(proxy, servers));
+        out.print(table(proxy, servers, config));
         URI endpoint = proxy.endpoint();
         if (endpoint != null) {
             URI base = proxy.baseUri();
@@ -42,12 +45,27 @@ final class Summary {
         out.flush();
     }
 
+    /**
+     * The servers that should be ready and are not: neither disabled nor lazy (a lazy server connects on
+     * first use, so not being connected yet is its normal state, not a failure).
+     */
+    static List<ServerStatus> failed(List<ServerStatus> servers, ProxyConfig config) {
+        return servers.stream().filter(s -> s.state() != ServerState.READY && s.state() != ServerState.DISABLED
+                && !lazyNotConnected(s, config)).toList();
+    }
+
+    static boolean lazyNotConnected(ServerStatus status, ProxyConfig config) {
+        ServerConfig server = config == null ? null : config.servers().get(status.name());
+        return server != null && server.options().lazy() && status.state() == ServerState.NEW;
+    }
+
     /** A table of the servers: name, transport, state, tools, connect time, error. */
-    static String table(ProxyServer proxy, List<ServerStatus> servers) {
+    static String table(ProxyServer proxy, List<ServerStatus> servers, ProxyConfig config) {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"SERVER", "TRANSPORT", "STATE", "TOOLS", "CONNECT", "ERROR"});
         for (ServerStatus status : servers) {
-            rows.add(new String[] {status.name(), status.transport(), status.state().name(),
+            rows.add(new String[] {status.name(), status.transport(),
+                    lazyNotConnected(status, config) ? "lazy, not connected" : status.state().name(),
                     status.state().name().equals("READY") ? Integer.toString(proxy.exposedTools(status.name())) : "-",
                     status.connectTime() == null ? "-" : status.connectTime().toMillis() + " ms",
                     status.lastError() == null ? "" : status.lastError()});

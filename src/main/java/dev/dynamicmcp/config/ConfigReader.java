@@ -18,6 +18,7 @@ final class ConfigReader {
     private static final Set<String> PROXY_KEYS = Set.of("host", "port", "namespace", "separator", "authToken",
             "maxBodyBytes", "connectConcurrency", "defaults");
     private static final Set<String> PER_SERVER_ONLY = Set.of("tools", "isolation", "disabled");
+    private static final Set<String> TOP_KEYS = Set.of("mcpServers", "servers", "proxy");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]+");
     private static final Where TOP = new Where(null, "");
 
@@ -41,6 +42,16 @@ final class ConfigReader {
                     + ReadContext.kind(root));
             return null;
         }
+        // Other clients keep their own settings at the top level (globalShortcut, inputs, ...): only a
+        // near-miss of ours is worth a word, and then it is an error ("mcpServer" would start nothing).
+        boolean nearMissAtTop = false;
+        for (String key : (Iterable<String>) top::fieldNames) {
+            Optional<String> nearMiss = TOP_KEYS.contains(key) ? Optional.empty() : KeyHints.closest(key, TOP_KEYS);
+            if (nearMiss.isPresent()) {
+                ctx.problem(TOP.child(key), ReadContext.nearMissMessage(nearMiss.get()));
+                nearMissAtTop = true;
+            }
+        }
         JsonNode proxyNode = ReadContext.field(top, "proxy");
         ProxySettings proxy = proxyNode == null ? ProxySettings.DEFAULTS : proxy(proxyNode, ctx);
 
@@ -51,10 +62,13 @@ final class ConfigReader {
         Map<String, ServerConfig> servers = new LinkedHashMap<>();
         JsonNode serversNode = ReadContext.field(top, section);
         if (serversNode == null) {
-            String nearMiss = firstNearMiss(top);
-            ctx.warn(TOP, "no \"mcpServers\" section: the proxy starts with no servers (they can be added later)"
-                    + (nearMiss.isEmpty() ? "" : "; found \"" + nearMiss + "\", did you mean \"mcpServers\"?"));
-            return new ProxyConfig(proxy, servers);
+            // A file without servers is almost always the wrong file or a broken one; an empty section says
+            // "no servers yet" on purpose.
+            if (!nearMissAtTop) {
+                ctx.problem(TOP, "no \"mcpServers\" section, so there is no server to start; write"
+                        + " \"mcpServers\": {} to start with none on purpose (servers can be added later)");
+            }
+            return null;
         }
         Where sectionAt = TOP.child(section);
         ObjectNode entries = ctx.object(serversNode, sectionAt).orElse(null);
@@ -73,15 +87,6 @@ final class ConfigReader {
                     .ifPresent(server -> servers.put(name, server));
         }
         return new ProxyConfig(proxy, servers);
-    }
-
-    private static String firstNearMiss(ObjectNode top) {
-        for (String key : (Iterable<String>) top::fieldNames) {
-            if (KeyHints.closest(key, List.of("mcpServers")).isPresent()) {
-                return key;
-            }
-        }
-        return "";
     }
 
     /** Server names become tool-name prefixes, so they must be plain and tell servers apart unambiguously. */
@@ -113,7 +118,7 @@ final class ConfigReader {
         if (proxy == null) {
             return ProxySettings.DEFAULTS;
         }
-        ctx.warnUnknownKeys(proxy, at, PROXY_KEYS);
+        ctx.checkKeys(proxy, at, PROXY_KEYS);
         ProxySettings base = ProxySettings.DEFAULTS;
 
         String host = base.host();
@@ -169,7 +174,7 @@ final class ConfigReader {
                 });
                 ObjectNode optionKeysOnly = defaultsObject.deepCopy();
                 optionKeysOnly.remove(PER_SERVER_ONLY);
-                ctx.warnUnknownKeys(optionKeysOnly, defaultsAt, OptionsReader.KEYS);
+                ctx.checkKeys(optionKeysOnly, defaultsAt, OptionsReader.KEYS);
                 defaults = OptionsReader.read(defaultsObject, defaultsAt, ServerOptions.DEFAULTS, ctx);
             }
         }

@@ -12,10 +12,13 @@ final class KeyHints {
     private KeyHints() {
     }
 
-    /** The closest known word within {@link #MAX_DISTANCE} edits (case ignored), if any. */
+    /**
+     * The closest known word within {@link #MAX_DISTANCE} edits (case ignored), if any; within one edit for
+     * words of up to four letters, where two edits would turn almost any short word into a known one.
+     */
     static Optional<String> closest(String word, Collection<String> known) {
         String best = null;
-        int bestDistance = MAX_DISTANCE + 1;
+        int bestDistance = (word.length() <= 4 ? 1 : MAX_DISTANCE) + 1;
         for (String candidate : known) {
             int d = distance(word.toLowerCase(Locale.ROOT), candidate.toLowerCase(Locale.ROOT));
             if (d < bestDistance) {

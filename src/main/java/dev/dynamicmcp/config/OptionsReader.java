@@ -12,7 +12,7 @@ import java.util.Set;
  */
 final class OptionsReader {
     static final Set<String> KEYS = Set.of("connectTimeout", "requestTimeout", "healthCheckInterval",
-            "unhealthyAfter", "backoff", "circuitBreaker", "retries", "lazy");
+            "unhealthyAfter", "backoff", "circuitBreaker", "retries", "lazy", "inheritEnv");
     private static final Set<String> BACKOFF_KEYS = Set.of("initial", "max", "jitter");
     private static final Set<String> BREAKER_KEYS = Set.of("failureThreshold", "openDuration");
 
@@ -33,6 +33,9 @@ final class OptionsReader {
         JsonNode lazyNode = ReadContext.field(node, "lazy");
         boolean lazy = lazyNode == null ? inherited.lazy()
                 : ctx.bool(lazyNode, where.child("lazy")).orElse(inherited.lazy());
+        JsonNode inheritEnvNode = ReadContext.field(node, "inheritEnv");
+        boolean inheritEnv = inheritEnvNode == null ? inherited.inheritEnv()
+                : ctx.bool(inheritEnvNode, where.child("inheritEnv")).orElse(inherited.inheritEnv());
 
         Duration backoffInitial = inherited.backoffInitial();
         Duration backoffMax = inherited.backoffMax();
@@ -42,7 +45,7 @@ final class OptionsReader {
             Where at = where.child("backoff");
             ObjectNode backoff = ctx.object(backoffNode, at).orElse(null);
             if (backoff != null) {
-                ctx.warnUnknownKeys(backoff, at, BACKOFF_KEYS);
+                ctx.checkKeys(backoff, at, BACKOFF_KEYS);
                 backoffInitial = duration(backoff, "initial", at, false, backoffInitial, ctx);
                 backoffMax = duration(backoff, "max", at, false, backoffMax, ctx);
                 JsonNode jitter = ReadContext.field(backoff, "jitter");
@@ -64,14 +67,14 @@ final class OptionsReader {
             Where at = where.child("circuitBreaker");
             ObjectNode breaker = ctx.object(breakerNode, at).orElse(null);
             if (breaker != null) {
-                ctx.warnUnknownKeys(breaker, at, BREAKER_KEYS);
+                ctx.checkKeys(breaker, at, BREAKER_KEYS);
                 failureThreshold = integer(breaker, "failureThreshold", at, 1, failureThreshold, ctx);
                 openDuration = duration(breaker, "openDuration", at, false, openDuration, ctx);
             }
         }
 
         return new ServerOptions(connectTimeout, requestTimeout, healthCheckInterval, unhealthyAfter,
-                backoffInitial, backoffMax, backoffJitter, failureThreshold, openDuration, retries, lazy);
+                backoffInitial, backoffMax, backoffJitter, failureThreshold, openDuration, retries, lazy, inheritEnv);
     }
 
     private static Duration duration(ObjectNode node, String key, Where where, boolean zeroAllowed,

@@ -57,15 +57,36 @@ final class ReadContext {
                 .describe());
     }
 
-    /** Warns once per key not in {@code known}, suggesting the closest known key. */
-    void warnUnknownKeys(ObjectNode node, Where where, Set<String> known) {
+    /**
+     * Checks the keys of one object. A near-miss of a known key is a problem, not a warning: the misspelt key
+     * would be ignored, and a server started without its {@code "args"} (written {@code "arg"}) runs the bare
+     * command and gets JSON-RPC on its stdin. A key of another client's format ({@code otherClients}) is
+     * ignored silently, so their files work as they are; any other unknown key is ignored with a warning.
+     *
+     * @param reported keys whose near-miss another message already names (not reported twice)
+     */
+    void checkKeys(ObjectNode node, Where where, Set<String> known, Set<String> otherClients, Set<String> reported) {
         for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
             String name = names.next();
-            if (!known.contains(name)) {
-                warn(where.child(name), "unknown key, ignored" + KeyHints.closest(name, known)
-                        .map(k -> " (did you mean \"" + k + "\"?)").orElse(""));
+            if (known.contains(name) || otherClients.contains(name) || reported.contains(name)) {
+                continue;
+            }
+            Optional<String> nearMiss = KeyHints.closest(name, known);
+            if (nearMiss.isPresent()) {
+                problem(where.child(name), nearMissMessage(nearMiss.get()));
+            } else {
+                warn(where.child(name), "unknown key, ignored");
             }
         }
+    }
+
+    /** {@link #checkKeys} for a section no other client writes into. */
+    void checkKeys(ObjectNode node, Where where, Set<String> known) {
+        checkKeys(node, where, known, Set.of(), Set.of());
+    }
+
+    static String nearMissMessage(String known) {
+        return "unknown key; did you mean \"" + known + "\"? (a misspelt key is an error, not ignored)";
     }
 
     Optional<ObjectNode> object(JsonNode node, Where where) {

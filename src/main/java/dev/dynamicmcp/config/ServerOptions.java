@@ -17,6 +17,8 @@ import java.time.Duration;
  * @param breakerOpenDuration how long the breaker stays open before it lets one probe through
  * @param retries             extra attempts for idempotent requests (never for tools/call)
  * @param lazy                connect on first use instead of at start
+ * @param inheritEnv          stdio only: the child gets the proxy's whole environment instead of the small
+ *                            default set (HOME, PATH, ...) plus its {@code env}
  */
 public record ServerOptions(
         Duration connectTimeout,
@@ -29,7 +31,8 @@ public record ServerOptions(
         int breakerFailureThreshold,
         Duration breakerOpenDuration,
         int retries,
-        boolean lazy) {
+        boolean lazy,
+        boolean inheritEnv) {
 
     public static final ServerOptions DEFAULTS = new ServerOptions(
             Duration.ofSeconds(30),
@@ -42,5 +45,14 @@ public record ServerOptions(
             5,
             Duration.ofSeconds(30),
             2,
+            false,
             false);
+
+    /** Without {@code inheritEnv} (off): the form written before the option existed. */
+    public ServerOptions(Duration connectTimeout, Duration requestTimeout, Duration healthCheckInterval,
+                         int unhealthyAfter, Duration backoffInitial, Duration backoffMax, double backoffJitter,
+                         int breakerFailureThreshold, Duration breakerOpenDuration, int retries, boolean lazy) {
+        this(connectTimeout, requestTimeout, healthCheckInterval, unhealthyAfter, backoffInitial, backoffMax,
+                backoffJitter, breakerFailureThreshold, breakerOpenDuration, retries, lazy, false);
+    }
 }

@@ -22,7 +22,19 @@ final class ServerReader {
     private static final Set<String> OWN_KEYS = Set.of("command", "args", "env", "cwd", "url", "serverUrl",
             "headers", "transport", "type", "disabled", "isolation", "tools");
     static final Set<String> KEYS = union(OWN_KEYS, OptionsReader.KEYS);
-    private static final Set<String> STDIO_ONLY = Set.of("args", "env", "cwd");
+    /**
+     * Keys of other clients' server entries, which we have no use for: ignored silently so their files work
+     * unchanged. Claude Code and Cline: {@code timeout}; Cline: {@code autoApprove}, {@code transportType};
+     * Roo Code / Kilo Code: {@code alwaysAllow}, {@code disabledTools}, {@code watchPaths}; Windsurf:
+     * {@code disabledTools}; VS Code: {@code envFile}, {@code dev}, {@code gallery}, {@code version},
+     * {@code sandbox}, {@code sandboxEnabled}; Cursor: {@code envFile}, {@code auth}; Claude Code:
+     * {@code oauth}; many: {@code description}, {@code name}. ({@code dev} is one edit from {@code env}:
+     * without this list it would be taken for a misspelling.)
+     */
+    static final Set<String> OTHER_CLIENTS_KEYS = Set.of("timeout", "autoApprove", "transportType", "alwaysAllow",
+            "disabledTools", "watchPaths", "envFile", "dev", "gallery", "version", "sandbox", "sandboxEnabled",
+            "auth", "oauth", "description", "name");
+    private static final Set<String> STDIO_ONLY = Set.of("args", "env", "cwd", "inheritEnv");
     private static final Set<String> LOCATOR_KEYS = Set.of("command", "url", "serverUrl");
     private static final Set<String> TOOLS_KEYS = Set.of("allow", "deny");
     private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
@@ -42,10 +54,12 @@ final class ServerReader {
         boolean disabled = disabledNode != null && ctx.bool(disabledNode, where.child("disabled")).orElse(false);
         ctx.strictExpansion = !disabled;
         try {
-            ctx.warnUnknownKeys(node, where, KEYS);
             Optional<TransportKind> explicit = transport(node, where, ctx);
             JsonNode urlNode = urlNode(node, where, ctx);
             JsonNode commandNode = ReadContext.field(node, "command");
+            // With neither command nor url, a misspelt one is named by the "needs command or url" problem.
+            ctx.checkKeys(node, where, KEYS, OTHER_CLIENTS_KEYS,
+                    commandNode == null && urlNode == null ? locatorNearMisses(node) : Set.of());
 
             String command = null;
             List<String> args = List.of();
@@ -163,13 +177,21 @@ final class ServerReader {
     /** Unknown keys that look like a misspelt {@code command} or {@code url}, as a hint for the user. */
     private static String nearMisses(ObjectNode node) {
         List<String> hints = new ArrayList<>();
+        for (String key : locatorNearMisses(node)) {
+            hints.add("\"" + key + "\" (did you mean \"" + KeyHints.closest(key, LOCATOR_KEYS).orElseThrow() + "\"?)");
+        }
+        return hints.isEmpty() ? "" : "; found " + String.join(", ", hints);
+    }
+
+    private static Set<String> locatorNearMisses(ObjectNode node) {
+        Set<String> keys = new java.util.LinkedHashSet<>();
         node.fieldNames().forEachRemaining(key -> {
-            if (!KEYS.contains(key)) {
-                KeyHints.closest(key, LOCATOR_KEYS)
-                        .ifPresent(known -> hints.add("\"" + key + "\" (did you mean \"" + known + "\"?)"));
+            if (!KEYS.contains(key) && !OTHER_CLIENTS_KEYS.contains(key)
+                    && KeyHints.closest(key, LOCATOR_KEYS).isPresent()) {
+                keys.add(key);
             }
         });
-        return hints.isEmpty() ? "" : "; found " + String.join(", ", hints);
+        return keys;
     }
 
     private static Path cwd(JsonNode node, Where where, boolean disabled, ReadContext ctx) {
@@ -259,7 +281,7 @@ final class ServerReader {
         if (tools == null) {
             return ToolFilter.ALLOW_ALL;
         }
-        ctx.warnUnknownKeys(tools, at, TOOLS_KEYS);
+        ctx.checkKeys(tools, at, TOOLS_KEYS);
         return new ToolFilter(globs(tools, "allow", at, ctx), globs(tools, "deny", at, ctx));
     }
 

@@ -45,7 +45,7 @@ public final class StdioTransport implements Transport {
     private final String serverName;
     private final String command;
     private final List<String> args;
-    private final Map<String, String> env;
+    private final ChildEnvironment env;
     private final Path cwd;
     private final Duration closeGrace;
     private final Logger upstreamLog;
@@ -79,10 +79,16 @@ public final class StdioTransport implements Transport {
      */
     public StdioTransport(String serverName, String command, List<String> args, Map<String, String> env, Path cwd,
                           Duration closeGrace) {
+        this(serverName, command, args, ChildEnvironment.defaults(env), cwd, closeGrace);
+    }
+
+    /** @param env what the child's environment is made of (by default not the proxy's whole environment) */
+    public StdioTransport(String serverName, String command, List<String> args, ChildEnvironment env, Path cwd,
+                          Duration closeGrace) {
         this.serverName = Objects.requireNonNull(serverName, "serverName");
         this.command = Objects.requireNonNull(command, "command");
         this.args = args == null ? List.of() : List.copyOf(args);
-        this.env = env == null ? Map.of() : Map.copyOf(env);
+        this.env = Objects.requireNonNull(env, "env");
         this.cwd = cwd;
         this.closeGrace = Objects.requireNonNull(closeGrace, "closeGrace");
         this.upstreamLog = LoggerFactory.getLogger("upstream." + serverName);
@@ -117,7 +123,7 @@ public final class StdioTransport implements Transport {
                     + cwd + " does not exist");
         }
         ProcessBuilder builder = new ProcessBuilder();
-        builder.environment().putAll(env);
+        env.applyTo(builder.environment());
         String executable = CommandResolver.resolve(command, builder.environment().get("PATH"), cwd,
                 "server '" + serverName + "'");
         List<String> commandLine = new ArrayList<>(args.size() + 1);

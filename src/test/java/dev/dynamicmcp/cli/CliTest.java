@@ -93,6 +93,62 @@ class CliTest {
     }
 
     @Test
+    void checkWithOnlyLazyServersExitsZeroAndReportsThemAsNotConnected() throws Exception {
+        String lazy = stdioEntry("--name", "later");
+        Path file = config("{\"mcpServers\": {\"later\": " + lazy.substring(0, lazy.length() - 1)
+                + ", \"lazy\": true}}}");
+
+        Run run = cli("check", "--config", file.toString(), "--log-level", "error");
+
+        assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
+        assertThat(run.out().lines().filter(l -> l.contains("later")).findFirst().orElseThrow())
+                .contains("lazy, not connected");
+    }
+
+    @Test
+    void aMisspeltServersSectionIsAConfigErrorNamingMcpServers() throws Exception {
+        Path file = config("{\"mcpServer\": {\"one\": " + stdioEntry("--name", "one") + "}}");
+
+        Run run = cli("check", "--config", file.toString());
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("key \"mcpServer\"").contains("did you mean \"mcpServers\"?");
+    }
+
+    @Test
+    void aFileWithoutServersIsAConfigError() throws Exception {
+        Path file = config("{\"proxy\": {\"port\": 0}}");
+
+        Run run = cli("check", "--config", file.toString());
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("no \"mcpServers\" section").contains("\"mcpServers\": {}");
+    }
+
+    @Test
+    void aMisspeltArgsKeyIsAConfigErrorNotAServerStartedBare() throws Exception {
+        Path file = config("{\"mcpServers\": {\"fs\": {\"command\": \"npx\", \"arg\": [\"-y\", \"pkg\"]}}}");
+
+        Run run = cli("check", "--config", file.toString());
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("server \"fs\", key \"arg\"").contains("did you mean \"args\"?");
+        assertThat(run.out()).doesNotContain("valid");
+    }
+
+    @Test
+    void toolsExitsOneWhenAServerFailedAndStillPrintsTheOthers() throws Exception {
+        Path file = config("{\"mcpServers\": {\"one\": " + stdioEntry("--name", "one")
+                + ", \"broken\": " + stdioEntry("--exit-at-start", "7") + "}}");
+
+        Run run = cli("tools", "--config", file.toString(), "--log-level", "error");
+
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.out()).contains("one__echo");
+        assertThat(run.err()).contains("server \"broken\"").contains("its tools are not listed");
+    }
+
+    @Test
     void theBuiltInDemoServesBothDemoServersMerged() throws Exception {
         ProxySettings settings = new ProxySettings("127.0.0.1", 0, ProxySettings.DEFAULTS.namespace(),
                 ProxySettings.DEFAULTS.separator(), null, ProxySettings.DEFAULTS.maxBodyBytes(), 4,

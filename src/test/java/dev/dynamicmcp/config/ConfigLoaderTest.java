@@ -149,23 +149,23 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void otherClientsKeysAreToleratedWithAWarningAndNearMissesGetASuggestion() {
+    void otherClientsKeysAreIgnoredSilentlyOtherUnknownKeysWarnAndNearMissesAreErrors() {
         ConfigReader.Outcome outcome = ConfigLoader.parse("""
                 { "globalShortcut": "Ctrl+Space",
-                  "proxy": { "prot": 9000 },
+                  "proxy": { "prot": 9000, "colour": "blue" },
                   "mcpServers": {
                     "a": { "command": "x", "autoApprove": ["read"], "alwaysAllow": [], "timeout": 60,
-                           "retires": 3 } } }
+                           "retires": 3, "flavour": "mint" } } }
                 """.getBytes(), Map.of(), dir);
 
-        assertThat(outcome.problems()).isEmpty();
-        assertThat(outcome.config().servers()).containsKey("a");
+        assertThat(outcome.config()).isNull();
+        assertThat(outcome.problems()).extracting(ConfigProblem::describe).containsExactly(
+                "key \"proxy.prot\": unknown key; did you mean \"port\"? (a misspelt key is an error, not ignored)",
+                "server \"a\", key \"retires\": unknown key; did you mean \"retries\"? (a misspelt key is an error,"
+                        + " not ignored)");
         assertThat(outcome.warnings()).containsExactlyInAnyOrder(
-                "key \"proxy.prot\": unknown key, ignored (did you mean \"port\"?)",
-                "server \"a\", key \"autoApprove\": unknown key, ignored",
-                "server \"a\", key \"alwaysAllow\": unknown key, ignored",
-                "server \"a\", key \"timeout\": unknown key, ignored",
-                "server \"a\", key \"retires\": unknown key, ignored (did you mean \"retries\"?)");
+                "key \"proxy.colour\": unknown key, ignored",
+                "server \"a\", key \"flavour\": unknown key, ignored");
     }
 
     @Test
@@ -177,13 +177,14 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void aMisspeltServersSectionIsPointedOut() {
+    void aMisspeltServersSectionIsAnErrorThatNamesIt() {
         ConfigReader.Outcome outcome = ConfigLoader.parse("{ \"mcpservers\": { \"a\": { \"command\": \"x\" } } }"
                 .getBytes(), Map.of(), dir);
 
-        assertThat(outcome.config().servers()).isEmpty();
-        assertThat(outcome.warnings()).singleElement().asString()
-                .contains("found \"mcpservers\", did you mean \"mcpServers\"?");
+        assertThat(outcome.config()).isNull();
+        assertThat(outcome.problems()).extracting(ConfigProblem::describe).containsExactly(
+                "key \"mcpservers\": unknown key; did you mean \"mcpServers\"? (a misspelt key is an error, not"
+                        + " ignored)");
     }
 
     @Test
