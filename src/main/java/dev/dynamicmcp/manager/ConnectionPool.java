@@ -189,13 +189,15 @@ final class ConnectionPool {
     }
 
     /** Closes (and forgets) the isolated connections the predicate picks, bounded, and logs what happened. */
-    void closeIsolated(java.util.function.Predicate<ConnectionKey> which, String reason) {
+    ShutdownReport closeIsolated(java.util.function.Predicate<ConnectionKey> which, String reason) {
         List<ConnectionState> connections = isolated(which);
-        if (!connections.isEmpty()) {
-            connections.forEach(this::forget);
-            Shutdown.log("closed isolated sessions (" + reason + ")",
-                    Shutdown.closeAll(this, connections, reason, ServerManager.ISOLATED_CLOSE_BOUND));
+        if (connections.isEmpty()) {
+            return new ShutdownReport(List.of(), List.of(), List.of(), Duration.ZERO);
         }
+        connections.forEach(this::forget);
+        ShutdownReport report = Shutdown.closeAll(this, connections, reason, ServerManager.ISOLATED_CLOSE_BOUND);
+        Shutdown.log("closed isolated sessions (" + reason + ")", report);
+        return report;
     }
 
     private void connectIfEager(ConnectionState cs, String reason) {

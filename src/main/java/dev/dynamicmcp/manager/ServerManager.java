@@ -103,9 +103,9 @@ public final class ServerManager {
         return policy.execute(new ConnectionKey(server, isolationKey), method, call);
     }
 
-    /** A downstream session ended: its isolated upstream connections close (awaited, bounded, logged). */
-    public void closeIsolated(String isolationKey) {
-        pool.closeIsolated(key -> key.isolationKey().equals(isolationKey), "downstream session closed");
+    /** A downstream session ended: its isolated upstream connections close (awaited, bounded, logged); what happened. */
+    public ShutdownReport closeIsolated(String isolationKey) {
+        return pool.closeIsolated(key -> key.isolationKey().equals(isolationKey), "downstream session closed");
     }
 
     /** Adds a server at runtime (at the end of the order) and connects it unless lazy or disabled. */
