@@ -316,6 +316,8 @@ class FaultInjectionTest {
 
         server.restart();
         long restartedAt = System.nanoTime();
+        // the failed call took the server out of READY; it is back once a reconnect attempt finds the port open
+        await().atMost(Duration.ofSeconds(10)).until(() -> manager.status("web").state() == ServerState.READY);
         assertThat(text(echo("web", "after").join())).isEqualTo("after");
         long recoveredMs = millisSince(restartedAt);
         System.out.println("FIGURE: http restart recovery " + recoveredMs + " ms (first call after the restart, "
@@ -325,6 +327,29 @@ class FaultInjectionTest {
         assertThat(status.state()).isEqualTo(ServerState.READY);
         assertThat(status.breaker()).isEqualTo(BreakerState.CLOSED);
         assertThat(text(echo("web", "again").join())).isEqualTo("again");
+    }
+
+    /**
+     * Issue 9 item 6: a stopped Streamable HTTP upstream refuses connections while its transport still says open.
+     * The first failed call is a state change at once (not after three failed pings), and the next call is told
+     * the server's state and last error instead of reaching a dead connection.
+     */
+    @Test
+    void aStoppedHttpServerLeavesReadyAtTheFirstFailedCall() {
+        HttpFault server = track(FaultServer.startHttp(FaultServer.Options.defaults()));
+        ServerOptions slowRetry = dev.dynamicmcp.testsupport.TestOptions.fast().connectTimeout(Duration.ofSeconds(15))
+                .requestTimeout(Duration.ofSeconds(5)).backoff(Duration.ofSeconds(30), Duration.ofSeconds(30)).build();
+        start(http("web", TransportKind.STREAMABLE_HTTP, server, slowRetry));
+        assertThat(text(echo("web", "before").join())).isEqualTo("before");
+
+        server.stop();
+        assertThatThrownBy(() -> echo("web", "while down").join()).cause().isNotInstanceOf(ServerUnavailableException.class);
+        assertThat(manager.status("web").state()).isNotEqualTo(ServerState.READY);
+        assertThat(recorder.transitions).contains("web: READY -> BACKOFF");
+        await().atMost(Duration.ofSeconds(10)).until(() -> manager.status("web").state() == ServerState.BACKOFF);
+        assertThatThrownBy(() -> echo("web", "again").join()).cause().isInstanceOf(ServerUnavailableException.class)
+                .hasMessageContaining("server \"web\"").hasMessageContaining("state BACKOFF")
+                .hasMessageContaining("last error");
     }
 
     @Test
