@@ -1,6 +1,6 @@
 package dev.dynamicmcp.manager;
 
-/** State of a server's circuit breaker (mirrors Failsafe's, so callers need not import Failsafe). */
+/** State of a server's circuit breaker. */
 public enum BreakerState {
     /** Calls flow; consecutive failures are counted. */
     CLOSED,

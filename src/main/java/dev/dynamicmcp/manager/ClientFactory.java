@@ -13,6 +13,9 @@ public interface ClientFactory {
     /**
      * Creates the transport for {@code config}, connects and initializes within
      * {@code config.options().connectTimeout()}; on failure nothing is left open.
+     *
+     * @param isolationKey the downstream session this connection belongs to ({@code "isolation": "session"}),
+     *                     or null for the server's shared connection
      */
-    McpClient connect(ServerConfig config) throws IOException;
+    McpClient connect(ServerConfig config, String isolationKey) throws IOException;
 }

@@ -1,298 +1,384 @@
 package dev.dynamicmcp.manager;
 
-import dev.dynamicmcp.runtime.Backoff;
 import dev.dynamicmcp.client.McpClient;
+import dev.dynamicmcp.config.Isolation;
 import dev.dynamicmcp.config.ServerConfig;
-import java.time.Clock;
+import dev.dynamicmcp.runtime.Durations;
+import dev.dynamicmcp.runtime.Failures;
+import dev.dynamicmcp.runtime.Scheduler;
+import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.function.DoubleSupplier;
-import java.util.function.LongSupplier;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The engine behind {@link ServerManager}: one {@link ConnectionState} per server, single-flight connects,
- * reconnects with backoff, and the reporting of every transition. Connects and closes run on virtual threads;
- * the scheduler thread only starts them. Transitions are made under the state's lock and reported after it
- * is released.
+ * The registry of upstream connections, keyed by {@link ConnectionKey} (a server's shared connection, and one
+ * per downstream session for isolated servers), and their lifecycle: single-flight connects, reconnects with
+ * backoff, loss, close and drain. It also owns the server configs and their order (file order; added servers at
+ * the end; a replaced server keeps its place). Transitions are decided by {@link ConnectionState} and reported
+ * here after its lock is released. Connects run as scheduler tasks; reconnect delays are scheduler timers.
  */
 final class ConnectionPool {
     private static final Logger log = LoggerFactory.getLogger(ConnectionPool.class);
+    /** Longest time remove/replace wait for in-flight calls before closing anyway. */
+    static final Duration MAX_DRAIN = Duration.ofSeconds(10);
 
-    private final Map<String, ConnectionState> servers = new ConcurrentHashMap<>();
-    private final ClientFactory factory;
-    private final ManagerListener listener;
-    private final List<ServerListener> serverListeners = new CopyOnWriteArrayList<>();
-    private final ScheduledExecutorService timer;
-    private final Clock clock;
-    private final LongSupplier ticker;
-    private final DoubleSupplier random;
-    private volatile HealthChecker healthChecker;
+    /** The pool's own lifecycle (HikariCP's POOL_NORMAL / SHUTDOWN). */
+    enum Lifecycle { NEW, RUNNING, SHUTTING_DOWN, TERMINATED }
 
-    ConnectionPool(ClientFactory factory, ManagerListener listener, ScheduledExecutorService timer, Clock clock,
-                   LongSupplier ticker, DoubleSupplier random) {
-        this.factory = factory;
-        this.listener = listener;
-        this.timer = timer;
-        this.clock = clock;
-        this.ticker = ticker;
-        this.random = random;
+    /** Internal hooks on every connection, isolated ones included (the health checker). */
+    interface Events {
+        void ready(ConnectionState cs, McpClient client);
+
+        void down(ConnectionState cs);
     }
 
-    void setHealthChecker(HealthChecker checker) {
-        this.healthChecker = checker;
+    final AtomicReference<Lifecycle> lifecycle = new AtomicReference<>(Lifecycle.NEW);
+    private final Map<ConnectionKey, ConnectionState> connections = new ConcurrentHashMap<>();
+    private final Map<String, Integer> order = new ConcurrentHashMap<>();
+    private final AtomicInteger nextOrder = new AtomicInteger();
+    private final ClientFactory factory;
+    private final ManagerListener listener;
+    private final Scheduler scheduler;
+    private final List<ServerListener> serverListeners = new CopyOnWriteArrayList<>();
+    private final List<Events> events = new CopyOnWriteArrayList<>();
+
+    ConnectionPool(ClientFactory factory, ManagerListener listener, Scheduler scheduler) {
+        this.factory = factory;
+        this.listener = listener;
+        this.scheduler = scheduler;
     }
 
     void addServerListener(ServerListener serverListener) {
         serverListeners.add(serverListener);
     }
 
-    ConnectionState newState(ServerConfig config) {
-        return new ConnectionState(config, listener, clock, random);
+    void subscribe(Events hooks) {
+        events.add(hooks);
     }
 
-    /** Registers the server; null when the name is taken (the existing state is kept). */
+    Scheduler scheduler() {
+        return scheduler;
+    }
+
+    // ---- registry ----
+
+    /** Registers the server at the end of the order; null when the name is taken (the existing one is kept). */
     ConnectionState add(ServerConfig config) {
-        ConnectionState state = newState(config);
-        return servers.putIfAbsent(config.name(), state) == null ? state : null;
+        ConnectionState state = newState(ConnectionKey.shared(config.name()), config);
+        if (connections.putIfAbsent(state.key, state) != null) {
+            return null;
+        }
+        order.computeIfAbsent(config.name(), name -> nextOrder.getAndIncrement());
+        return state;
     }
 
-    /** Swaps in a new state for a server; returns the old one (to be drained and closed). */
-    ConnectionState swap(ConnectionState next) {
-        return servers.put(next.name(), next);
+    /** Swaps in a new state for a server (keeping its place in the order); returns the old one, or null. */
+    ConnectionState swap(ServerConfig config) {
+        ConnectionState next = newState(ConnectionKey.shared(config.name()), config);
+        order.computeIfAbsent(config.name(), name -> nextOrder.getAndIncrement());
+        return connections.put(next.key, next);
     }
 
     ConnectionState remove(String name) {
-        return servers.remove(name);
+        ConnectionState removed = connections.remove(ConnectionKey.shared(name));
+        if (removed != null) {
+            order.remove(name);
+        }
+        return removed;
     }
 
     ConnectionState get(String name) {
-        return servers.get(name);
-    }
-
-    Collection<ConnectionState> all() {
-        return List.copyOf(servers.values());
+        return connections.get(ConnectionKey.shared(name));
     }
 
     /**
-     * Starts connecting unless a connect is already running (then its future is returned) or the server is
-     * READY. Never blocks.
+     * The connection a call with this key uses: the shared one, or for an isolated server with a key that
+     * session's own (created on first use). Null when the server is unknown.
      */
-    CompletableFuture<McpClient> connect(ConnectionState cs, String reason) {
-        CompletableFuture<McpClient> future;
-        ConnectionState.Transition transition;
-        cs.lock.lock();
-        try {
-            ServerState state = cs.stateLocked();
-            if (state == ServerState.CLOSED || state == ServerState.DISABLED) {
-                return CompletableFuture.failedFuture(unavailable(cs, state, "is " + state.name().toLowerCase(), null));
-            }
-            if (cs.connectingLocked() != null) {
-                return cs.connectingLocked();
-            }
-            McpClient current = cs.clientLocked();
-            if (state == ServerState.READY && current != null && current.isOpen()) {
-                return CompletableFuture.completedFuture(current);
-            }
-            future = new CompletableFuture<>();
-            cs.setConnectingLocked(future);
-            cs.setTimerLocked(null);
-            transition = cs.moveLocked(ServerState.CONNECTING, reason);
-        } finally {
-            cs.lock.unlock();
+    ConnectionState resolve(ConnectionKey key) {
+        ConnectionState shared = get(key.server());
+        if (shared == null || !key.isolated() || shared.config.isolation() != Isolation.SESSION
+                || shared.state() == ServerState.DISABLED) {
+            return shared;
         }
-        report(transition);
-        Thread.ofVirtual().name("mcp-connect-" + cs.name()).start(() -> runConnect(cs, future));
-        return future;
+        return connections.computeIfAbsent(key, k -> newState(k, shared.config));
+    }
+
+    /** Shared connections in config order. */
+    List<ConnectionState> shared() {
+        return connections.values().stream().filter(cs -> !cs.key.isolated())
+                .sorted(Comparator.comparingInt(cs -> order(cs.name()))).toList();
+    }
+
+    /** Every connection, isolated ones included. */
+    List<ConnectionState> all() {
+        return List.copyOf(connections.values());
+    }
+
+    List<ConnectionState> isolated(java.util.function.Predicate<ConnectionKey> which) {
+        return connections.values().stream().filter(cs -> cs.key.isolated() && which.test(cs.key)).toList();
+    }
+
+    /** Forgets an isolated connection (it was closed); true when it was still registered. */
+    boolean forget(ConnectionState cs) {
+        return connections.remove(cs.key, cs);
+    }
+
+    int order(String name) {
+        return order.getOrDefault(name, Integer.MAX_VALUE);
+    }
+
+    Optional<ServerConfig> config(String name) {
+        return Optional.ofNullable(get(name)).map(cs -> cs.config);
+    }
+
+    private ConnectionState newState(ConnectionKey key, ServerConfig config) {
+        return new ConnectionState(key, config, scheduler, listener);
+    }
+
+    // ---- runtime changes ----
+
+    void addServer(ServerConfig config) {
+        ConnectionState cs = add(config);
+        if (cs == null) {
+            throw new IllegalArgumentException("server \"" + config.name() + "\" already exists; use replace()");
+        }
+        log.info("server \"{}\" added ({})", config.name(), config.describe());
+        connectIfEager(cs, "added");
+    }
+
+    /** The new connection starts while the old one drains; the server's isolated connections close (they reopen on use). */
+    void replaceServer(ServerConfig config) {
+        ConnectionState old = swap(config);
+        ConnectionState next = get(config.name());
+        if (old == null) {
+            log.info("server \"{}\" added by replace ({})", config.name(), config.describe());
+            connectIfEager(next, "added");
+            return;
+        }
+        log.info("server \"{}\" replaced ({} -> {})", config.name(), old.config.describe(), config.describe());
+        CompletableFuture<Void> connected = CompletableFuture.runAsync(() -> connectIfEager(next, "configuration replaced"),
+                scheduler.executor("mcp-replace-" + config.name()));
+        closeIsolated(key -> key.server().equals(config.name()), "configuration replaced");
+        drainAndClose(old, close(old, "configuration replaced").client());
+        connected.join();
+    }
+
+    boolean removeServer(String name) {
+        ConnectionState cs = remove(name);
+        if (cs == null) {
+            return false;
+        }
+        McpClient client = close(cs, "removed").client();
+        closeIsolated(key -> key.server().equals(name), "server removed");
+        publish(new ServerEvent.Removed(name));
+        listener.serverRemoved(name);
+        drainAndClose(cs, client);
+        log.info("server \"{}\" removed", name);
+        return true;
+    }
+
+    /** Closes (and forgets) the isolated connections the predicate picks, bounded, and logs what happened. */
+    ShutdownReport closeIsolated(java.util.function.Predicate<ConnectionKey> which, String reason) {
+        List<ConnectionState> connections = isolated(which);
+        if (connections.isEmpty()) {
+            return new ShutdownReport(List.of(), List.of(), List.of(), Duration.ZERO);
+        }
+        connections.forEach(this::forget);
+        ShutdownReport report = Shutdown.closeAll(this, connections, reason, ServerManager.ISOLATED_CLOSE_BOUND);
+        Shutdown.log("closed isolated sessions (" + reason + ")", report);
+        return report;
+    }
+
+    private void connectIfEager(ConnectionState cs, String reason) {
+        if (!cs.config.disabled() && !cs.config.options().lazy()) {
+            connectAll(List.of(cs), 1, reason);
+        }
+    }
+
+    // ---- lifecycle ----
+
+    /**
+     * Connects the given connections in parallel, at most {@code concurrency} at once, and returns when each is
+     * READY or has failed (it then retries in the background with backoff).
+     */
+    void connectAll(List<ConnectionState> which, int concurrency, String reason) {
+        java.util.concurrent.Semaphore permits = new java.util.concurrent.Semaphore(Math.max(1, concurrency));
+        List<CompletableFuture<Void>> done = which.stream().map(cs -> CompletableFuture.runAsync(() -> {
+            try {
+                permits.acquire();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            try {
+                CallPolicy.awaitConnect(cs, connect(cs, reason));
+            } catch (ServerUnavailableException e) {
+                // logged by connectFailed; the server retries in the background
+            } finally {
+                permits.release();
+            }
+        }, scheduler.executor("mcp-" + reason + "-" + cs.key))).toList();
+        CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).join();
+    }
+
+    /** Starts connecting unless a connect is running (its future is returned) or the connection is READY. Never blocks. */
+    CompletableFuture<McpClient> connect(ConnectionState cs, String reason) {
+        ConnectionState.Connect connect = cs.beginConnect(reason);
+        report(connect.transition());
+        if (connect.start()) {
+            scheduler.execute("mcp-connect-" + cs.key, () -> runConnect(cs, connect.future()));
+        }
+        return connect.future();
     }
 
     private void runConnect(ConnectionState cs, CompletableFuture<McpClient> future) {
         listener.connectAttempt(cs.name());
-        long start = ticker.getAsLong();
+        long start = scheduler.nanoTime();
         McpClient client;
         try {
-            client = factory.connect(cs.config);
+            client = factory.connect(cs.config, cs.key.isolationKey());
         } catch (Throwable e) {
-            connectFailed(cs, future, e, Duration.ofNanos(ticker.getAsLong() - start));
+            connectFailed(cs, future, e, Duration.ofNanos(scheduler.nanoTime() - start));
             return;
         }
-        Duration took = Duration.ofNanos(ticker.getAsLong() - start);
-        ConnectionState.Transition transition;
-        boolean reconnect;
-        cs.lock.lock();
-        try {
-            cs.setConnectingLocked(null);
-            transition = cs.moveLocked(ServerState.READY, "connected in " + took.toMillis() + " ms");
-            if (transition != null) {
-                reconnect = cs.connectsLocked() > 0;
-                cs.attachClientLocked(client, took);
-            } else {
-                reconnect = false;
-            }
-        } finally {
-            cs.lock.unlock();
-        }
+        Duration took = Duration.ofNanos(scheduler.nanoTime() - start);
+        boolean reconnect = cs.everConnected();
+        ConnectionState.Transition transition = cs.connected(client, took);
         if (transition == null) {
             // Removed or shut down while we were connecting: this client belongs to nobody.
             client.close();
-            future.completeExceptionally(unavailable(cs, ServerState.CLOSED, "was closed while connecting", null));
+            future.completeExceptionally(cs.unavailable(ServerState.CLOSED, "was closed while connecting", null));
             return;
         }
-        client.addCloseListener(cause -> connectionLost(cs, client, cause));
+        client.addCloseListener(cause -> lost(cs, client, cause));
         report(transition);
         listener.connected(cs.name(), took);
         if (reconnect) {
-            log.info("server \"{}\" reconnected in {} ms", cs.name(), took.toMillis());
+            log.info("server \"{}\" reconnected in {}", cs.key, Durations.format(took));
+        } else if (cs.key.isolated()) {
+            log.info("server \"{}\": isolated upstream session opened", cs.key);
         }
         if (!client.isOpen()) {
             // Closed before the listener was registered: its close event is gone, so act on it here.
-            connectionLost(cs, client, new java.io.IOException("connection closed right after initialize"));
+            lost(cs, client, new IOException("connection closed right after initialize"));
         } else {
-            publish(new ServerEvent.Ready(cs.name(), client));
-            HealthChecker checker = healthChecker;
-            if (checker != null) {
-                checker.schedule(cs, client);
+            for (Events hooks : events) {
+                hooks.ready(cs, client);
+            }
+            if (!cs.key.isolated()) {
+                publish(new ServerEvent.Ready(cs.name(), client));
             }
         }
         future.complete(client);
     }
 
     private void connectFailed(ConnectionState cs, CompletableFuture<McpClient> future, Throwable error, Duration took) {
-        String message = ConnectionState.describe(error);
-        ConnectionState.Transition transition;
-        ServerState state;
-        cs.lock.lock();
-        try {
-            cs.setConnectingLocked(null);
-            cs.recordErrorLocked(error);
-            state = cs.stateLocked();
-        } finally {
-            cs.lock.unlock();
-        }
-        log.warn("server \"{}\": connect failed after {} ms: {}", cs.name(), took.toMillis(), message);
+        String message = Failures.describe(error);
+        boolean retry = cs.connectFailed(error);
+        log.warn("server \"{}\": connect failed after {}: {}", cs.key, Durations.format(took), message);
         listener.connectFailed(cs.name(), took, error);
-        if (state == ServerState.CONNECTING) {
+        if (retry) {
             scheduleReconnect(cs, false, "connect failed: " + message);
         }
-        future.completeExceptionally(unavailable(cs, state, "could not connect: " + message, error));
+        future.completeExceptionally(cs.unavailable(cs.state(), "could not connect: " + message, error));
     }
 
     /**
-     * The client's connection is gone (process died, stream broke, or a call found it dead). The first loss
-     * after a working period reconnects at once; losses in a row go through the backoff, so a server that
-     * dies right after initialize is not restarted in a tight loop.
+     * The client's connection is gone (process died, stream broke, or a call failed to reach the server). The
+     * first loss after a working period reconnects at once; losses in a row go through the backoff.
      */
-    void connectionLost(ConnectionState cs, McpClient client, Throwable cause) {
-        ConnectionState.Transition down;
-        cs.lock.lock();
-        try {
-            if (cs.clientLocked() != client) {
-                return; // an old client, or one we closed on purpose after detaching it
-            }
-            cs.detachClientLocked();
-            cs.recordErrorLocked(cause != null ? cause : new java.io.IOException("connection closed"));
-            down = cs.moveLocked(ServerState.BACKOFF, "connection lost: "
-                    + (cause == null ? "closed" : ConnectionState.describe(cause)));
-        } finally {
-            cs.lock.unlock();
-        }
+    void lost(ConnectionState cs, McpClient client, Throwable cause) {
+        ConnectionState.Transition down = cs.lost(client, cause);
         if (down == null) {
             return;
         }
-        report(down);
-        publish(new ServerEvent.Down(cs.name(), down.reason()));
+        wentDown(cs, down);
         client.close();
         scheduleReconnect(cs, true, down.reason());
     }
 
-    /**
-     * Schedules the next connect. {@code immediate} asks for no delay, granted only when the backoff is at
-     * its start (the server worked since the last failure).
-     */
-    void scheduleReconnect(ConnectionState cs, boolean immediate, String reason) {
-        long delayNanos;
-        int attempt;
-        ConnectionState.Transition transition = null;
-        cs.lock.lock();
-        try {
-            ServerState state = cs.stateLocked();
-            if (state == ServerState.CLOSED || state == ServerState.DISABLED || cs.connectingLocked() != null) {
-                return;
-            }
-            Backoff backoff = cs.backoffLocked();
-            boolean now = immediate && backoff.attempts() == 0;
-            long computed = backoff.nextDelayNanos();
-            delayNanos = now ? 0 : computed;
-            attempt = backoff.attempts();
-            if (delayNanos > 0) {
-                transition = cs.moveLocked(ServerState.BACKOFF, reason);
-                cs.setTimerLocked(timer.schedule(() -> Thread.ofVirtual().start(
-                        () -> connect(cs, "backoff elapsed (attempt " + attempt + ")")), delayNanos, TimeUnit.NANOSECONDS));
-            }
-        } finally {
-            cs.lock.unlock();
-        }
-        report(transition);
-        listener.reconnectScheduled(cs.name(), Duration.ofNanos(delayNanos), attempt);
-        if (delayNanos == 0) {
-            connect(cs, "reconnecting at once after: " + reason);
-        } else {
-            log.info("server \"{}\": reconnect attempt {} in {} ms", cs.name(), attempt,
-                    TimeUnit.NANOSECONDS.toMillis(delayNanos));
-        }
-    }
-
     /** Health pings failed {@code unhealthyAfter} times: drop the connection and reconnect with backoff. */
-    void markUnhealthy(ConnectionState cs, McpClient client, String reason) {
-        ConnectionState.Transition unhealthy;
-        cs.lock.lock();
-        try {
-            if (cs.clientLocked() != client) {
-                return;
-            }
-            cs.detachClientLocked();
-            unhealthy = cs.moveLocked(ServerState.UNHEALTHY, reason);
-        } finally {
-            cs.lock.unlock();
-        }
+    void unhealthy(ConnectionState cs, McpClient client, String reason) {
+        ConnectionState.Transition unhealthy = cs.unhealthy(client, reason);
         if (unhealthy == null) {
             return;
         }
-        report(unhealthy);
-        publish(new ServerEvent.Down(cs.name(), reason));
+        wentDown(cs, unhealthy);
         client.close();
         scheduleReconnect(cs, false, reason);
     }
 
-    /**
-     * Moves the server to CLOSED and stops its timers. Returns the client to close (after draining), or null.
-     * A connect still running sees CLOSED when it finishes and closes its own client.
-     */
-    McpClient close(ConnectionState cs, String reason) {
-        ConnectionState.Transition transition;
-        McpClient client;
-        cs.lock.lock();
-        try {
-            cs.setTimerLocked(null);
-            client = cs.detachClientLocked();
-            transition = cs.moveLocked(ServerState.CLOSED, reason);
-        } finally {
-            cs.lock.unlock();
-        }
+    private void wentDown(ConnectionState cs, ConnectionState.Transition transition) {
         report(transition);
-        if (transition != null && transition.from() == ServerState.READY) {
-            publish(new ServerEvent.Down(cs.name(), reason));
+        for (Events hooks : events) {
+            hooks.down(cs);
         }
-        return client;
+        if (!cs.key.isolated()) {
+            publish(new ServerEvent.Down(cs.name(), transition.reason()));
+        }
+    }
+
+    private void scheduleReconnect(ConnectionState cs, boolean immediate, String reason) {
+        ConnectionState.Reconnect plan = cs.planReconnect(immediate, reason);
+        if (plan == null) {
+            return;
+        }
+        report(plan.transition());
+        listener.reconnectScheduled(cs.name(), Duration.ofNanos(plan.delayNanos()), plan.attempt());
+        if (plan.delayNanos() == 0) {
+            connect(cs, "reconnecting at once after: " + reason);
+            return;
+        }
+        Duration delay = Duration.ofNanos(plan.delayNanos());
+        log.info("server \"{}\": reconnect attempt {} in {}", cs.key, plan.attempt(), Durations.format(delay));
+        cs.reconnectScheduled(scheduler.schedule("mcp-reconnect-" + cs.key, delay,
+                () -> connect(cs, "backoff elapsed (attempt " + plan.attempt() + ")")));
+    }
+
+    /**
+     * Moves the connection to CLOSED and stops its timers. Returns what is left to close: the client (to be
+     * drained and closed by the caller) and a connect still running (it closes its own client when it ends).
+     */
+    ConnectionState.Closing close(ConnectionState cs, String reason) {
+        ConnectionState.Closing closing = cs.close(reason);
+        report(closing.transition());
+        if (closing.transition() != null) {
+            for (Events hooks : events) {
+                hooks.down(cs);
+            }
+            if (!cs.key.isolated() && closing.transition().from() == ServerState.READY) {
+                publish(new ServerEvent.Down(cs.name(), reason));
+            }
+        }
+        return closing;
+    }
+
+    /** Lets calls in flight finish (bounded by the request timeout, at most {@link #MAX_DRAIN}), then closes. */
+    void drainAndClose(ConnectionState cs, McpClient client) {
+        if (client == null) {
+            return;
+        }
+        Duration timeout = cs.config.options().requestTimeout();
+        Duration bound = timeout.compareTo(MAX_DRAIN) < 0 ? timeout : MAX_DRAIN;
+        CompletableFuture<Boolean> idle = cs.whenIdle();
+        Scheduler.Cancellable timer = scheduler.schedule("mcp-drain-" + cs.key, bound, () -> idle.complete(false));
+        if (!idle.join()) {
+            log.warn("server \"{}\": {} calls still in flight after {}; closing anyway", cs.key,
+                    cs.status(0).inFlight(), Durations.format(bound));
+        }
+        timer.cancel();
+        client.close();
     }
 
     void publish(ServerEvent event) {
@@ -309,27 +395,9 @@ final class ConnectionPool {
         if (transition == null) {
             return;
         }
-        log.info("server \"{}\": {} -> {} ({})", transition.server(), transition.from(), transition.to(),
-                transition.reason());
-        listener.stateChanged(transition.server(), transition.from(), transition.to(), transition.reason());
-    }
-
-    static ServerUnavailableException unavailable(ConnectionState cs, ServerState state, String what, Throwable error) {
-        Throwable last = error;
-        if (last == null) {
-            cs.lock.lock();
-            try {
-                last = cs.lastErrorLocked();
-            } finally {
-                cs.lock.unlock();
-            }
+        log.info("server \"{}\": {} -> {} ({})", transition.key(), transition.from(), transition.to(), transition.reason());
+        if (!transition.key().isolated()) {
+            listener.stateChanged(transition.key().server(), transition.from(), transition.to(), transition.reason());
         }
-        String message = "server \"" + cs.name() + "\" " + what + " (state " + state
-                + (last != null && error == null ? ", last error: " + ConnectionState.describe(last) : "") + ")";
-        return new ServerUnavailableException(cs.name(), state, message, last);
-    }
-
-    List<String> names() {
-        return new ArrayList<>(servers.keySet());
     }
 }

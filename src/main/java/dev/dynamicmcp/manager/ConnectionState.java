@@ -1,42 +1,56 @@
 package dev.dynamicmcp.manager;
 
-import dev.dynamicmcp.runtime.Backoff;
 import dev.dynamicmcp.client.McpClient;
 import dev.dynamicmcp.config.ServerConfig;
-import java.time.Clock;
+import dev.dynamicmcp.runtime.Backoff;
+import dev.dynamicmcp.runtime.Failures;
+import dev.dynamicmcp.runtime.Scheduler;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Future;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.DoubleSupplier;
 
 /**
- * Everything the pool knows about one configured server. A replaced server gets a new instance; the old
- * one ends in CLOSED. All mutable fields are guarded by {@link #lock}, which is only ever held for field
- * updates: no I/O, no listener call, no waiting on another lock while holding it. Methods named
- * {@code ...Locked} assert that the caller holds it.
+ * Everything known about one upstream connection (a server's shared one, or one downstream session's isolated
+ * one), and the one place where its state transitions are decided. Each method takes the private lock, decides,
+ * and returns what the caller must do or report once the lock is released; the lock is never held for I/O, a
+ * listener call or a wait on another lock. A replaced server gets a new instance; the old one ends in CLOSED,
+ * which is terminal.
  */
 final class ConnectionState {
     /** A state change to report once the lock is released. */
-    record Transition(String server, ServerState from, ServerState to, String reason) {
+    record Transition(ConnectionKey key, ServerState from, ServerState to, String reason) {
     }
 
+    /** What {@link #beginConnect} decided: {@code start} true means the caller runs the connect. */
+    record Connect(CompletableFuture<McpClient> future, boolean start, Transition transition) {
+    }
+
+    /** What {@link #planReconnect} decided; null from it means "no reconnect" (closed, or a connect is running). */
+    record Reconnect(long delayNanos, int attempt, Transition transition) {
+    }
+
+    /** What {@link #close} left to the caller: the client to drain and close, a connect still running. */
+    record Closing(Transition transition, McpClient client, CompletableFuture<McpClient> connecting) {
+    }
+
+    /** The call path's view, taken at once. */
+    record Snapshot(ServerState state, McpClient client, CompletableFuture<McpClient> connecting, boolean firstAttempt) {
+    }
+
+    final ConnectionKey key;
     final ServerConfig config;
     final Breaker breaker;
-    final ReentrantLock lock = new ReentrantLock();
-    private final Condition idle = lock.newCondition();
-    private final Clock clock;
+    private final Scheduler scheduler;
+    private final ReentrantLock lock = new ReentrantLock();
 
     // Guarded by lock.
     private final Backoff backoff;
     private ServerState state;
     private Instant since;
     private McpClient client;
-    private Instant clientSince;
     private CompletableFuture<McpClient> connecting;
-    private Future<?> timer;
+    private Scheduler.Cancellable reconnectTimer = Scheduler.Cancellable.NONE;
     private int consecutiveErrors;
     private int failedPings;
     private Throwable lastError;
@@ -45,128 +59,226 @@ final class ConnectionState {
     private long connects;
     private int inFlight;
     private int toolCount = -1;
+    private final java.util.List<CompletableFuture<Boolean>> idleWaiters = new java.util.ArrayList<>();
 
-    ConnectionState(ServerConfig config, ManagerListener listener, Clock clock, DoubleSupplier random) {
+    ConnectionState(ConnectionKey key, ServerConfig config, Scheduler scheduler, ManagerListener listener) {
+        this.key = key;
         this.config = config;
-        this.clock = clock;
-        this.breaker = new Breaker(config.name(), config.options(), listener);
+        this.scheduler = scheduler;
+        // the state and breaker gauges describe a server's shared connection; an isolated one only logs them
+        this.breaker = new Breaker(key.toString(), config.options(), scheduler::nanoTime,
+                key.isolated() ? ManagerListener.NONE : listener);
         this.backoff = new Backoff(config.options().backoffInitial(), config.options().backoffMax(),
-                config.options().backoffJitter(), random);
+                config.options().backoffJitter(), scheduler::random);
         this.state = config.disabled() ? ServerState.DISABLED : ServerState.NEW;
-        this.since = clock.instant();
+        this.since = scheduler.now();
     }
 
     String name() {
         return config.name();
     }
 
+    /** Starts a connect unless one is running (its future is shared) or the connection is READY and open. */
+    Connect beginConnect(String reason) {
+        lock.lock();
+        try {
+            if (state == ServerState.CLOSED || state == ServerState.DISABLED) {
+                return new Connect(CompletableFuture.failedFuture(
+                        unavailableLocked(state, "is " + state.name().toLowerCase(), null)), false, null);
+            }
+            if (connecting != null) {
+                return new Connect(connecting, false, null);
+            }
+            if (state == ServerState.READY && client != null && client.isOpen()) {
+                return new Connect(CompletableFuture.completedFuture(client), false, null);
+            }
+            connecting = new CompletableFuture<>();
+            cancelReconnectLocked();
+            return new Connect(connecting, true, moveLocked(ServerState.CONNECTING, reason));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The connect succeeded. A null transition means the connection was closed meanwhile: close the client. */
+    Transition connected(McpClient newClient, Duration took) {
+        lock.lock();
+        try {
+            connecting = null;
+            Transition transition = moveLocked(ServerState.READY, "connected in " + took.toMillis() + " ms");
+            if (transition != null) {
+                client = newClient;
+                connectTime = took;
+                connects++;
+                consecutiveErrors = 0;
+                failedPings = 0;
+            }
+            return transition;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The connect failed; true when it should be retried with backoff (it was not closed meanwhile). */
+    boolean connectFailed(Throwable error) {
+        lock.lock();
+        try {
+            connecting = null;
+            recordErrorLocked(error);
+            return state == ServerState.CONNECTING;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The client's connection is gone; null when {@code lostClient} is not the current one (old, or closed on purpose). */
+    Transition lost(McpClient lostClient, Throwable cause) {
+        lock.lock();
+        try {
+            if (client != lostClient) {
+                return null;
+            }
+            client = null;
+            recordErrorLocked(cause != null ? cause : new java.io.IOException("connection closed"));
+            return moveLocked(ServerState.BACKOFF, "connection lost: " + (cause == null ? "closed" : Failures.describe(cause)));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Health pings failed too often: the client is dropped; null when it is no longer the current one. */
+    Transition unhealthy(McpClient sickClient, String reason) {
+        lock.lock();
+        try {
+            if (client != sickClient) {
+                return null;
+            }
+            client = null;
+            return moveLocked(ServerState.UNHEALTHY, reason);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /**
-     * Moves to {@code to}; null when nothing changes. CLOSED is terminal: once there, every later
-     * transition is refused, which is what lets a connect that finishes after remove() notice and clean up.
+     * Decides the next connect's delay. {@code immediate} asks for none, granted only when the backoff is at
+     * its start (the server worked since the last failure), so a server that dies right after initialize is
+     * not restarted in a tight loop.
      */
-    Transition moveLocked(ServerState to, String reason) {
-        assert lock.isHeldByCurrentThread();
-        if (state == to || state == ServerState.CLOSED) {
-            return null;
-        }
-        Transition transition = new Transition(name(), state, to, reason);
-        state = to;
-        since = clock.instant();
-        return transition;
-    }
-
-    ServerState stateLocked() {
-        assert lock.isHeldByCurrentThread();
-        return state;
-    }
-
-    McpClient clientLocked() {
-        assert lock.isHeldByCurrentThread();
-        return client;
-    }
-
-    /** Forgets the current client and returns it (to be closed outside the lock). */
-    McpClient detachClientLocked() {
-        assert lock.isHeldByCurrentThread();
-        McpClient detached = client;
-        client = null;
-        clientSince = null;
-        return detached;
-    }
-
-    void attachClientLocked(McpClient newClient, Duration took) {
-        assert lock.isHeldByCurrentThread();
-        client = newClient;
-        clientSince = clock.instant();
-        connectTime = took;
-        connects++;
-        consecutiveErrors = 0;
-        failedPings = 0;
-    }
-
-    CompletableFuture<McpClient> connectingLocked() {
-        assert lock.isHeldByCurrentThread();
-        return connecting;
-    }
-
-    void setConnectingLocked(CompletableFuture<McpClient> future) {
-        assert lock.isHeldByCurrentThread();
-        connecting = future;
-    }
-
-    /** Replaces the pending timer (reconnect or health check), cancelling the previous one. */
-    void setTimerLocked(Future<?> next) {
-        assert lock.isHeldByCurrentThread();
-        if (timer != null) {
-            timer.cancel(false);
-        }
-        timer = next;
-    }
-
-    long connectsLocked() {
-        assert lock.isHeldByCurrentThread();
-        return connects;
-    }
-
-    void recordErrorLocked(Throwable error) {
-        assert lock.isHeldByCurrentThread();
-        consecutiveErrors++;
-        lastError = error;
-    }
-
-    /** Counts a failed ping; true when this one makes the server unhealthy. */
-    boolean recordPingFailureLocked(Throwable error, int unhealthyAfter) {
-        assert lock.isHeldByCurrentThread();
-        recordErrorLocked(error);
-        lastCheck = clock.instant();
-        failedPings++;
-        return failedPings >= Math.max(1, unhealthyAfter) && state == ServerState.READY;
-    }
-
-    int failedPingsLocked() {
-        assert lock.isHeldByCurrentThread();
-        return failedPings;
-    }
-
-    /** The server answered (a ping or a call): errors in a row and the backoff start over. */
-    void recordAliveLocked(boolean fromPing) {
-        assert lock.isHeldByCurrentThread();
-        consecutiveErrors = 0;
-        failedPings = 0;
-        backoff.reset();
-        if (fromPing) {
-            lastCheck = clock.instant();
+    Reconnect planReconnect(boolean immediate, String reason) {
+        lock.lock();
+        try {
+            if (state == ServerState.CLOSED || state == ServerState.DISABLED || connecting != null) {
+                return null;
+            }
+            boolean now = immediate && backoff.attempts() == 0;
+            long computed = backoff.nextDelayNanos();
+            long delay = now ? 0 : computed;
+            return new Reconnect(delay, backoff.attempts(), delay > 0 ? moveLocked(ServerState.BACKOFF, reason) : null);
+        } finally {
+            lock.unlock();
         }
     }
 
-    Backoff backoffLocked() {
-        assert lock.isHeldByCurrentThread();
-        return backoff;
+    /** Keeps the pending reconnect timer so a connect or close can call it off; cancels it when already closed. */
+    void reconnectScheduled(Scheduler.Cancellable timer) {
+        lock.lock();
+        try {
+            if (state == ServerState.CLOSED) {
+                timer.cancel();
+                return;
+            }
+            cancelReconnectLocked();
+            reconnectTimer = timer;
+        } finally {
+            lock.unlock();
+        }
     }
 
-    Throwable lastErrorLocked() {
-        assert lock.isHeldByCurrentThread();
-        return lastError;
+    /** Moves to CLOSED (terminal) and stops the reconnect timer. A running connect sees CLOSED and closes its client. */
+    Closing close(String reason) {
+        lock.lock();
+        try {
+            cancelReconnectLocked();
+            McpClient detached = client;
+            client = null;
+            return new Closing(moveLocked(ServerState.CLOSED, reason), detached, connecting);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The server answered a call: errors in a row and the backoff start over. */
+    void answered() {
+        lock.lock();
+        try {
+            aliveLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A ping was answered; false when {@code pinged} is no longer the current client. */
+    boolean pingAnswered(McpClient pinged) {
+        lock.lock();
+        try {
+            if (client != pinged) {
+                return false;
+            }
+            aliveLocked();
+            lastCheck = scheduler.now();
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Counts a failed ping; returns the failed pings in a row, or -1 when {@code pinged} is no longer the
+     * current client.
+     */
+    int pingFailed(McpClient pinged, Throwable error) {
+        lock.lock();
+        try {
+            if (client != pinged) {
+                return -1;
+            }
+            recordErrorLocked(error);
+            lastCheck = scheduler.now();
+            return ++failedPings;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    Snapshot snapshot() {
+        lock.lock();
+        try {
+            // Never connected and nothing failed yet: the first connect (a lazy server's first use, or start-up).
+            // A retry after failures is a server that is down, and callers are not held for it.
+            return new Snapshot(state, client, connecting, connects == 0 && lastError == null);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    boolean everConnected() {
+        lock.lock();
+        try {
+            return connects > 0;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The client when READY, else null. */
+    McpClient readyClient() {
+        lock.lock();
+        try {
+            return state == ServerState.READY ? client : null;
+        } finally {
+            lock.unlock();
+        }
     }
 
     void callStarted() {
@@ -179,28 +291,29 @@ final class ConnectionState {
     }
 
     void callFinished() {
+        java.util.List<CompletableFuture<Boolean>> waiters = java.util.List.of();
         lock.lock();
         try {
             if (--inFlight == 0) {
-                idle.signalAll();
+                waiters = java.util.List.copyOf(idleWaiters);
+                idleWaiters.clear();
             }
         } finally {
             lock.unlock();
         }
+        waiters.forEach(waiter -> waiter.complete(true));
     }
 
-    /** Waits (the one wait on this lock's condition, which releases the lock) until no call is in flight. */
-    boolean awaitIdle(Duration bound) throws InterruptedException {
-        long remaining = bound.toNanos();
+    /** Completes with true once no call is in flight (at once when none is); the caller bounds the wait. */
+    CompletableFuture<Boolean> whenIdle() {
         lock.lock();
         try {
-            while (inFlight > 0) {
-                if (remaining <= 0) {
-                    return false;
-                }
-                remaining = idle.awaitNanos(remaining);
+            if (inFlight == 0) {
+                return CompletableFuture.completedFuture(true);
             }
-            return true;
+            CompletableFuture<Boolean> waiter = new CompletableFuture<>();
+            idleWaiters.add(waiter);
+            return waiter;
         } finally {
             lock.unlock();
         }
@@ -224,24 +337,58 @@ final class ConnectionState {
         }
     }
 
-    ServerStatus status() {
+    ServerStatus status(int isolatedSessions) {
         lock.lock();
         try {
             return new ServerStatus(name(), config.transport().configName(), state, since, lastCheck,
-                    consecutiveErrors, lastError == null ? null : describe(lastError), breaker.state(), connectTime,
-                    Math.max(0, connects - 1), inFlight, toolCount);
+                    consecutiveErrors, lastError == null ? null : Failures.describe(lastError), breaker.state(),
+                    connectTime, Math.max(0, connects - 1), inFlight, toolCount, isolatedSessions);
         } finally {
             lock.unlock();
         }
     }
 
-    static String describe(Throwable error) {
-        Throwable t = error;
-        while ((t instanceof java.util.concurrent.CompletionException
-                || t instanceof java.util.concurrent.ExecutionException) && t.getCause() != null) {
-            t = t.getCause();
+    /** A refusal that names the connection, its state and (unless {@code error} is given) its last error. */
+    ServerUnavailableException unavailable(ServerState at, String what, Throwable error) {
+        lock.lock();
+        try {
+            return unavailableLocked(at, what, error);
+        } finally {
+            lock.unlock();
         }
-        String message = t.getMessage();
-        return message == null || message.isBlank() ? t.getClass().getSimpleName() : message;
+    }
+
+    private ServerUnavailableException unavailableLocked(ServerState at, String what, Throwable error) {
+        Throwable last = error != null ? error : lastError;
+        String message = "server \"" + name() + "\"" + (key.isolated() ? " (isolated session)" : "") + " " + what
+                + " (state " + at + (last != null && error == null ? ", last error: " + Failures.describe(last) : "") + ")";
+        return new ServerUnavailableException(name(), at, message, last);
+    }
+
+    /** CLOSED is terminal: every later move is refused, which lets a connect that ends after close() clean up. */
+    private Transition moveLocked(ServerState to, String reason) {
+        if (state == to || state == ServerState.CLOSED) {
+            return null;
+        }
+        Transition transition = new Transition(key, state, to, reason);
+        state = to;
+        since = scheduler.now();
+        return transition;
+    }
+
+    private void recordErrorLocked(Throwable error) {
+        consecutiveErrors++;
+        lastError = error;
+    }
+
+    private void aliveLocked() {
+        consecutiveErrors = 0;
+        failedPings = 0;
+        backoff.reset();
+    }
+
+    private void cancelReconnectLocked() {
+        reconnectTimer.cancel();
+        reconnectTimer = Scheduler.Cancellable.NONE;
     }
 }

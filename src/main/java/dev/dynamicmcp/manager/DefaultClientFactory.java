@@ -12,10 +12,10 @@ import dev.dynamicmcp.transport.StreamableHttpTransport;
 import dev.dynamicmcp.transport.Transport;
 import java.io.IOException;
 import java.net.http.HttpClient;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import dev.dynamicmcp.runtime.Scheduler;
+import dev.dynamicmcp.runtime.SystemScheduler;
 import java.util.Set;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,24 +31,35 @@ public final class DefaultClientFactory implements ClientFactory, AutoCloseable 
     private static final Set<Integer> NOT_STREAMABLE_HTTP = Set.of(400, 404, 405);
 
     private final McpClient.Options baseOptions;
-    private final Consumer<McpClient> beforeConnect;
+    private final BiConsumer<McpClient, String> beforeConnect;
     /** For plain http:// upstreams: HTTP/1.1 (no h2c upgrade work on every request). */
     private final HttpClient http1;
     /** For https:// upstreams: HTTP/2 when the server offers it. */
     private final HttpClient http;
-    private final ExecutorService httpExecutor = Executors.newVirtualThreadPerTaskExecutor();
+    private final Scheduler scheduler;
+    private final boolean ownsScheduler;
 
     public DefaultClientFactory() {
-        this(McpClient.Options.defaults(), client -> { });
+        this(McpClient.Options.defaults(), (client, isolationKey) -> { });
     }
 
     /**
      * @param baseOptions   client info and request timeout default; capabilities are replaced by
      *                      {@link #relayCapabilities}
-     * @param beforeConnect called with each new client before it connects, so handlers for the server's own
-     *                      requests and notifications are in place before the first message can arrive
+     * @param beforeConnect called with each new client and its isolation key (null for a server's shared
+     *                      connection) before it connects, so handlers for the server's own requests and
+     *                      notifications are in place before the first message can arrive
      */
-    public DefaultClientFactory(McpClient.Options baseOptions, Consumer<McpClient> beforeConnect) {
+    public DefaultClientFactory(McpClient.Options baseOptions, BiConsumer<McpClient, String> beforeConnect) {
+        this(baseOptions, beforeConnect, null);
+    }
+
+    /** @param scheduler runs the HTTP clients' completions; null: the factory owns a {@link SystemScheduler} */
+    public DefaultClientFactory(McpClient.Options baseOptions, BiConsumer<McpClient, String> beforeConnect,
+                                Scheduler scheduler) {
+        this.ownsScheduler = scheduler == null;
+        this.scheduler = ownsScheduler ? new SystemScheduler() : scheduler;
+        java.util.concurrent.Executor httpExecutor = this.scheduler.executor("mcp-http-client");
         this.baseOptions = baseOptions;
         this.beforeConnect = beforeConnect;
         // virtual threads run the client's completions: no hop through a pool of platform worker threads
@@ -67,12 +78,12 @@ public final class DefaultClientFactory implements ClientFactory, AutoCloseable 
     }
 
     @Override
-    public McpClient connect(ServerConfig config) throws IOException {
+    public McpClient connect(ServerConfig config, String isolationKey) throws IOException {
         return switch (config.transport()) {
-            case STDIO, STREAMABLE_HTTP, SSE -> connect(config, config.transport());
+            case STDIO, STREAMABLE_HTTP, SSE -> connect(config, config.transport(), isolationKey);
             case HTTP_AUTO -> {
                 try {
-                    yield connect(config, TransportKind.STREAMABLE_HTTP);
+                    yield connect(config, TransportKind.STREAMABLE_HTTP, isolationKey);
                 } catch (HttpStatusException e) {
                     if (!NOT_STREAMABLE_HTTP.contains(e.status())) {
                         throw e;
@@ -80,7 +91,7 @@ public final class DefaultClientFactory implements ClientFactory, AutoCloseable 
                     log.info("server \"{}\" answered HTTP {} to a Streamable HTTP initialize; trying legacy SSE",
                             config.name(), e.status());
                     try {
-                        yield connect(config, TransportKind.SSE);
+                        yield connect(config, TransportKind.SSE, isolationKey);
                     } catch (IOException | RuntimeException sse) {
                         // The SSE error alone ("HTTP 400 to GET") hides why SSE was tried at all: say both.
                         IOException both = new IOException("server \"" + config.name() + "\" answered HTTP "
@@ -94,9 +105,9 @@ public final class DefaultClientFactory implements ClientFactory, AutoCloseable 
         };
     }
 
-    private McpClient connect(ServerConfig config, TransportKind kind) throws IOException {
+    private McpClient connect(ServerConfig config, TransportKind kind, String isolationKey) throws IOException {
         McpClient client = new McpClient(config.name(), transport(config, kind), options(config));
-        beforeConnect.accept(client);
+        beforeConnect.accept(client, isolationKey);
         client.connect(config.options().connectTimeout()); // closes the transport itself when it fails
         return client;
     }
@@ -124,6 +135,8 @@ public final class DefaultClientFactory implements ClientFactory, AutoCloseable 
     public void close() {
         http1.close();
         http.close();
-        httpExecutor.close();
+        if (ownsScheduler) {
+            scheduler.close();
+        }
     }
 }

@@ -1,21 +1,22 @@
 package dev.dynamicmcp.manager;
 
-import dev.dynamicmcp.runtime.Backoff;
 import dev.dynamicmcp.client.McpClient;
+import dev.dynamicmcp.runtime.Backoff;
+import dev.dynamicmcp.runtime.Failures;
+import dev.dynamicmcp.runtime.Scheduler;
 import java.time.Duration;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.function.DoubleSupplier;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Pings every READY server at its {@code healthCheckInterval}, spread by ±10% so many servers (and many
- * proxies) do not ping in step. After {@code unhealthyAfter} failed pings in a row the pool drops the
- * connection and reconnects with backoff. One pending timer per server, owned by its {@link ConnectionState};
- * the ping itself runs on a virtual thread.
+ * Pings every READY connection (isolated ones too) at its {@code healthCheckInterval}, spread by ±10% so many
+ * servers (and many proxies) do not ping in step. After {@code unhealthyAfter} failed pings in a row the pool
+ * drops the connection and reconnects with backoff. It hears connections come and go from the pool's events,
+ * and keeps one pending scheduler timer per connection.
  */
-final class HealthChecker {
+final class HealthChecker implements ConnectionPool.Events {
     private static final Logger log = LoggerFactory.getLogger(HealthChecker.class);
     static final double INTERVAL_JITTER = 0.10;
 
@@ -23,27 +24,21 @@ final class HealthChecker {
     enum Result { HEALTHY, FAILED, UNHEALTHY, NOT_CONNECTED }
 
     private final ConnectionPool pool;
-    private final ScheduledExecutorService timer;
-    private final DoubleSupplier random;
+    private final Scheduler scheduler;
+    private final Map<ConnectionState, Scheduler.Cancellable> timers = new ConcurrentHashMap<>();
     private volatile boolean running;
 
-    HealthChecker(ConnectionPool pool, ScheduledExecutorService timer, DoubleSupplier random) {
+    HealthChecker(ConnectionPool pool) {
         this.pool = pool;
-        this.timer = timer;
-        this.random = random;
+        this.scheduler = pool.scheduler();
+        pool.subscribe(this);
     }
 
-    /** Starts checking every server that is READY now; servers that become READY later are scheduled by the pool. */
+    /** Starts checking every connection that is READY now; later ones are scheduled when they become READY. */
     void start() {
         running = true;
         for (ConnectionState cs : pool.all()) {
-            McpClient client;
-            cs.lock.lock();
-            try {
-                client = cs.stateLocked() == ServerState.READY ? cs.clientLocked() : null;
-            } finally {
-                cs.lock.unlock();
-            }
+            McpClient client = cs.readyClient();
             if (client != null) {
                 schedule(cs, client);
             }
@@ -52,6 +47,21 @@ final class HealthChecker {
 
     void stop() {
         running = false;
+        timers.values().forEach(Scheduler.Cancellable::cancel);
+        timers.clear();
+    }
+
+    @Override
+    public void ready(ConnectionState cs, McpClient client) {
+        schedule(cs, client);
+    }
+
+    @Override
+    public void down(ConnectionState cs) {
+        Scheduler.Cancellable timer = timers.remove(cs);
+        if (timer != null) {
+            timer.cancel();
+        }
     }
 
     /** The delay until the next check: the interval spread by ±10%; 0 when health checks are off. */
@@ -59,77 +69,49 @@ final class HealthChecker {
         return interval.isZero() || interval.isNegative() ? 0 : Backoff.jitter(interval.toNanos(), INTERVAL_JITTER, r);
     }
 
-    void schedule(ConnectionState cs, McpClient client) {
-        long delay = nextDelayNanos(cs.config.options().healthCheckInterval(), random.getAsDouble());
-        if (!running || delay == 0) {
+    private void schedule(ConnectionState cs, McpClient client) {
+        long delay = nextDelayNanos(cs.config.options().healthCheckInterval(), scheduler.random());
+        if (!running || delay == 0 || cs.readyClient() != client) {
             return;
         }
-        cs.lock.lock();
-        try {
-            if (cs.clientLocked() != client || cs.stateLocked() != ServerState.READY) {
-                return;
-            }
-            cs.setTimerLocked(timer.schedule(() -> Thread.ofVirtual().name("mcp-health-" + cs.name()).start(() -> {
-                check(cs, client);
+        Scheduler.Cancellable timer = scheduler.schedule("mcp-health-" + cs.key, Duration.ofNanos(delay), () -> {
+            if (running && check(cs, client) != Result.NOT_CONNECTED) {
                 schedule(cs, client);
-            }), delay, TimeUnit.NANOSECONDS));
-        } finally {
-            cs.lock.unlock();
+            }
+        });
+        Scheduler.Cancellable previous = timers.put(cs, timer);
+        if (previous != null) {
+            previous.cancel();
         }
     }
 
-    /** Runs one check of the named server now (also used by the CLI and tests). */
-    Result checkServer(String name) {
-        ConnectionState cs = pool.get(name);
-        if (cs == null) {
-            throw new IllegalArgumentException("no server named \"" + name + "\"");
-        }
-        McpClient client;
-        cs.lock.lock();
-        try {
-            client = cs.stateLocked() == ServerState.READY ? cs.clientLocked() : null;
-        } finally {
-            cs.lock.unlock();
-        }
+    /** Runs one check of the connection now (also for {@code checkServer}). */
+    Result checkNow(ConnectionState cs) {
+        McpClient client = cs.readyClient();
         return client == null ? Result.NOT_CONNECTED : check(cs, client);
     }
 
-    ServerStatus status(String name) {
-        ConnectionState cs = pool.get(name);
-        return cs == null ? null : cs.status();
-    }
-
     private Result check(ConnectionState cs, McpClient client) {
-        Duration timeout = pingTimeout(cs);
         Throwable failure = null;
         try {
-            client.ping(timeout);
+            client.ping(pingTimeout(cs));
         } catch (Exception e) {
             failure = e;
         }
-        boolean unhealthy;
-        int failed;
-        cs.lock.lock();
-        try {
-            if (cs.clientLocked() != client) {
-                return Result.NOT_CONNECTED; // replaced or lost while we pinged
-            }
-            if (failure == null) {
-                cs.recordAliveLocked(true);
-                return Result.HEALTHY;
-            }
-            unhealthy = cs.recordPingFailureLocked(failure, cs.config.options().unhealthyAfter());
-            failed = cs.failedPingsLocked();
-        } finally {
-            cs.lock.unlock();
+        if (failure == null) {
+            return cs.pingAnswered(client) ? Result.HEALTHY : Result.NOT_CONNECTED;
         }
-        String why = ConnectionState.describe(failure);
-        if (!unhealthy) {
-            log.warn("server \"{}\": ping failed ({} of {}): {}", cs.name(), failed,
-                    cs.config.options().unhealthyAfter(), why);
+        int failed = cs.pingFailed(client, failure);
+        if (failed < 0) {
+            return Result.NOT_CONNECTED; // replaced or lost while we pinged
+        }
+        int unhealthyAfter = Math.max(1, cs.config.options().unhealthyAfter());
+        String why = Failures.describe(failure);
+        if (failed < unhealthyAfter) {
+            log.warn("server \"{}\": ping failed ({} of {}): {}", cs.key, failed, unhealthyAfter, why);
             return Result.FAILED;
         }
-        pool.markUnhealthy(cs, client, failed + " failed pings: " + why);
+        pool.unhealthy(cs, client, failed + " failed pings: " + why);
         return Result.UNHEALTHY;
     }
 

@@ -13,8 +13,17 @@ import java.time.Instant;
  * @param connectTime       how long the last successful connect took, or null
  * @param reconnects        successful connects after the first
  * @param toolCount         tools seen at the last discovery, or -1 when not known
+ * @param isolatedSessions  open upstream connections of single downstream sessions ({@code "isolation": "session"});
+ *                          always 0 for a shared server
  */
 public record ServerStatus(String name, String transport, ServerState state, Instant since, Instant lastCheck,
                            int consecutiveErrors, String lastError, BreakerState breaker, Duration connectTime,
-                           long reconnects, int inFlight, int toolCount) {
+                           long reconnects, int inFlight, int toolCount, int isolatedSessions) {
+
+    public ServerStatus(String name, String transport, ServerState state, Instant since, Instant lastCheck,
+                        int consecutiveErrors, String lastError, BreakerState breaker, Duration connectTime,
+                        long reconnects, int inFlight, int toolCount) {
+        this(name, transport, state, since, lastCheck, consecutiveErrors, lastError, breaker, connectTime, reconnects,
+                inFlight, toolCount, 0);
+    }
 }

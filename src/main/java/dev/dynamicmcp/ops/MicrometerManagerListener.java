@@ -25,7 +25,8 @@ import java.util.concurrent.atomic.AtomicReference;
  *   <li>{@code mcp.upstream.connects{server,result}}: timer of connect attempts (success / failure)</li>
  *   <li>{@code mcp.upstream.reconnects.scheduled{server}}, {@code mcp.upstream.breaker.transitions{server,to}}</li>
  * </ul>
- * Meters of a removed server are removed with it.
+ * Timers publish histogram buckets (percentiles computable in Prometheus); every meter has a description
+ * ({@code # HELP}). Meters of a removed server are removed with it.
  */
 public final class MicrometerManagerListener implements ManagerListener {
     private final MeterRegistry registry;
@@ -74,7 +75,7 @@ public final class MicrometerManagerListener implements ManagerListener {
     public void callCompleted(String server, String method, long nanos, CallOutcome outcome) {
         Timer timer = Timer.builder("mcp.upstream.calls").tag("server", server).tag("method", method)
                 .tag("outcome", outcome.name()).description("upstream requests by server, method and outcome")
-                .register(registry);
+                .publishPercentileHistogram().register(registry);
         track(server, timer);
         timer.record(nanos, TimeUnit.NANOSECONDS);
     }
@@ -84,18 +85,20 @@ public final class MicrometerManagerListener implements ManagerListener {
         breakers.computeIfAbsent(server, s -> {
             AtomicReference<BreakerState> current = new AtomicReference<>(BreakerState.CLOSED);
             track(s, Gauge.builder("mcp.upstream.breaker.open", current, ref -> ref.get() == BreakerState.CLOSED ? 0 : 1)
-                    .tag("server", s).register(registry));
+                    .tag("server", s).description("1 while the server's circuit breaker is open or half-open")
+                    .register(registry));
             return current;
         }).set(to);
         Counter counter = Counter.builder("mcp.upstream.breaker.transitions").tag("server", server).tag("to", to.name())
-                .register(registry);
+                .description("circuit breaker state changes by server and new state").register(registry);
         track(server, counter);
         counter.increment();
     }
 
     @Override
     public void reconnectScheduled(String server, Duration delay, int attempt) {
-        Counter counter = Counter.builder("mcp.upstream.reconnects.scheduled").tag("server", server).register(registry);
+        Counter counter = Counter.builder("mcp.upstream.reconnects.scheduled").tag("server", server)
+                .description("reconnects scheduled after a lost connection or a failed connect").register(registry);
         track(server, counter);
         counter.increment();
     }
@@ -111,6 +114,8 @@ public final class MicrometerManagerListener implements ManagerListener {
     }
 
     private Timer timer(String name, String server, String tag, String value) {
-        return Timer.builder(name).tag("server", server).tag(tag, value).register(registry);
+        return Timer.builder(name).tag("server", server).tag(tag, value)
+                .description("connect attempts (transport start and initialize) by server and result")
+                .publishPercentileHistogram().register(registry);
     }
 }

@@ -33,7 +33,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -83,8 +82,6 @@ public final class ProxyServer implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final DefaultClientFactory clientFactory = new DefaultClientFactory(McpClient.Options.defaults(),
             this::attach);
-    private final Map<String, Integer> configOrder = new ConcurrentHashMap<>();
-    private final AtomicInteger nextOrder = new AtomicInteger();
     private final Map<String, AtomicLong> generations = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<Void>> discoveries = new ConcurrentHashMap<>();
     private final AtomicBoolean startupFinished = new AtomicBoolean();
@@ -99,7 +96,6 @@ public final class ProxyServer implements AutoCloseable {
     private ProxyServer(ProxyConfig config, Options options) {
         this.options = options;
         List<ServerConfig> servers = new ArrayList<>(config.servers().values());
-        servers.forEach(server -> configOrder.put(server.name(), nextOrder.getAndIncrement()));
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
@@ -109,10 +105,8 @@ public final class ProxyServer implements AutoCloseable {
                 .clientFactory(clientFactory)
                 .listener(new MicrometerManagerListener(registry))
                 .build();
-        this.upstreams = new ManagerUpstreams(manager, this::order);
-        servers.forEach(upstreams::configure);
-        this.core = new ProxyCore(config.proxy(), upstreams, options.pageSize(), this::order);
-        upstreams.routeIsolatedTo(core);
+        this.upstreams = new ManagerUpstreams(manager);
+        this.core = new ProxyCore(config.proxy(), upstreams, options.pageSize(), manager::order);
         Gauge.builder("mcp_proxy_sessions", core, ProxyCore::sessionCount)
                 .description("open downstream sessions").register(registry);
         Gauge.builder("mcp_proxy_exposed_tools", core, c -> c.catalog().tools().size())
@@ -157,13 +151,17 @@ public final class ProxyServer implements AutoCloseable {
         }
     }
 
-    private int order(String server) {
-        return configOrder.computeIfAbsent(server, s -> nextOrder.getAndIncrement());
-    }
-
-    /** Routes a new upstream client's own requests and notifications into the merged server. */
-    private void attach(McpClient client) {
+    /**
+     * Routes a new upstream client's own requests and notifications into the merged server: a shared
+     * connection's to the merged server, an isolated one's (its key is the downstream session id) to its session.
+     */
+    private void attach(McpClient client, String isolationKey) {
         String server = client.serverName();
+        if (isolationKey != null) {
+            client.setRequestHandler(request -> core.isolatedUpstreamRequest(isolationKey, server, request));
+            client.addNotificationListener(n -> core.isolatedUpstreamNotification(isolationKey, server, n));
+            return;
+        }
         client.setRequestHandler(new McpClient.RequestHandler() {
             @Override
             public CompletableFuture<com.fasterxml.jackson.databind.JsonNode> handle(
@@ -204,8 +202,6 @@ public final class ProxyServer implements AutoCloseable {
             case ServerEvent.Down down -> core.serverGone(server);
             case ServerEvent.Removed removed -> {
                 core.serverGone(server);
-                upstreams.forget(server);
-                configOrder.remove(server);
             }
         }
     }
@@ -255,14 +251,11 @@ public final class ProxyServer implements AutoCloseable {
 
     /** Adds a server at runtime; clients are told through list_changed once it is READY. */
     public void addServer(ServerConfig config) {
-        order(config.name());
-        upstreams.configure(config);
         manager.add(config);
     }
 
     /** Replaces a server's config at runtime (drains its calls, reconnects). */
     public void replaceServer(ServerConfig config) {
-        upstreams.configure(config);
         manager.replace(config);
     }
 
@@ -327,7 +320,6 @@ public final class ProxyServer implements AutoCloseable {
         if (http != null) {
             http.close();
         }
-        upstreams.closeIsolated();
         ShutdownReport report = manager.shutdown(options.shutdownTimeout());
         if (!report.clean()) {
             log.warn("shutdown: {} server(s) did not close in time {}, {} force-killed {}", report.timedOut().size(),

@@ -12,22 +12,22 @@ class CallOutcomeTest {
 
     @Test
     void aServersOwnErrorInTheServerErrorRangeIsAnAnswerNotAFailure() {
-        assertThat(ServerManager.classify(new McpException(JsonRpc.REQUEST_TIMEOUT, "the backend timed out")))
+        assertThat(CallPolicy.classify(new McpException(JsonRpc.REQUEST_TIMEOUT, "the backend timed out")))
                 .isEqualTo(CallOutcome.ERROR_ANSWER);
-        assertThat(ServerManager.classify(new McpException(JsonRpc.CONNECTION_CLOSED, "database connection closed")))
+        assertThat(CallPolicy.classify(new McpException(JsonRpc.CONNECTION_CLOSED, "database connection closed")))
                 .isEqualTo(CallOutcome.ERROR_ANSWER);
     }
 
     @Test
     void failuresToReachTheServerCountAgainstIt() {
-        assertThat(ServerManager.classify(McpException.local(JsonRpc.REQUEST_TIMEOUT, "no answer", null)))
+        assertThat(CallPolicy.classify(McpException.local(JsonRpc.REQUEST_TIMEOUT, "no answer", null)))
                 .isEqualTo(CallOutcome.TIMEOUT);
-        assertThat(ServerManager.classify(McpException.local(JsonRpc.CONNECTION_CLOSED, "process exited", null)))
+        assertThat(CallPolicy.classify(McpException.local(JsonRpc.CONNECTION_CLOSED, "process exited", null)))
                 .isEqualTo(CallOutcome.CONNECTION_FAILED);
-        assertThat(ServerManager.classify(McpException.fromError(dev.dynamicmcp.protocol.Json.object()
+        assertThat(CallPolicy.classify(McpException.fromError(dev.dynamicmcp.protocol.Json.object()
                 .put("code", JsonRpc.INTERNAL_ERROR).put("message", "stream ended early")
                 .set("data", dev.dynamicmcp.protocol.Json.object().put("transport", true)))))
                 .as("an answer our HTTP transport made up for a lost response").isEqualTo(CallOutcome.CONNECTION_FAILED);
-        assertThat(ServerManager.classify(new CancellationException("stop"))).isEqualTo(CallOutcome.CANCELLED);
+        assertThat(CallPolicy.classify(new CancellationException("stop"))).isEqualTo(CallOutcome.CANCELLED);
     }
 }

@@ -28,14 +28,20 @@ final class FakeUpstream implements ClientFactory {
         final AtomicInteger failConnects = new AtomicInteger();
         final AtomicBoolean refuseConnects = new AtomicBoolean();
         final AtomicBoolean failPings = new AtomicBoolean();
+        /** Pings are answered with an error at once (a failed ping that costs no real time). */
+        final AtomicBoolean rejectPings = new AtomicBoolean();
         final AtomicBoolean hangCalls = new AtomicBoolean();
         volatile Duration connectDelay = Duration.ZERO;
+        /** When set, each connect counts down and waits until the gate is open: only parallel connects get through. */
+        volatile java.util.concurrent.CountDownLatch connectGate;
         volatile int tools = 2;
     }
 
     final Map<String, Knobs> knobs = new ConcurrentHashMap<>();
     final Map<String, AtomicInteger> connects = new ConcurrentHashMap<>();
     final List<FakeTransport> transports = new CopyOnWriteArrayList<>();
+    /** The isolation key of each connect, in order (null for a shared connection). */
+    final List<String> isolationKeys = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
 
     Knobs knobs(String server) {
         return knobs.computeIfAbsent(server, s -> new Knobs());
@@ -56,9 +62,22 @@ final class FakeUpstream implements ClientFactory {
     }
 
     @Override
-    public McpClient connect(ServerConfig config) throws IOException {
+    public McpClient connect(ServerConfig config, String isolationKey) throws IOException {
         Knobs k = knobs(config.name());
         connects.computeIfAbsent(config.name(), s -> new AtomicInteger()).incrementAndGet();
+        isolationKeys.add(isolationKey);
+        java.util.concurrent.CountDownLatch gate = k.connectGate;
+        if (gate != null) {
+            gate.countDown();
+            try {
+                if (!gate.await(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                    throw new IOException("fake \"" + config.name() + "\": the other connects never arrived");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted");
+            }
+        }
         if (!k.connectDelay.isZero()) {
             try {
                 Thread.sleep(k.connectDelay); // simulates a slow server start; the test measures parallelism
@@ -70,7 +89,7 @@ final class FakeUpstream implements ClientFactory {
         if (k.refuseConnects.get() || k.failConnects.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
             throw new IOException("connection refused by fake \"" + config.name() + "\"");
         }
-        FakeTransport transport = new FakeTransport(config.name(), k);
+        FakeTransport transport = new FakeTransport(config.name(), isolationKey, k);
         transports.add(transport);
         McpClient client = new McpClient(config.name(), transport,
                 new McpClient.Options(Json.object().put("name", "test"), Json.object(), config.options().requestTimeout()));
@@ -80,14 +99,16 @@ final class FakeUpstream implements ClientFactory {
 
     static final class FakeTransport implements Transport {
         final String server;
+        final String isolationKey;
         final Knobs knobs;
         final AtomicBoolean closed = new AtomicBoolean();
         final AtomicInteger cancellations = new AtomicInteger();
         final AtomicInteger toolCalls = new AtomicInteger();
         private volatile Listener listener;
 
-        FakeTransport(String server, Knobs knobs) {
+        FakeTransport(String server, String isolationKey, Knobs knobs) {
             this.server = server;
+            this.isolationKey = isolationKey;
             this.knobs = knobs;
         }
 
@@ -116,7 +137,9 @@ final class FakeUpstream implements ClientFactory {
                     result.putObject("serverInfo").put("name", server).put("version", "1");
                     yield JsonRpc.result(message.get("id"), result);
                 }
-                case McpMethods.PING -> knobs.failPings.get() ? null : JsonRpc.result(message.get("id"), Json.object());
+                case McpMethods.PING -> knobs.failPings.get() ? null : knobs.rejectPings.get()
+                        ? JsonRpc.error(message.get("id"), JsonRpc.INTERNAL_ERROR, "ping refused by fake", null)
+                        : JsonRpc.result(message.get("id"), Json.object());
                 case McpMethods.TOOLS_LIST -> {
                     ObjectNode result = Json.object();
                     ArrayNode tools = result.putArray("tools");
@@ -144,7 +167,7 @@ final class FakeUpstream implements ClientFactory {
         }
 
         /** The upstream dies: the transport reports the loss like a stdio transport whose child exited. */
-        void kill() {
+        void die() {
             if (closed.compareAndSet(false, true)) {
                 listener.onClosed(new IOException("fake \"" + server + "\" died"));
             }

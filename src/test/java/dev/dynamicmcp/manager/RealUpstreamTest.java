@@ -70,6 +70,7 @@ class RealUpstreamTest {
         return manager.client(server).transport().pid();
     }
 
+    /** Real time on purpose: real child processes that take 1.5 s to start. */
     @Test
     void serversInitializeInParallel() {
         Map<String, String> slow = Map.of("START_DELAY", "1.5");
@@ -106,6 +107,7 @@ class RealUpstreamTest {
         assertThat(recorder.transitions).contains("a: READY -> BACKOFF", "a: BACKOFF -> CONNECTING");
     }
 
+    /** Real time on purpose: the request timeout is the client's, against a real child that hangs. */
     @Test
     void aHangingCallTimesOutAndTheServerIsToldToCancel(@TempDir Path dir) throws Exception {
         Path cancelLog = dir.resolve("cancelled.log");
@@ -118,18 +120,23 @@ class RealUpstreamTest {
         assertThat(Files.readString(cancelLog)).contains("requestId");
     }
 
+    /** The request timeouts are real (the child really hangs); the breaker's open duration runs on a fake clock. */
     @Test
     void theBreakerOpensFailsFastHalfOpensAndClosesAgainstARealServer() {
-        start(sh("a", Map.of(), OPTIONS));
+        dev.dynamicmcp.testsupport.FakeScheduler clock = new dev.dynamicmcp.testsupport.FakeScheduler();
+        manager = ServerManager.builder(ProxySettings.DEFAULTS).servers(List.of(sh("a", Map.of(), OPTIONS)))
+                .clientFactory(factory).listener(recorder).scheduler(clock).build();
+        manager.initialize();
         for (int i = 0; i < 3; i++) {
             assertThatThrownBy(() -> callTool("a", "hang").join()).hasMessageContaining("did not answer");
         }
-        long start = System.nanoTime();
         assertThatThrownBy(() -> callTool("a", "echo").join()).cause().isInstanceOf(ServerUnavailableException.class)
-                .hasMessageContaining("circuit breaker OPEN");
-        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(50);
-        await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(50))
-                .until(() -> callTool("a", "echo").handle((r, e) -> e == null).join());
+                .hasMessageContaining("circuit breaker OPEN").hasMessageContaining("half-opens in 400 ms");
+        clock.advance(Duration.ofMillis(399));
+        assertThatThrownBy(() -> callTool("a", "echo").join()).cause().isInstanceOf(ServerUnavailableException.class)
+                .hasMessageContaining("half-opens in 1 ms");
+        clock.advance(Duration.ofMillis(1));
+        assertThat(callTool("a", "echo").join().toString()).contains("pid");
         assertThat(manager.status("a").breaker()).isEqualTo(BreakerState.CLOSED);
         assertThat(recorder.breaker).containsExactly("a: CLOSED -> OPEN", "a: OPEN -> HALF_OPEN", "a: HALF_OPEN -> CLOSED");
     }
