@@ -7,6 +7,7 @@ import dev.dynamicmcp.config.TransportKind;
 import dev.dynamicmcp.protocol.Json;
 import dev.dynamicmcp.transport.HttpStatusException;
 import dev.dynamicmcp.transport.SseTransport;
+import dev.dynamicmcp.transport.ChildEnvironment;
 import dev.dynamicmcp.transport.StdioTransport;
 import dev.dynamicmcp.transport.StreamableHttpTransport;
 import dev.dynamicmcp.transport.Transport;
@@ -118,7 +119,9 @@ public final class DefaultClientFactory implements ClientFactory, AutoCloseable 
 
     Transport transport(ServerConfig config, TransportKind kind) {
         return switch (kind) {
-            case STDIO -> new StdioTransport(config.name(), config.command(), config.args(), config.env(), config.cwd());
+            case STDIO -> new StdioTransport(config.name(), config.command(), config.args(),
+                    ChildEnvironment.of(config.env(), config.options().inheritEnv()), config.cwd(),
+                    StdioTransport.DEFAULT_CLOSE_GRACE);
             case STREAMABLE_HTTP -> new StreamableHttpTransport(config.name(), config.url(), config.headers(), client(config),
                     config.options().connectTimeout());
             case SSE -> new SseTransport(config.name(), config.url(), config.headers(), client(config),
