@@ -111,7 +111,7 @@ public final class ProxyServer implements AutoCloseable {
                 .build();
         this.upstreams = new ManagerUpstreams(manager, this::order);
         servers.forEach(upstreams::configure);
-        this.core = new ProxyCore(config.proxy(), upstreams, options.pageSize(), this::order);
+        this.core = new ProxyCore(config.proxy(), upstreams, options.pageSize(), this::order, new dev.dynamicmcp.runtime.SystemScheduler());
         upstreams.routeIsolatedTo(core);
         Gauge.builder("mcp_proxy_sessions", core, ProxyCore::sessionCount)
                 .description("open downstream sessions").register(registry);
