@@ -20,7 +20,9 @@ import dev.dynamicmcp.transport.server.DownstreamSession;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -44,7 +46,30 @@ class ProxyCoreTest {
         final List<Call> calls = new CopyOnWriteArrayList<>();
         final AtomicLong upstreamIds = new AtomicLong();
         final List<String> ready = new CopyOnWriteArrayList<>(List.of("alpha", "beta"));
+        /** What the manager would say about a server that is not READY (absent: it does not know the server). */
+        final Map<String, String> unavailableReasons = new ConcurrentHashMap<>();
+        final java.util.Set<String> isolatedServers = ConcurrentHashMap.newKeySet();
+        /** Per isolated call, the client session it was sent for. */
+        final Map<Call, String> isolatedFor = new ConcurrentHashMap<>();
         volatile String unavailable;
+
+        @Override
+        public java.util.Optional<String> unavailableReason(String server) {
+            return java.util.Optional.ofNullable(unavailableReasons.get(server));
+        }
+
+        @Override
+        public boolean isolated(String server) {
+            return isolatedServers.contains(server);
+        }
+
+        @Override
+        public PendingRequest sendIsolated(String sessionId, String server, String method, JsonNode params,
+                                           RequestOptions options) {
+            PendingRequest call = send(server, method, params, options);
+            isolatedFor.put((Call) call, sessionId);
+            return call;
+        }
 
         @Override
         public PendingRequest send(String server, String method, JsonNode params, RequestOptions options) {
@@ -319,6 +344,25 @@ class ProxyCoreTest {
         answer.cancel(true); // what JsonRpcPeer does on notifications/cancelled
 
         assertThat(upstreams.last().cancels()).containsExactly("cancelled by the client");
+    }
+
+    /** Issue 9 item 13: the client's own reason reaches the upstream's notifications/cancelled. */
+    @Test
+    void aClientsCancelReasonIsKeptUpstream() throws Exception {
+        ProxyCore core = core(NamespaceMode.PREFIX, 100);
+        core.serverUpdated(lists("alpha", List.of(tool("sleep"))));
+        JsonRpcPeer.Handler handler = open(core, new Client("s1"), false);
+        CompletableFuture<JsonNode> tool = handler.onRequest(request("tools/call", Json.object().put("name", "alpha__sleep")));
+        Call toolCall = upstreams.last();
+        CompletableFuture<JsonNode> read = handler.onRequest(request("resources/read", Json.object().put("uri", "alpha://items/1")));
+        Call readCall = upstreams.last();
+
+        // how a transport cancels a request with the reason of the client's notifications/cancelled
+        tool.completeExceptionally(new java.util.concurrent.CancellationException("user pressed stop"));
+        read.completeExceptionally(new java.util.concurrent.CancellationException("no longer needed"));
+
+        assertThat(toolCall.cancels()).containsExactly("user pressed stop");
+        assertThat(readCall.cancels()).containsExactly("no longer needed");
     }
 
     @Test
