@@ -66,6 +66,8 @@ final class CatalogKeeper {
     /** What the last rebuild hid and shortened, so only changes are logged. Guarded by lock. */
     private Map<Catalog.Collision, Catalog.Hidden> saidCollisions = Map.of();
     private Set<Catalog.Shortened> saidShortened = Set.of();
+    /** True when {@link #gone} changed since {@link #former} was built. Guarded by lock. */
+    private boolean goneChanged;
     private long version;
     private final AtomicReference<Catalog> catalog = new AtomicReference<>(Catalog.EMPTY);
     private final AtomicReference<Catalog> former = new AtomicReference<>(Catalog.EMPTY);
@@ -113,7 +115,7 @@ final class CatalogKeeper {
     /** A server became READY, or its lists changed. */
     void serverUpdated(ServerLists serverLists) {
         rebuild(ready -> {
-            gone.remove(serverLists.server());
+            goneChanged |= gone.remove(serverLists.server()) != null;
             ready.put(serverLists.server(), serverLists);
         });
     }
@@ -124,6 +126,7 @@ final class CatalogKeeper {
             ServerLists last = ready.remove(server);
             if (last != null) {
                 gone.put(server, last);
+                goneChanged = true;
             }
         });
     }
@@ -157,8 +160,11 @@ final class CatalogKeeper {
             Catalog before = catalog.get();
             change.accept(lists);
             after = Catalog.build(++version, ordered(lists), settings.namespace(), settings.separator());
-            // in the order they left: sorting would ask configOrder about servers that may be removed
-            former.set(Catalog.build(0, List.copyOf(gone.values()), settings.namespace(), settings.separator()));
+            if (goneChanged) {
+                // in the order they left: sorting would ask configOrder about servers that may be removed
+                former.set(Catalog.build(0, List.copyOf(gone.values()), settings.namespace(), settings.separator()));
+                goneChanged = false;
+            }
             Stamps was = stamps.get();
             now = new Stamps(
                     before.tools().equals(after.tools()) ? was.tools() : version,

@@ -175,7 +175,10 @@ final class ProxySession implements JsonRpcPeer.Handler {
     public void onNotification(ObjectNode notification) {
         String method = JsonRpc.method(notification);
         switch (method) {
-            case McpMethods.INITIALIZED -> initialized = true;
+            case McpMethods.INITIALIZED -> {
+                seenLists.compareAndSet(null, core.catalogs().stamps()); // a client that skipped initialize
+                initialized = true;
+            }
             case McpMethods.ROOTS_LIST_CHANGED -> {
                 for (String server : core.upstreams().readyServers()) {
                     core.upstreams().notify(server, method, notification.get("params"));
