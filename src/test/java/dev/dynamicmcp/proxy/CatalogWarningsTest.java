@@ -21,16 +21,20 @@ class CatalogWarningsTest {
     private final ProxyFixture fixture = new ProxyFixture();
     private final Logger logger = (Logger) LoggerFactory.getLogger(CatalogKeeper.class);
     private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
+    private Level configured;
 
     @BeforeEach
     void capture() {
         appender.start();
         logger.addAppender(appender);
+        configured = logger.getLevel();
+        logger.setLevel(Level.INFO); // other tests (the CLI's --log-level) may have quieted the root logger
     }
 
     @AfterEach
     void release() {
         logger.detachAppender(appender);
+        logger.setLevel(configured);
     }
 
     private List<String> warnings() {
