@@ -15,8 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The merged, immutable view of every READY upstream's tools, prompts, resources and resource templates,
@@ -28,10 +26,9 @@ import org.slf4j.LoggerFactory;
  * server that comes first in config order wins (a warning names the loser). Names longer than
  * {@value #MAX_NAME_LENGTH} characters (LLM APIs reject them) are shortened deterministically: a prefix of
  * the name, then {@code _} and 8 hex digits of the SHA-256 of the full name. Resources keep their URIs;
- * a URI offered by two servers goes to the first.
+ * a URI or a resource template offered by two servers goes to the first.
  */
 final class Catalog {
-    private static final Logger log = LoggerFactory.getLogger(Catalog.class);
     static final int MAX_NAME_LENGTH = 64;
 
     /** Where an exposed item comes from. */
@@ -42,7 +39,7 @@ final class Catalog {
     }
 
     static final Catalog EMPTY = new Catalog(0, List.of(), List.of(), List.of(), List.of(), Map.of(), Map.of(),
-            Map.of(), List.of(), List.of());
+            Map.of(), List.of(), List.of(), Map.of(), List.of());
 
     private final long version;
     private final List<ObjectNode> tools;
@@ -54,12 +51,15 @@ final class Catalog {
     private final Map<String, String> resourceServers;
     private final List<Template> templates;
     private final List<String> servers;
+    private final Map<Collision, Hidden> collisions;
+    private final List<Shortened> shortened;
     /** Pages already written out, per list, offset and size: a catalog never changes, so neither do they. */
     private final Map<String, ObjectNode> pages = new java.util.concurrent.ConcurrentHashMap<>();
 
     private Catalog(long version, List<ObjectNode> tools, List<ObjectNode> prompts, List<ObjectNode> resources,
                     List<ObjectNode> resourceTemplates, Map<String, Route> toolRoutes, Map<String, Route> promptRoutes,
-                    Map<String, String> resourceServers, List<Template> templates, List<String> servers) {
+                    Map<String, String> resourceServers, List<Template> templates, List<String> servers,
+                    Map<Collision, Hidden> collisions, List<Shortened> shortened) {
         this.version = version;
         this.tools = tools;
         this.prompts = prompts;
@@ -70,79 +70,134 @@ final class Catalog {
         this.resourceServers = resourceServers;
         this.templates = templates;
         this.servers = servers;
+        this.collisions = collisions;
+        this.shortened = shortened;
     }
 
     /**
-     * Builds the catalog from the servers' lists, in config order.
+     * Builds the catalog from the servers' lists, in config order. Nothing is logged here: what a build hid
+     * or shortened is in {@link #collisions()} and {@link #shortened()}, and the keeper says each once.
      *
      * @param version a number that grows with each rebuild (part of pagination cursors)
      */
     static Catalog build(long version, Collection<ServerLists> lists, NamespaceMode mode, String separator) {
         Naming naming = new Naming(mode, separator);
-        List<ObjectNode> tools = new ArrayList<>();
-        List<ObjectNode> prompts = new ArrayList<>();
-        List<ObjectNode> resources = new ArrayList<>();
-        List<ObjectNode> resourceTemplates = new ArrayList<>();
-        Map<String, Route> toolRoutes = new LinkedHashMap<>();
-        Map<String, Route> promptRoutes = new LinkedHashMap<>();
-        Map<String, String> resourceServers = new LinkedHashMap<>();
-        List<Template> templates = new ArrayList<>();
-        List<String> servers = new ArrayList<>();
+        Builder b = new Builder();
         for (ServerLists server : lists) {
-            servers.add(server.server());
+            String origin = server.server();
+            b.servers.add(origin);
             for (ObjectNode tool : server.tools()) {
                 String name = tool.path("name").asText("");
                 if (name.isEmpty() || !server.filter().permits(name)) {
                     continue;
                 }
-                String exposed = naming.expose(server.server(), name, "tool");
-                Route previous = toolRoutes.putIfAbsent(exposed, new Route(server.server(), name));
+                String exposed = b.exposed(naming, "tool", origin, name);
+                Route previous = b.toolRoutes.putIfAbsent(exposed, new Route(origin, name));
                 if (previous != null) {
-                    log.warn("tool \"{}\" of server \"{}\" is hidden: server \"{}\" already exposes that name",
-                            name, server.server(), previous.server());
+                    b.hidden("tool", origin, previous.server(), name);
                     continue;
                 }
-                tools.add(renamed(tool, "name", exposed));
+                b.tools.add(renamed(tool, "name", exposed));
             }
             for (ObjectNode prompt : server.prompts()) {
                 String name = prompt.path("name").asText("");
                 if (name.isEmpty()) {
                     continue;
                 }
-                String exposed = naming.expose(server.server(), name, "prompt");
-                Route previous = promptRoutes.putIfAbsent(exposed, new Route(server.server(), name));
+                String exposed = b.exposed(naming, "prompt", origin, name);
+                Route previous = b.promptRoutes.putIfAbsent(exposed, new Route(origin, name));
                 if (previous != null) {
-                    log.warn("prompt \"{}\" of server \"{}\" is hidden: server \"{}\" already exposes that name",
-                            name, server.server(), previous.server());
+                    b.hidden("prompt", origin, previous.server(), name);
                     continue;
                 }
-                prompts.add(renamed(prompt, "name", exposed));
+                b.prompts.add(renamed(prompt, "name", exposed));
             }
             for (ObjectNode resource : server.resources()) {
                 String uri = resource.path("uri").asText("");
                 if (uri.isEmpty()) {
                     continue;
                 }
-                String previous = resourceServers.putIfAbsent(uri, server.server());
+                String previous = b.resourceServers.putIfAbsent(uri, origin);
                 if (previous != null) {
-                    log.warn("resource {} of server \"{}\" is hidden: server \"{}\" offers the same URI",
-                            uri, server.server(), previous);
+                    b.hidden("resource", origin, previous, uri);
                     continue;
                 }
-                resources.add(resource);
+                b.resources.add(resource);
             }
             for (ObjectNode template : server.resourceTemplates()) {
                 String uriTemplate = template.path("uriTemplate").asText("");
                 if (uriTemplate.isEmpty()) {
                     continue;
                 }
-                templates.add(new Template(server.server(), UriTemplates.toPattern(uriTemplate)));
-                resourceTemplates.add(template);
+                String previous = b.templateServers.putIfAbsent(uriTemplate, origin);
+                if (previous != null) {
+                    b.hidden("resource template", origin, previous, uriTemplate);
+                    continue;
+                }
+                b.templates.add(new Template(origin, UriTemplates.toPattern(uriTemplate)));
+                b.resourceTemplates.add(template);
             }
         }
-        return new Catalog(version, List.copyOf(tools), List.copyOf(prompts), List.copyOf(resources),
-                List.copyOf(resourceTemplates), Map.copyOf(toolRoutes), Map.copyOf(promptRoutes),
-                Map.copyOf(resourceServers), List.copyOf(templates), List.copyOf(servers));
+        return b.build(version);
+    }
+
+    /** The mutable state of one {@link #build}. */
+    private static final class Builder {
+        final List<ObjectNode> tools = new ArrayList<>();
+        final List<ObjectNode> prompts = new ArrayList<>();
+        final List<ObjectNode> resources = new ArrayList<>();
+        final List<ObjectNode> resourceTemplates = new ArrayList<>();
+        final Map<String, Route> toolRoutes = new LinkedHashMap<>();
+        final Map<String, Route> promptRoutes = new LinkedHashMap<>();
+        final Map<String, String> resourceServers = new LinkedHashMap<>();
+        final Map<String, String> templateServers = new LinkedHashMap<>();
+        final List<Template> templates = new ArrayList<>();
+        final List<String> servers = new ArrayList<>();
+        final Map<Collision, Hidden> collisions = new LinkedHashMap<>();
+        final List<Shortened> shortened = new ArrayList<>();
+
+        String exposed(Naming naming, String kind, String server, String name) {
+            String prefixed = naming.prefixed(server, name);
+            String exposed = Naming.fit(prefixed);
+            if (!exposed.equals(prefixed)) {
+                shortened.add(new Shortened(kind, server, prefixed, exposed));
+            }
+            return exposed;
+        }
+
+        void hidden(String kind, String hiddenServer, String winningServer, String example) {
+            collisions.merge(new Collision(kind, hiddenServer, winningServer), new Hidden(1, example),
+                    (a, b) -> new Hidden(a.count() + 1, a.firstExample()));
+        }
+
+        Catalog build(long version) {
+            return new Catalog(version, List.copyOf(tools), List.copyOf(prompts), List.copyOf(resources),
+                    List.copyOf(resourceTemplates), Map.copyOf(toolRoutes), Map.copyOf(promptRoutes),
+                    Map.copyOf(resourceServers), List.copyOf(templates), List.copyOf(servers),
+                    java.util.Collections.unmodifiableMap(new LinkedHashMap<>(collisions)), List.copyOf(shortened));
+        }
+    }
+
+    /** Items of {@code hiddenServer} not exposed because {@code winningServer} (earlier in config) has them. */
+    record Collision(String kind, String hiddenServer, String winningServer) {
+    }
+
+    /** How many items one collision hid in a build, and the first of them. */
+    record Hidden(int count, String firstExample) {
+    }
+
+    /** A name longer than {@value #MAX_NAME_LENGTH} characters as it would be exposed, and what it became. */
+    record Shortened(String kind, String server, String prefixedName, String exposedName) {
+    }
+
+    /** The collisions of this build, in config order. */
+    Map<Collision, Hidden> collisions() {
+        return collisions;
+    }
+
+    /** The names this build shortened. */
+    List<Shortened> shortened() {
+        return shortened;
     }
 
     long version() {
@@ -215,15 +270,13 @@ final class Catalog {
 
     /** Exposed names: prefixing and deterministic shortening. */
     record Naming(NamespaceMode mode, String separator) {
-        String expose(String server, String name, String kind) {
-            String exposed = mode == NamespaceMode.PREFIX ? server + separator + name : name;
-            if (exposed.length() <= MAX_NAME_LENGTH) {
-                return exposed;
-            }
-            String shortened = shorten(exposed);
-            log.warn("{} name \"{}\" of server \"{}\" is longer than {} characters; exposed as \"{}\"",
-                    kind, name, server, MAX_NAME_LENGTH, shortened);
-            return shortened;
+        /** The name as exposed before any shortening. */
+        String prefixed(String server, String name) {
+            return mode == NamespaceMode.PREFIX ? server + separator + name : name;
+        }
+
+        static String fit(String exposed) {
+            return exposed.length() <= MAX_NAME_LENGTH ? exposed : shorten(exposed);
         }
 
         static String shorten(String name) {

@@ -18,6 +18,7 @@ import dev.dynamicmcp.protocol.RequestOptions;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -105,6 +106,22 @@ final class ManagerUpstreams implements Upstreams {
     @Override
     public void sessionClosed(String sessionId) {
         manager.closeIsolated(sessionId);
+    }
+
+    @Override
+    public Optional<String> unavailableReason(String server) {
+        ServerStatus status = manager.status(server);
+        if (status == null || status.state() == ServerState.READY) {
+            return Optional.empty();
+        }
+        StringBuilder reason = new StringBuilder("server \"").append(server).append("\" is ").append(status.state());
+        if (status.since() != null) {
+            reason.append(" since ").append(status.since());
+        }
+        if (status.lastError() != null) {
+            reason.append(" (last error: ").append(status.lastError()).append(')');
+        }
+        return Optional.of(reason.toString());
     }
 
     /** The catalog's view of a discovery; throws when the discovery failed. */

@@ -106,7 +106,7 @@ public final class ProxyServer implements AutoCloseable {
                 .listener(new MicrometerManagerListener(registry))
                 .build();
         this.upstreams = new ManagerUpstreams(manager);
-        this.core = new ProxyCore(config.proxy(), upstreams, options.pageSize(), manager::order);
+        this.core = new ProxyCore(config.proxy(), upstreams, options.pageSize(), manager::order, manager.scheduler());
         Gauge.builder("mcp_proxy_sessions", core, ProxyCore::sessionCount)
                 .description("open downstream sessions").register(registry);
         Gauge.builder("mcp_proxy_exposed_tools", core, c -> c.catalog().tools().size())

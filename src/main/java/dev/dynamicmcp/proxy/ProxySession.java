@@ -10,40 +10,40 @@ import dev.dynamicmcp.protocol.McpException;
 import dev.dynamicmcp.protocol.McpMethods;
 import dev.dynamicmcp.protocol.RequestOptions;
 import dev.dynamicmcp.transport.server.DownstreamSession;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One downstream client's view of the merged server: answers initialize, ping and the list requests itself,
- * and routes everything else to the upstream that owns the tool, prompt or resource.
+ * One downstream client, and the edge where the wire (2025-era sessions: {@code initialize}, the session's
+ * peer, {@code _meta.progressToken}) becomes the wire-independent {@link CallContext} the core works with.
+ * Answers initialize, ping and the list requests itself and hands everything else to the {@link CallRouter}.
  */
 final class ProxySession implements JsonRpcPeer.Handler {
     private static final Logger log = LoggerFactory.getLogger(ProxySession.class);
+    /** Behind the one shared token every client is the same caller; a front with identities names it. */
+    static final String ANONYMOUS = "anonymous";
 
     private final ProxyCore core;
     private final DownstreamSession session;
-    private final Set<String> subscriptions = ConcurrentHashMap.newKeySet();
+    private final Outbox outbox;
     private volatile ObjectNode clientCapabilities = Json.object();
     private volatile ObjectNode clientInfo = Json.object();
     private volatile String protocolVersion;
     private volatile boolean initialized;
-    /** Index in {@link ProxyCore#LOG_LEVELS} this client asked for; null until it asks. */
-    private volatile Integer requestedLogLevel;
+    private volatile long initializedAt;
+    /** The list stamps this client was told of; null until it initialized. */
+    private final AtomicReference<CatalogKeeper.Stamps> seenLists = new AtomicReference<>();
 
-    ProxySession(ProxyCore core, DownstreamSession session) {
+    ProxySession(ProxyCore core, DownstreamSession session, Outbox outbox) {
         this.core = core;
         this.session = session;
-    }
-
-    JsonRpcPeer peer() {
-        return session.peer();
+        this.outbox = outbox;
     }
 
     String id() {
@@ -54,36 +54,83 @@ final class ProxySession implements JsonRpcPeer.Handler {
         return initialized;
     }
 
+    /** When it initialized, by {@link SessionRegistry#nextInitialization}: larger is more recent. */
+    long initializedAt() {
+        return initializedAt;
+    }
+
     ObjectNode clientCapabilities() {
         return clientCapabilities;
     }
 
-    ObjectNode clientInfo() {
-        return clientInfo;
+    /** Queues a notification for this client; notifications reach it in the order posted. */
+    void post(String method, JsonNode params) {
+        outbox.post(method, params);
     }
 
-    Set<String> subscriptions() {
-        return subscriptions;
-    }
-
-    boolean wantsLog(String level) {
-        Integer requested = requestedLogLevel;
-        int index = ProxyCore.LOG_LEVELS.indexOf(level);
-        return requested == null || index < 0 || index >= requested;
-    }
-
-    Integer requestedLogLevel() {
-        return requestedLogLevel;
+    /**
+     * The merged lists moved on to {@code now}: tells this client of the kinds that changed since it was last
+     * told (or since it initialized). True when it was told something.
+     */
+    boolean listsChanged(CatalogKeeper.Stamps now) {
+        while (true) {
+            CatalogKeeper.Stamps seen = seenLists.get();
+            if (seen == null) {
+                return false;
+            }
+            List<String> methods = now.changedSince(seen);
+            if (methods.isEmpty()) {
+                return false;
+            }
+            if (seenLists.compareAndSet(seen, seen.max(now))) {
+                methods.forEach(method -> post(method, null));
+                return true;
+            }
+        }
     }
 
     void closed() {
         initialized = false;
+        outbox.close();
+    }
+
+    /** The context of a request that belongs to no call of this client (roots/list while idle). */
+    CallContext sessionContext() {
+        return new CallContext(id(), ANONYMOUS, clientCapabilities, clientInfo, protocolVersion,
+                CallContext.ProgressSink.NONE,
+                (method, params, timeout) -> session.peer().request(method, params, RequestOptions.timeout(timeout)),
+                new CallContext.CancelHandle());
+    }
+
+    /** The context of one of this client's requests: its progress token and its stream, from the wire. */
+    private CallContext callContext(ObjectNode request, ObjectNode params) {
+        JsonNode requestId = request.get("id");
+        JsonNode token = params.path("_meta").get("progressToken");
+        CallContext.ProgressSink progress = token == null || token.isNull() ? CallContext.ProgressSink.NONE
+                : new CallContext.ProgressSink() {
+                    @Override
+                    public boolean wanted() {
+                        return true;
+                    }
+
+                    @Override
+                    public void send(ObjectNode upstreamProgress) {
+                        ObjectNode mapped = Json.shallowCopy(upstreamProgress);
+                        mapped.set("progressToken", token);
+                        session.peer().sendNotification(McpMethods.PROGRESS, mapped, requestId);
+                    }
+                };
+        return new CallContext(id(), ANONYMOUS, clientCapabilities, clientInfo, protocolVersion, progress,
+                (method, p, timeout) -> session.peer().request(method, p,
+                        RequestOptions.timeout(timeout).relatedTo(requestId)),
+                new CallContext.CancelHandle());
     }
 
     @Override
     public CompletableFuture<JsonNode> onRequest(ObjectNode request) {
         String method = JsonRpc.method(request);
         ObjectNode params = JsonRpc.params(request);
+        CallRouter calls = core.calls();
         try {
             return switch (method) {
                 case McpMethods.INITIALIZE -> CompletableFuture.completedFuture(initialize(params));
@@ -93,12 +140,12 @@ final class ProxySession implements JsonRpcPeer.Handler {
                 case McpMethods.RESOURCES_LIST -> list("resources", Catalog::resources, params);
                 case McpMethods.RESOURCES_TEMPLATES_LIST ->
                         list("resourceTemplates", Catalog::resourceTemplates, params);
-                case McpMethods.TOOLS_CALL -> callTool(request, params);
-                case McpMethods.PROMPTS_GET -> getPrompt(request, params);
-                case McpMethods.RESOURCES_READ -> byUri(request, params, method);
-                case McpMethods.RESOURCES_SUBSCRIBE -> subscribe(request, params);
+                case McpMethods.TOOLS_CALL -> routed(request, params, calls::callTool);
+                case McpMethods.PROMPTS_GET -> routed(request, params, calls::getPrompt);
+                case McpMethods.RESOURCES_READ -> routed(request, params, calls::readResource);
+                case McpMethods.RESOURCES_SUBSCRIBE -> routed(request, params, calls::subscribe);
                 case McpMethods.RESOURCES_UNSUBSCRIBE -> unsubscribe(params);
-                case McpMethods.COMPLETION_COMPLETE -> complete(request, params);
+                case McpMethods.COMPLETION_COMPLETE -> routed(request, params, calls::complete);
                 case McpMethods.LOGGING_SET_LEVEL -> setLogLevel(params);
                 default -> throw new McpException(JsonRpc.METHOD_NOT_FOUND, "Method not found: " + method);
             };
@@ -107,11 +154,31 @@ final class ProxySession implements JsonRpcPeer.Handler {
         }
     }
 
+    /**
+     * Hands a request to the core with its context. When the transport cancels the returned future (the
+     * client's notifications/cancelled, or the session ending), the context's cancel fires with the reason the
+     * cancel carries, so the upstream hears the client's own words.
+     */
+    private CompletableFuture<JsonNode> routed(ObjectNode request, ObjectNode params,
+                                               BiFunction<CallContext, ObjectNode, CompletableFuture<JsonNode>> route) {
+        CallContext context = callContext(request, params);
+        CompletableFuture<JsonNode> answer = route.apply(context, params);
+        answer.whenComplete((value, failure) -> {
+            if (answer.isCancelled()) {
+                context.cancel().cancel(ClientRequestRouter.reasonOf(failure, "cancelled by the client"));
+            }
+        });
+        return answer;
+    }
+
     @Override
     public void onNotification(ObjectNode notification) {
         String method = JsonRpc.method(notification);
         switch (method) {
-            case McpMethods.INITIALIZED -> initialized = true;
+            case McpMethods.INITIALIZED -> {
+                seenLists.compareAndSet(null, core.catalogs().stamps()); // a client that skipped initialize
+                initialized = true;
+            }
             case McpMethods.ROOTS_LIST_CHANGED -> {
                 for (String server : core.upstreams().readyServers()) {
                     core.upstreams().notify(server, method, notification.get("params"));
@@ -130,6 +197,8 @@ final class ProxySession implements JsonRpcPeer.Handler {
                 ? requested.asText() : McpMethods.LATEST_PROTOCOL_VERSION;
         clientCapabilities = params.get("capabilities") instanceof ObjectNode c ? c : Json.object();
         clientInfo = params.get("clientInfo") instanceof ObjectNode i ? i : Json.object();
+        initializedAt = core.sessions().nextInitialization();
+        seenLists.compareAndSet(null, core.catalogs().stamps()); // it lists what is there now
         initialized = true; // lenient: some clients send requests before notifications/initialized
         core.upstreams().clientArrived();
 
@@ -154,132 +223,30 @@ final class ProxySession implements JsonRpcPeer.Handler {
             text.append(" Tool and prompt names start with their server's name and \"")
                     .append(core.settings().separator()).append("\".");
         }
-        for (Map.Entry<String, String> entry : core.instructionsByServer().entrySet()) {
+        for (Map.Entry<String, String> entry : core.catalogs().instructionsByServer().entrySet()) {
             text.append("\n\n## ").append(entry.getKey()).append("\n").append(entry.getValue());
         }
         return text.toString();
     }
 
-    private CompletableFuture<JsonNode> list(String key, java.util.function.Function<Catalog, List<ObjectNode>> items,
-                                             ObjectNode params) {
+    private CompletableFuture<JsonNode> list(String key, Function<Catalog, List<ObjectNode>> items, ObjectNode params) {
         Catalog catalog = core.catalog(); // one snapshot: the cached page must match its items
         return CompletableFuture.completedFuture(catalog.page(key, items.apply(catalog), params, core.pageSize()));
     }
 
-    private CompletableFuture<JsonNode> callTool(ObjectNode request, ObjectNode params) {
-        String name = params.path("name").asText("");
-        Catalog.Route route = core.catalog().tool(name)
-                .orElseThrow(() -> new McpException(JsonRpc.INVALID_PARAMS, "Unknown tool: " + name
-                        + (name.isEmpty() ? " (params.name is missing)" : "")));
-        ObjectNode upstreamParams = Json.shallowCopy(params).put("name", route.originalName());
-        CompletableFuture<JsonNode> forwarded = core.forward(this, request, route.server(), McpMethods.TOOLS_CALL,
-                upstreamParams);
-        return cancelsSource(forwarded.exceptionallyCompose(failure -> toolFailure(route.server(), failure)),
-                forwarded);
-    }
-
-    /** A cancel of the derived future (the client's notifications/cancelled) must reach the upstream call. */
-    private static <T> CompletableFuture<T> cancelsSource(CompletableFuture<T> derived, CompletableFuture<?> source) {
-        derived.whenComplete((value, failure) -> {
-            if (derived.isCancelled()) {
-                source.cancel(true);
-            }
-        });
-        return derived;
-    }
-
-    /**
-     * A tool call that could not reach its server becomes a tool result with {@code isError}, so the model
-     * sees why; an error the server itself answered passes through as that error.
-     */
-    private static CompletableFuture<JsonNode> toolFailure(String server, Throwable failure) {
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                ? failure.getCause() : failure;
-        if (cause instanceof McpException mcp && !isReachFailure(mcp)) {
-            return CompletableFuture.failedFuture(mcp);
-        }
-        String message = cause instanceof McpException ? cause.getMessage()
-                : "server \"" + server + "\" failed: " + cause;
-        ObjectNode result = Json.object();
-        result.putArray("content").addObject().put("type", "text").put("text", message);
-        result.put("isError", true);
-        return CompletableFuture.completedFuture(result);
-    }
-
-    private static boolean isReachFailure(McpException e) {
-        return e.isLocal();
-    }
-
-    private CompletableFuture<JsonNode> getPrompt(ObjectNode request, ObjectNode params) {
-        String name = params.path("name").asText("");
-        Catalog.Route route = core.catalog().prompt(name)
-                .orElseThrow(() -> new McpException(JsonRpc.INVALID_PARAMS, "Unknown prompt: " + name));
-        return core.forward(this, request, route.server(), McpMethods.PROMPTS_GET,
-                Json.shallowCopy(params).put("name", route.originalName()));
-    }
-
-    private String serverOfUri(ObjectNode params) {
-        String uri = params.path("uri").asText("");
-        if (uri.isEmpty()) {
-            throw new McpException(JsonRpc.INVALID_PARAMS, "params.uri is missing");
-        }
-        return core.catalog().resourceServer(uri).orElseThrow(() -> new McpException(-32002,
-                "Resource not found: " + uri + " (no server behind the proxy offers it)",
-                Json.object().put("uri", uri)));
-    }
-
-    private CompletableFuture<JsonNode> byUri(ObjectNode request, ObjectNode params, String method) {
-        return core.forward(this, request, serverOfUri(params), method, params);
-    }
-
-    private CompletableFuture<JsonNode> subscribe(ObjectNode request, ObjectNode params) {
-        String uri = params.path("uri").asText("");
-        CompletableFuture<JsonNode> forwarded = byUri(request, params, McpMethods.RESOURCES_SUBSCRIBE);
-        return cancelsSource(forwarded.thenApply(result -> {
-            subscriptions.add(uri);
-            return result;
-        }), forwarded);
-    }
-
     private CompletableFuture<JsonNode> unsubscribe(ObjectNode params) {
-        String uri = params.path("uri").asText("");
-        if (subscriptions.remove(uri)) {
-            core.releaseSubscription(this, uri);
-        }
+        core.subscriptions().remove(id(), params.path("uri").asText(""));
         return CompletableFuture.completedFuture(Json.object());
-    }
-
-    private CompletableFuture<JsonNode> complete(ObjectNode request, ObjectNode params) {
-        JsonNode ref = params.path("ref");
-        String type = ref.path("type").asText("");
-        switch (type) {
-            case "ref/prompt" -> {
-                String name = ref.path("name").asText("");
-                Catalog.Route route = core.catalog().prompt(name)
-                        .orElseThrow(() -> new McpException(JsonRpc.INVALID_PARAMS, "Unknown prompt: " + name));
-                ObjectNode upstreamParams = Json.shallowCopy(params);
-                upstreamParams.set("ref", Json.shallowCopy((ObjectNode) ref).put("name", route.originalName()));
-                return core.forward(this, request, route.server(), McpMethods.COMPLETION_COMPLETE, upstreamParams);
-            }
-            case "ref/resource" -> {
-                String uri = ref.path("uri").asText("");
-                String server = core.catalog().resourceServer(uri).orElseThrow(() -> new McpException(
-                        JsonRpc.INVALID_PARAMS, "no server behind the proxy offers resource " + uri));
-                return core.forward(this, request, server, McpMethods.COMPLETION_COMPLETE, params);
-            }
-            default -> throw new McpException(JsonRpc.INVALID_PARAMS,
-                    "completion/complete needs ref.type \"ref/prompt\" or \"ref/resource\", got \"" + type + "\"");
-        }
     }
 
     private CompletableFuture<JsonNode> setLogLevel(ObjectNode params) {
         String level = params.path("level").asText("");
-        int index = ProxyCore.LOG_LEVELS.indexOf(level);
+        int index = LogLevels.indexOf(level);
         if (index < 0) {
             throw new McpException(JsonRpc.INVALID_PARAMS, "unknown log level \"" + level + "\"; one of "
-                    + ProxyCore.LOG_LEVELS);
+                    + LogLevels.LEVELS);
         }
-        requestedLogLevel = index;
-        return core.applyLogLevel(core.upstreams().readyServers()).thenApply(done -> Json.object());
+        core.logLevels().request(id(), index);
+        return core.logLevels().apply(core.upstreams().readyServers()).thenApply(done -> Json.object());
     }
 }

@@ -5,6 +5,7 @@ import dev.dynamicmcp.protocol.PendingRequest;
 import dev.dynamicmcp.protocol.RequestOptions;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -53,6 +54,16 @@ interface Upstreams {
 
     /** A client session ended: its isolated upstream sessions close. */
     default void sessionClosed(String sessionId) {
+    }
+
+    /**
+     * Why a server that is not READY cannot take calls now: one sentence naming the server, its state, since
+     * when and its last error, as the {@code SERVER_UNAVAILABLE} failures of {@link #send} say it. A call to a
+     * name that only this server offered is answered with it (instead of "unknown tool"). Empty when the
+     * server is READY or unknown here (removed): then the name is simply unknown.
+     */
+    default Optional<String> unavailableReason(String server) {
+        return Optional.empty();
     }
 
     /** Lists everything the server offers again (after a list_changed), or fails. */

@@ -15,12 +15,14 @@ import dev.dynamicmcp.protocol.McpException;
 import dev.dynamicmcp.protocol.McpMethods;
 import dev.dynamicmcp.protocol.PendingRequest;
 import dev.dynamicmcp.protocol.RequestOptions;
+import dev.dynamicmcp.testsupport.FakeScheduler;
 import dev.dynamicmcp.transport.server.DownstreamSession;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -44,7 +46,30 @@ class ProxyCoreTest {
         final List<Call> calls = new CopyOnWriteArrayList<>();
         final AtomicLong upstreamIds = new AtomicLong();
         final List<String> ready = new CopyOnWriteArrayList<>(List.of("alpha", "beta"));
+        /** What the manager would say about a server that is not READY (absent: it does not know the server). */
+        final Map<String, String> unavailableReasons = new ConcurrentHashMap<>();
+        final java.util.Set<String> isolatedServers = ConcurrentHashMap.newKeySet();
+        /** Per isolated call, the client session it was sent for. */
+        final Map<Call, String> isolatedFor = new ConcurrentHashMap<>();
         volatile String unavailable;
+
+        @Override
+        public java.util.Optional<String> unavailableReason(String server) {
+            return java.util.Optional.ofNullable(unavailableReasons.get(server));
+        }
+
+        @Override
+        public boolean isolated(String server) {
+            return isolatedServers.contains(server);
+        }
+
+        @Override
+        public PendingRequest sendIsolated(String sessionId, String server, String method, JsonNode params,
+                                           RequestOptions options) {
+            PendingRequest call = send(server, method, params, options);
+            isolatedFor.put((Call) call, sessionId);
+            return call;
+        }
 
         @Override
         public PendingRequest send(String server, String method, JsonNode params, RequestOptions options) {
@@ -141,7 +166,9 @@ class ProxyCoreTest {
     private ProxyCore core(NamespaceMode mode, int pageSize) {
         ProxySettings settings = new ProxySettings("127.0.0.1", 0, mode, "__", null, 1 << 20, 4,
                 ProxySettings.DEFAULTS.defaults());
-        return new ProxyCore(settings, upstreams, pageSize, name -> List.of("alpha", "beta").indexOf(name));
+        // notifications are delivered by scheduler tasks: inline here, so a test sees them at once and in order
+        return new ProxyCore(settings, upstreams, pageSize, name -> List.of("alpha", "beta").indexOf(name),
+                new FakeScheduler().runTasksInline());
     }
 
     private static ObjectNode tool(String name) {
@@ -319,6 +346,25 @@ class ProxyCoreTest {
         assertThat(upstreams.last().cancels()).containsExactly("cancelled by the client");
     }
 
+    /** Issue 9 item 13: the client's own reason reaches the upstream's notifications/cancelled. */
+    @Test
+    void aClientsCancelReasonIsKeptUpstream() throws Exception {
+        ProxyCore core = core(NamespaceMode.PREFIX, 100);
+        core.serverUpdated(lists("alpha", List.of(tool("sleep"))));
+        JsonRpcPeer.Handler handler = open(core, new Client("s1"), false);
+        CompletableFuture<JsonNode> tool = handler.onRequest(request("tools/call", Json.object().put("name", "alpha__sleep")));
+        Call toolCall = upstreams.last();
+        CompletableFuture<JsonNode> read = handler.onRequest(request("resources/read", Json.object().put("uri", "alpha://items/1")));
+        Call readCall = upstreams.last();
+
+        // how a transport cancels a request with the reason of the client's notifications/cancelled
+        tool.completeExceptionally(new java.util.concurrent.CancellationException("user pressed stop"));
+        read.completeExceptionally(new java.util.concurrent.CancellationException("no longer needed"));
+
+        assertThat(toolCall.cancels()).containsExactly("user pressed stop");
+        assertThat(readCall.cancels()).containsExactly("no longer needed");
+    }
+
     @Test
     void unavailableServerGivesAToolErrorNamingItAndUpstreamErrorsPassThrough() throws Exception {
         ProxyCore core = core(NamespaceMode.PREFIX, 100);
@@ -453,8 +499,9 @@ class ProxyCoreTest {
         core.serverGone("alpha");
 
         assertThat(core.catalog().tools()).extracting(t -> t.path("name").asText()).containsExactly("beta__add");
-        await().atMost(Duration.ofSeconds(2)).until(() -> !client.withMethod(McpMethods.TOOLS_LIST_CHANGED).isEmpty());
-        assertThat(client.withMethod(McpMethods.PROMPTS_LIST_CHANGED)).hasSize(1);
+        // each list that lost items is announced exactly once, in a stable order (one serial outbox per session)
+        assertThat(client.received).extracting(m -> m.path("method").asText()).containsExactly(
+                McpMethods.TOOLS_LIST_CHANGED, McpMethods.PROMPTS_LIST_CHANGED, McpMethods.RESOURCES_LIST_CHANGED);
     }
 
     @Test
@@ -470,6 +517,17 @@ class ProxyCoreTest {
         assertThat(result.path("capabilities").path("resources").path("subscribe").asBoolean()).isTrue();
         assertThat(result.path("serverInfo").path("name").asText()).isEqualTo("dynamic-mcp-proxy");
         assertThat(result.path("instructions").asText()).contains("## alpha").contains("alpha says hi");
-        assertThat(Map.of("v", result.path("protocolVersion").asText())).isNotEmpty();
+    }
+
+    @Test
+    void initializeWithAnUnsupportedProtocolVersionAnswersTheLatestTheProxySpeaks() throws Exception {
+        ProxyCore core = core(NamespaceMode.PREFIX, 100);
+        JsonRpcPeer.Handler handler = core.opened(new Client("s1"));
+
+        JsonNode result = handler.onRequest(request("initialize", initializeParams(false).put("protocolVersion", "1999-01-01")))
+                .get(1, TimeUnit.SECONDS);
+
+        assertThat(result.path("protocolVersion").asText()).isEqualTo(McpMethods.LATEST_PROTOCOL_VERSION);
+        assertThat(McpMethods.PROTOCOL_VERSIONS).contains("2025-06-18").doesNotContain("1999-01-01");
     }
 }

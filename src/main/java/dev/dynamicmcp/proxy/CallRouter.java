@@ -1,0 +1,177 @@
+package dev.dynamicmcp.proxy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dynamicmcp.protocol.Json;
+import dev.dynamicmcp.protocol.JsonRpc;
+import dev.dynamicmcp.protocol.McpException;
+import dev.dynamicmcp.protocol.McpMethods;
+import dev.dynamicmcp.protocol.PendingRequest;
+import dev.dynamicmcp.protocol.RequestOptions;
+import dev.dynamicmcp.runtime.Failures;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+
+/**
+ * Routes a client's tools/call, prompts/get, resources/read, resources/subscribe and completion/complete to the
+ * upstream that owns the name or URI (its shared session, or the client's isolated one), relays progress to
+ * the client and the client's cancel (with its reason) to the upstream, and maps failures back. A name that
+ * only a server that is down offered is answered with that server's state, not as unknown.
+ */
+final class CallRouter {
+    private final Upstreams upstreams;
+    private final CatalogKeeper catalogs;
+    private final RunningCalls running;
+    private final Subscriptions subscriptions;
+
+    CallRouter(Upstreams upstreams, CatalogKeeper catalogs, RunningCalls running, Subscriptions subscriptions) {
+        this.upstreams = upstreams;
+        this.catalogs = catalogs;
+        this.running = running;
+        this.subscriptions = subscriptions;
+    }
+
+    CompletableFuture<JsonNode> callTool(CallContext context, ObjectNode params) {
+        String name = params.path("name").asText("");
+        Optional<Catalog.Route> route = catalogs.catalog().tool(name);
+        CompletableFuture<JsonNode> outcome;
+        String server;
+        if (route.isPresent()) {
+            server = route.get().server();
+            outcome = forward(context, server, McpMethods.TOOLS_CALL,
+                    Json.shallowCopy(params).put("name", route.get().originalName()));
+        } else {
+            server = catalogs.former().tool(name).map(Catalog.Route::server).orElse(null);
+            outcome = unavailable(server).orElseThrow(() -> new McpException(JsonRpc.INVALID_PARAMS,
+                    "Unknown tool: " + name + (name.isEmpty() ? " (params.name is missing)" : "")));
+        }
+        return outcome.exceptionallyCompose(failure -> toolFailure(server, failure));
+    }
+
+    CompletableFuture<JsonNode> getPrompt(CallContext context, ObjectNode params) {
+        String name = params.path("name").asText("");
+        return byPrompt(name, route -> forward(context, route.server(), McpMethods.PROMPTS_GET,
+                Json.shallowCopy(params).put("name", route.originalName())));
+    }
+
+    CompletableFuture<JsonNode> readResource(CallContext context, ObjectNode params) {
+        return byUri(params, server -> forward(context, server, McpMethods.RESOURCES_READ, params));
+    }
+
+    /** Subscribes on the owning server; the subscription counts once the server accepted it. */
+    CompletableFuture<JsonNode> subscribe(CallContext context, ObjectNode params) {
+        String uri = params.path("uri").asText("");
+        return byUri(params, server -> forward(context, server, McpMethods.RESOURCES_SUBSCRIBE, params))
+                .thenApply(result -> {
+                    subscriptions.add(context.sessionId(), uri);
+                    return result;
+                });
+    }
+
+    CompletableFuture<JsonNode> complete(CallContext context, ObjectNode params) {
+        JsonNode ref = params.path("ref");
+        String type = ref.path("type").asText("");
+        switch (type) {
+            case "ref/prompt" -> {
+                return byPrompt(ref.path("name").asText(""), route -> {
+                    ObjectNode upstreamParams = Json.shallowCopy(params);
+                    upstreamParams.set("ref", Json.shallowCopy((ObjectNode) ref).put("name", route.originalName()));
+                    return forward(context, route.server(), McpMethods.COMPLETION_COMPLETE, upstreamParams);
+                });
+            }
+            case "ref/resource" -> {
+                String uri = ref.path("uri").asText("");
+                Optional<String> server = catalogs.catalog().resourceServer(uri);
+                if (server.isPresent()) {
+                    return forward(context, server.get(), McpMethods.COMPLETION_COMPLETE, params);
+                }
+                return unavailable(catalogs.former().resourceServer(uri).orElse(null)).orElseThrow(() ->
+                        new McpException(JsonRpc.INVALID_PARAMS, "no server behind the proxy offers resource " + uri));
+            }
+            default -> throw new McpException(JsonRpc.INVALID_PARAMS,
+                    "completion/complete needs ref.type \"ref/prompt\" or \"ref/resource\", got \"" + type + "\"");
+        }
+    }
+
+    /**
+     * Sends a client's request to a server and maps the outcome back: progress goes to the client's sink, the
+     * client's cancel cancels upstream with the client's reason, and the call is known as running meanwhile
+     * (for the server's own requests).
+     */
+    CompletableFuture<JsonNode> forward(CallContext context, String server, String method, ObjectNode params) {
+        Duration timeout = upstreams.requestTimeout(server);
+        RequestOptions options = RequestOptions.timeout(timeout);
+        if (context.progress().wanted()) {
+            options = options.withProgress(context.progress()::send, timeout.multipliedBy(10));
+        }
+        RunningCalls.Call call = running.started(context, server);
+        PendingRequest pending = upstreams.isolated(server)
+                ? upstreams.sendIsolated(context.sessionId(), server, method, params, options)
+                : upstreams.send(server, method, params, options);
+        call.sentAs(pending);
+        context.cancel().onCancel(reason -> {
+            running.ended(call);
+            pending.cancel(reason);
+        });
+        return pending.result().whenComplete((value, failure) -> running.ended(call));
+    }
+
+    private CompletableFuture<JsonNode> byPrompt(String name,
+                                                 Function<Catalog.Route, CompletableFuture<JsonNode>> send) {
+        Optional<Catalog.Route> route = catalogs.catalog().prompt(name);
+        if (route.isPresent()) {
+            return send.apply(route.get());
+        }
+        return unavailable(catalogs.former().prompt(name).map(Catalog.Route::server).orElse(null))
+                .orElseThrow(() -> new McpException(JsonRpc.INVALID_PARAMS, "Unknown prompt: " + name));
+    }
+
+    private CompletableFuture<JsonNode> byUri(ObjectNode params, Function<String, CompletableFuture<JsonNode>> send) {
+        String uri = params.path("uri").asText("");
+        if (uri.isEmpty()) {
+            throw new McpException(JsonRpc.INVALID_PARAMS, "params.uri is missing");
+        }
+        Optional<String> server = catalogs.catalog().resourceServer(uri);
+        if (server.isPresent()) {
+            return send.apply(server.get());
+        }
+        return unavailable(catalogs.former().resourceServer(uri).orElse(null)).orElseThrow(() -> new McpException(
+                -32002, "Resource not found: " + uri + " (no server behind the proxy offers it)",
+                Json.object().put("uri", uri)));
+    }
+
+    /**
+     * For a name that only {@code server} (now not READY) offered: the failure that says why it is not
+     * available, as any other unavailability is said. Empty when no such server, it is READY again (its new
+     * lists decide), or the manager no longer knows it (removed: the name is simply unknown).
+     */
+    private Optional<CompletableFuture<JsonNode>> unavailable(String server) {
+        if (server == null || upstreams.readyServers().contains(server)) {
+            return Optional.empty();
+        }
+        return upstreams.unavailableReason(server).map(reason ->
+                CompletableFuture.failedFuture(McpException.local(JsonRpc.SERVER_UNAVAILABLE, reason, null)));
+    }
+
+    /**
+     * A tool call that could not reach its server becomes a tool result with {@code isError}, so the model
+     * sees why; an error the server itself answered passes through as that error.
+     */
+    private static CompletableFuture<JsonNode> toolFailure(String server, Throwable failure) {
+        Throwable cause = Failures.unwrap(failure);
+        if (cause instanceof McpException mcp && !mcp.isLocal()) {
+            return CompletableFuture.failedFuture(mcp);
+        }
+        if (cause instanceof java.util.concurrent.CancellationException) {
+            return CompletableFuture.failedFuture(cause);
+        }
+        String message = cause instanceof McpException ? cause.getMessage()
+                : "server \"" + server + "\" failed: " + cause;
+        ObjectNode result = Json.object();
+        result.putArray("content").addObject().put("type", "text").put("text", message);
+        result.put("isError", true);
+        return CompletableFuture.completedFuture(result);
+    }
+}

@@ -1,0 +1,113 @@
+package dev.dynamicmcp.proxy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dynamicmcp.protocol.JsonRpc;
+import dev.dynamicmcp.protocol.McpException;
+import dev.dynamicmcp.protocol.McpMethods;
+import dev.dynamicmcp.protocol.PendingRequest;
+import dev.dynamicmcp.runtime.Failures;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Sends a server's own requests (sampling/createMessage, elicitation/create, roots/list) to the client whose
+ * call caused them. The choice, in order: the call whose upstream stream the request came on (Streamable
+ * HTTP names it); else the newest call running on that server whose client has the capability (else the
+ * newest call at all, which then refuses clearly); with no call running, the most recent client that
+ * announced the capability. A request no client can answer gets a JSON-RPC error that says why.
+ */
+final class ClientRequestRouter {
+    /** How long a human may take to answer an elicitation or approve a sampling request. */
+    static final Duration CLIENT_REQUEST_TIMEOUT = Duration.ofMinutes(10);
+
+    private final RunningCalls running;
+    private final SessionRegistry sessions;
+
+    ClientRequestRouter(RunningCalls running, SessionRegistry sessions) {
+        this.running = running;
+        this.sessions = sessions;
+    }
+
+    /** A request on a server's shared session; {@code relatedUpstreamId} is the call it came with, or null. */
+    CompletableFuture<JsonNode> fromShared(String server, ObjectNode request, JsonNode relatedUpstreamId) {
+        String capability = capabilityFor(JsonRpc.method(request));
+        return toClient(chooseShared(server, capability, relatedUpstreamId), server, request);
+    }
+
+    /** A request on the isolated upstream session of one client session: it goes to that client. */
+    CompletableFuture<JsonNode> fromIsolated(String sessionId, String server, ObjectNode request) {
+        Optional<ProxySession> session = sessions.get(sessionId);
+        CallContext target = running.on(server).stream()
+                .filter(call -> call.context().sessionId().equals(sessionId))
+                .reduce((first, second) -> second)
+                .map(RunningCalls.Call::context)
+                .orElseGet(() -> session.map(ProxySession::sessionContext).orElse(null));
+        return toClient(target, server, request);
+    }
+
+    CallContext chooseShared(String server, String capability, JsonNode relatedUpstreamId) {
+        List<RunningCalls.Call> calls = running.on(server);
+        if (relatedUpstreamId != null) {
+            for (RunningCalls.Call call : calls) {
+                if (call.wentAs(relatedUpstreamId)) {
+                    return call.context();
+                }
+            }
+        }
+        RunningCalls.Call newest = null;
+        for (int i = calls.size() - 1; i >= 0; i--) {
+            RunningCalls.Call call = calls.get(i);
+            if (capability == null || call.context().clientCan(capability)) {
+                return call.context();
+            }
+            newest = newest == null ? call : newest;
+        }
+        if (newest != null) {
+            return newest.context(); // refused below, naming the capability its client lacks
+        }
+        return capability == null ? null
+                : sessions.newestWith(capability).map(ProxySession::sessionContext).orElse(null);
+    }
+
+    static String capabilityFor(String method) {
+        return switch (method) {
+            case McpMethods.SAMPLING_CREATE_MESSAGE -> "sampling";
+            case McpMethods.ELICITATION_CREATE -> "elicitation";
+            case McpMethods.ROOTS_LIST -> "roots";
+            default -> null;
+        };
+    }
+
+    private static CompletableFuture<JsonNode> toClient(CallContext target, String server, ObjectNode request) {
+        String method = JsonRpc.method(request);
+        String capability = capabilityFor(method);
+        if (target == null) {
+            return CompletableFuture.failedFuture(new McpException(JsonRpc.INTERNAL_ERROR,
+                    "the proxy has no client session to send " + method + " from server \"" + server + "\" to"));
+        }
+        if (capability != null && !target.clientCan(capability)) {
+            return CompletableFuture.failedFuture(new McpException(JsonRpc.METHOD_NOT_FOUND,
+                    "the client behind the proxy does not support " + capability + " (" + method
+                            + " from server \"" + server + "\")"));
+        }
+        PendingRequest pending = target.requests().send(method, request.get("params"), CLIENT_REQUEST_TIMEOUT);
+        CompletableFuture<JsonNode> result = pending.result().copy();
+        result.whenComplete((value, failure) -> {
+            if (result.isCancelled()) {
+                pending.cancel(reasonOf(failure, "cancelled by server \"" + server + "\""));
+            }
+        });
+        return result;
+    }
+
+    /** The reason a cancel carries (a {@link CancellationException} with a message), else {@code otherwise}. */
+    static String reasonOf(Throwable failure, String otherwise) {
+        Throwable cause = Failures.unwrap(failure);
+        String message = cause instanceof CancellationException ? cause.getMessage() : null;
+        return message == null || message.isBlank() ? otherwise : message;
+    }
+}

@@ -1,0 +1,80 @@
+package dev.dynamicmcp.proxy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.dynamicmcp.protocol.Json;
+import dev.dynamicmcp.protocol.McpMethods;
+import dev.dynamicmcp.protocol.RequestOptions;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The log level each client asked for. An upstream has one level for all clients, so it gets the most
+ * verbose any client asked for; each client then receives only the messages at or above its own level.
+ */
+final class LogLevels {
+    private static final Logger log = LoggerFactory.getLogger(LogLevels.class);
+    /** MCP log levels, most verbose first. */
+    static final List<String> LEVELS =
+            List.of("debug", "info", "notice", "warning", "error", "critical", "alert", "emergency");
+
+    private final Upstreams upstreams;
+    /** Per session, the index in {@link #LEVELS} it asked for; absent until it asks. */
+    private final Map<String, Integer> requested = new ConcurrentHashMap<>();
+
+    LogLevels(Upstreams upstreams) {
+        this.upstreams = upstreams;
+    }
+
+    /** Index of a level in {@link #LEVELS}, or -1 for a word that is none. */
+    static int indexOf(String level) {
+        return LEVELS.indexOf(level);
+    }
+
+    void request(String sessionId, int levelIndex) {
+        requested.put(sessionId, levelIndex);
+    }
+
+    void forget(String sessionId) {
+        requested.remove(sessionId);
+    }
+
+    /** True when the session should receive a message at {@code level} (every level until it asks). */
+    boolean wants(String sessionId, String level) {
+        Integer asked = requested.get(sessionId);
+        int index = indexOf(level);
+        return asked == null || index < 0 || index >= asked;
+    }
+
+    /** The most verbose level any client asked for; empty while none asked. */
+    Optional<String> upstreamLevel() {
+        return requested.values().stream().min(Integer::compare).map(LEVELS::get);
+    }
+
+    /** Sends every given server that has logging the {@link #upstreamLevel}; completes when all answered. */
+    CompletableFuture<Void> apply(Collection<String> servers) {
+        Optional<String> wanted = upstreamLevel();
+        if (wanted.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        String level = wanted.get();
+        List<CompletableFuture<JsonNode>> sent = new ArrayList<>();
+        for (String server : servers) {
+            if (upstreams.hasCapability(server, "logging")) {
+                sent.add(upstreams.send(server, McpMethods.LOGGING_SET_LEVEL, Json.object().put("level", level),
+                                RequestOptions.timeout(upstreams.requestTimeout(server))).result()
+                        .exceptionally(failure -> {
+                            log.warn("server \"{}\" refused logging/setLevel {}: {}", server, level, failure.toString());
+                            return null;
+                        }));
+            }
+        }
+        return CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new));
+    }
+}
