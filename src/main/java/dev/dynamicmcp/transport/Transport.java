@@ -78,4 +78,9 @@ public interface Transport extends AutoCloseable {
         /** The channel is gone; cause is null when {@link Transport#close()} was asked for. */
         void onClosed(Throwable cause);
     }
+
+    /** Ends the connection now, without grace: a stdio server's whole process tree is killed. Idempotent. */
+    default void kill() {
+        close();
+    }
 }
