@@ -92,6 +92,16 @@ public class UpstreamFailure extends IOException {
         return new UpstreamFailure(server, kindOf(cause), what + ": " + cause, cause);
     }
 
+    private static boolean inChain(Throwable failure, Class<? extends Throwable> type) {
+        Throwable t = failure;
+        for (int depth = 0; t != null && depth < 32; depth++, t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Why the OS refused to start a program ("Permission denied"), without the paths of its message. */
     static String startFailure(IOException e) {
         String message = String.valueOf(e.getMessage());
@@ -102,19 +112,19 @@ public class UpstreamFailure extends IOException {
 
     /** The kind of an I/O failure, in the words a client is shown. */
     static String kindOf(Throwable failure) {
-        for (Throwable t = Failures.unwrap(failure); t != null; t = t.getCause()) {
-            if (t instanceof UnresolvedAddressException || t instanceof UnknownHostException) {
-                return "unknown host";
-            }
-            if (t instanceof HttpConnectTimeoutException) {
-                return "timed out connecting";
-            }
-            if (t instanceof HttpTimeoutException) {
-                return "timed out";
-            }
-            if (t instanceof ConnectException) {
-                return "connection refused";
-            }
+        // the most specific first, wherever it sits in the chain: HttpClient wraps an unknown host in a
+        // ConnectException
+        if (inChain(failure, UnresolvedAddressException.class) || inChain(failure, UnknownHostException.class)) {
+            return "unknown host";
+        }
+        if (inChain(failure, HttpConnectTimeoutException.class)) {
+            return "timed out connecting";
+        }
+        if (inChain(failure, HttpTimeoutException.class)) {
+            return "timed out";
+        }
+        if (inChain(failure, ConnectException.class)) {
+            return "connection refused";
         }
         return "closed the connection";
     }

@@ -144,7 +144,7 @@ final class FakeUpstream implements ClientFactory {
         }
 
         /** The upstream dies: the transport reports the loss like a stdio transport whose child exited. */
-        void kill() {
+        public void kill() {
             if (closed.compareAndSet(false, true)) {
                 listener.onClosed(new IOException("fake \"" + server + "\" died"));
             }
