@@ -247,8 +247,9 @@ class StdioTransportTest {
         StdioTransport.CloseReport report = transport.closeReport();
         assertThat(report.exitedByItself()).isFalse();
         assertThat(report.terminated()).as("no SIGTERM round").isEmpty();
+        // the sleeps are killed first; sh may then exit by itself before its own SIGKILL
         assertThat(report.forceKilled()).extracting(StdioTransport.KilledProcess::pid)
-                .containsAll(tree.stream().map(ProcessHandle::pid).toList());
+                .containsAll(tree.stream().map(ProcessHandle::pid).filter(pid -> pid != root.pid()).toList());
         assertThat(report.survivors()).isEmpty();
         // a polite close would first wait the 20 s grace for an exit that never comes
         assertThat(took).isLessThan(Duration.ofSeconds(10));
