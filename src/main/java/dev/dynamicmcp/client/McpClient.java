@@ -10,35 +10,39 @@ import dev.dynamicmcp.protocol.McpException;
 import dev.dynamicmcp.protocol.McpMethods;
 import dev.dynamicmcp.protocol.PendingRequest;
 import dev.dynamicmcp.protocol.RequestOptions;
-import dev.dynamicmcp.transport.SessionExpiredException;
+import dev.dynamicmcp.runtime.Failures;
+import dev.dynamicmcp.runtime.Scheduler;
 import dev.dynamicmcp.transport.Transport;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One MCP session with one upstream server, over any {@link Transport}. It performs the initialize
- * handshake, remembers what the server said about itself, offers typed helpers for the common requests and
- * a raw {@link #request} for everything else, and hands the server's own requests (sampling, elicitation,
- * roots) and notifications to whoever registered for them.
+ * One MCP session with one upstream server, over any {@link Transport}: the client core. It opens the
+ * session with its {@link Handshake} (the one revision-specific step), remembers what the server said about
+ * itself, offers typed helpers for the common requests and a raw {@link #request} for everything else, and
+ * hands the server's own requests (sampling, elicitation, roots) and notifications to whoever registered.
  *
- * <p>When a Streamable HTTP server has forgotten our session (404), the client initializes again, replays
- * its resource subscriptions and log level, and re-sends the request, so the caller never sees the 404.
+ * <p>When a Streamable HTTP server has forgotten our session (404), {@link SessionRecovery} opens a new one,
+ * replays the {@link SessionState} (subscriptions, log level) and re-sends the request, so the caller never
+ * sees the 404. The same state can be given to a new client after a reconnect ({@link #restore}).
  */
 public final class McpClient implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(McpClient.class);
@@ -69,23 +73,41 @@ public final class McpClient implements AutoCloseable {
     private final String serverName;
     private final Transport transport;
     private final Options options;
+    private final Handshake handshake;
     private final JsonRpcPeer peer;
+    private final Scheduler scheduler;
+    private final SessionState sessionState = new SessionState();
+    private final SessionRecovery recovery;
     private final List<Consumer<ObjectNode>> notificationListeners = new CopyOnWriteArrayList<>();
     private final List<Consumer<Throwable>> closeListeners = new CopyOnWriteArrayList<>();
-    private final ReentrantLock handshakeLock = new ReentrantLock();
-    private final AtomicLong sessionGeneration = new AtomicLong();
+    /** Requests handed to callers whose sending task has not bound them yet; failed if the client closes. */
+    private final Set<BoundRequest> unbound = ConcurrentHashMap.newKeySet();
     private final AtomicLong badInputs = new AtomicLong();
-    private final Set<String> subscriptions = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closeHandled = new AtomicBoolean();
     private volatile RequestHandler requestHandler = McpClient::refuse;
-    private volatile String logLevel;
-    private final java.util.concurrent.atomic.AtomicBoolean closeHandled = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile InitializeResult initializeResult;
     private volatile boolean open;
 
+    /** A client on a scheduler of its own (its peer's, closed with it), opening with initialize. */
     public McpClient(String serverName, Transport transport, Options options) {
+        this(serverName, transport, options, null, Handshake.initialize());
+    }
+
+    /** @param scheduler the proxy's one scheduler (timeouts, the send hop); null: one of its own */
+    public McpClient(String serverName, Transport transport, Options options, Scheduler scheduler) {
+        this(serverName, transport, options, scheduler, Handshake.initialize());
+    }
+
+    /**
+     * @param scheduler the proxy's one scheduler (timeouts, the send hop); null: one of its own
+     * @param handshake how the session is opened ({@link Handshake#initialize()} for the 2025 revisions)
+     */
+    public McpClient(String serverName, Transport transport, Options options, Scheduler scheduler,
+                     Handshake handshake) {
         this.serverName = serverName;
         this.transport = transport;
         this.options = options;
+        this.handshake = Objects.requireNonNull(handshake, "handshake");
         this.peer = new JsonRpcPeer("server \"" + serverName + "\"", transport::send, new JsonRpcPeer.Handler() {
             @Override
             public CompletableFuture<JsonNode> onRequest(ObjectNode request) {
@@ -107,7 +129,10 @@ public final class McpClient implements AutoCloseable {
                     listener.accept(notification);
                 }
             }
-        });
+        }, false, scheduler);
+        this.scheduler = peer.scheduler();
+        this.recovery = new SessionRecovery(serverName, peer, sessionState, this::openSession,
+                options.requestTimeout());
     }
 
     public String serverName() {
@@ -143,39 +168,38 @@ public final class McpClient implements AutoCloseable {
         });
         open = true;
         try {
-            return handshake(timeout);
+            openSession(timeout);
+            return initializeResult;
         } catch (RuntimeException | IOException e) {
             close();
             throw e;
         }
     }
 
-    private InitializeResult handshake(Duration timeout) throws IOException {
-        ObjectNode params = Json.object().put("protocolVersion", McpMethods.LATEST_PROTOCOL_VERSION);
-        params.set("capabilities", options.capabilities());
-        params.set("clientInfo", options.clientInfo());
-        PendingRequest request = peer.request(McpMethods.INITIALIZE, params, RequestOptions.timeout(timeout));
-        JsonNode answer = await(request, timeout);
-        if (!(answer instanceof ObjectNode result)) {
-            throw new McpException(JsonRpc.INTERNAL_ERROR, "server \"" + serverName + "\" answered initialize with "
-                    + answer + " instead of an object");
-        }
-        String version = result.path("protocolVersion").asText("");
-        if (!McpMethods.PROTOCOL_VERSIONS.contains(version)) {
-            throw new McpException(JsonRpc.INTERNAL_ERROR, "server \"" + serverName + "\" speaks MCP protocol version \""
-                    + version + "\"; supported: " + McpMethods.PROTOCOL_VERSIONS);
-        }
-        JsonNode instructions = result.get("instructions");
-        InitializeResult info = new InitializeResult(version,
-                result.get("capabilities") instanceof ObjectNode c ? c : Json.object(),
-                result.get("serverInfo") instanceof ObjectNode s ? s : Json.object(),
-                instructions != null && instructions.isTextual() ? instructions.asText() : null,
-                result);
-        peer.sendNotification(McpMethods.INITIALIZED, null);
-        transport.onInitialized(version);
-        initializeResult = info;
-        sessionGeneration.incrementAndGet();
-        return info;
+    /** Runs the handshake (at connect, and again for session recovery) and records its answer. */
+    private void openSession(Duration timeout) throws IOException {
+        initializeResult = handshake.open(new Handshake.Channel() {
+            @Override
+            public String serverName() {
+                return serverName;
+            }
+
+            @Override
+            public Transport transport() {
+                return transport;
+            }
+
+            @Override
+            public PendingRequest request(String method, JsonNode params, RequestOptions requestOptions) {
+                return peer.request(method, params, requestOptions);
+            }
+
+            @Override
+            public boolean notifyServer(String method, JsonNode params) {
+                return peer.sendNotification(method, params);
+            }
+        }, options, timeout);
+        recovery.opened();
     }
 
     /** The server's initialize answer; null before {@link #connect}. */
@@ -215,95 +239,69 @@ public final class McpClient implements AutoCloseable {
      */
     public PendingRequest request(String method, JsonNode params, RequestOptions requestOptions) {
         PendingRequest pending = sendOffCallerIfNeeded(method, params, requestOptions);
-        rememberSessionState(method, params, pending);
+        sessionState.remember(method, params, pending);
         return pending;
     }
 
     /**
-     * Subscriptions and the log level live in the upstream session: remember them (whoever sent them, typed
-     * helper or raw request) so a re-initialized session gets them back.
+     * Over HTTP a send waits for response headers (a JSON-mode server sends them with the result): it runs on a
+     * task of the scheduler, so request timeouts stay on time and callers never block.
      */
-    private void rememberSessionState(String method, JsonNode params, PendingRequest pending) {
-        String value = switch (method) {
-            case McpMethods.RESOURCES_SUBSCRIBE, McpMethods.RESOURCES_UNSUBSCRIBE -> params.path("uri").asText(null);
-            case McpMethods.LOGGING_SET_LEVEL -> params.path("level").asText(null);
-            default -> null;
-        };
-        if (value == null) {
-            return;
-        }
-        if (McpMethods.RESOURCES_UNSUBSCRIBE.equals(method)) {
-            subscriptions.remove(value);
-            return;
-        }
-        pending.result().thenRun(() -> {
-            if (McpMethods.RESOURCES_SUBSCRIBE.equals(method)) {
-                subscriptions.add(value);
-            } else {
-                logLevel = value;
-            }
-        });
-    }
-
     private PendingRequest sendOffCallerIfNeeded(String method, JsonNode params, RequestOptions requestOptions) {
-        if (!transport.sendMayWaitForAnswer()) {
-            return send(method, params, requestOptions);
+        if (!transport.sendMayWaitForAnswer() || peer.isClosed()) {
+            return recovery.send(method, params, requestOptions, null);
         }
         BoundRequest bound = new BoundRequest(method);
-        Thread.ofVirtual().name("send-" + serverName).start(() -> {
+        unbound.add(bound);
+        bound.result().whenComplete((value, failure) -> unbound.remove(bound));
+        scheduler.execute("send-" + serverName, () -> {
             try {
-                PendingRequest sent = send(method, params, requestOptions, bound::bind);
-                if (sessionExpired(sent)) { // initializing again failed: the caller gets the 404's story
-                    bound.fail(sent.result().handle((value, failure) -> failure instanceof CompletionException
-                            && failure.getCause() != null ? failure.getCause() : failure).join());
+                PendingRequest sent = recovery.send(method, params, requestOptions, request -> {
+                    unbound.remove(bound);
+                    bound.bind(request);
+                });
+                if (SessionRecovery.sessionExpired(sent)) { // initializing again failed: the caller gets the 404's story
+                    bound.fail(SessionRecovery.failure(sent));
                 }
             } catch (RuntimeException e) {
                 bound.fail(e);
             }
         });
+        if (peer.isClosed()) { // closed while handing over: the task may never run
+            failUnbound();
+        }
         return bound;
     }
 
-    private PendingRequest send(String method, JsonNode params, RequestOptions requestOptions) {
-        return send(method, params, requestOptions, null);
+    private void failUnbound() {
+        for (BoundRequest bound : List.copyOf(unbound)) {
+            unbound.remove(bound);
+            bound.fail(McpException.local(JsonRpc.CONNECTION_CLOSED, "connection to server \"" + serverName
+                    + "\" closed before " + bound.method() + " was sent", null));
+        }
     }
 
-    /** Sends; when the server forgot our HTTP session, initializes again and sends once more. */
-    private PendingRequest send(String method, JsonNode params, RequestOptions requestOptions,
-                                Consumer<PendingRequest> beforeSend) {
-        long generation = sessionGeneration.get();
-        PendingRequest pending = peer.request(method, params, requestOptions, beforeSend);
-        if (sessionExpired(pending)) {
-            try {
-                reinitialize(generation);
-            } catch (IOException | RuntimeException e) {
-                log.warn("server \"{}\" forgot our session and initializing again failed: {}", serverName, e.toString());
-                return pending;
-            }
-            pending = peer.request(method, params, requestOptions, beforeSend);
-        } else if (refusedDuringReinitialize(pending, generation)) {
-            handshakeLock.lock(); // wait for the new session, then send in it
-            handshakeLock.unlock();
-            pending = peer.request(method, params, requestOptions, beforeSend);
-        }
-        return pending;
+    /** A copy of what this session holds that a new session needs back: subscriptions and log level. */
+    public SessionState sessionState() {
+        return sessionState.snapshot();
     }
 
     /**
-     * A request sent while another caller was initializing a new session went out without a session id, and
-     * servers answer that with 400: it is sent again once the new session exists.
+     * Gives this (new) session a previous session's subscriptions and log level, as requests the server
+     * answers (so this client remembers them too). Every item is tried; the first failure is thrown after.
      */
-    private boolean refusedDuringReinitialize(PendingRequest pending, long generation) {
-        if (!(handshakeLock.isLocked() || sessionGeneration.get() != generation)) {
-            return false;
+    public void restore(SessionState previous) {
+        if (previous == null || previous.isEmpty()) {
+            return;
         }
-        CompletableFuture<JsonNode> result = pending.result();
-        if (!result.isCompletedExceptionally()) {
-            return false;
+        try {
+            previous.replay(this::call);
+        } catch (McpException e) {
+            throw e;
+        } catch (Exception e) {
+            throw McpException.local(JsonRpc.INTERNAL_ERROR, "server \"" + serverName + "\": restoring the session"
+                    + " state failed: " + Failures.describe(e), e);
         }
-        Throwable failure = result.handle((value, error) -> error).join();
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-        return cause instanceof dev.dynamicmcp.transport.HttpStatusException status && status.status() == 400;
     }
 
     public PendingRequest request(String method, JsonNode params) {
@@ -313,42 +311,6 @@ public final class McpClient implements AutoCloseable {
     /** Sends a notification to the server; false when it could not be sent. */
     public boolean notifyServer(String method, JsonNode params) {
         return peer.sendNotification(method, params);
-    }
-
-    private static boolean sessionExpired(PendingRequest pending) {
-        CompletableFuture<JsonNode> result = pending.result();
-        if (!result.isCompletedExceptionally()) {
-            return false;
-        }
-        try {
-            result.getNow(null);
-            return false;
-        } catch (CompletionException e) {
-            return e.getCause() instanceof SessionExpiredException;
-        } catch (java.util.concurrent.CancellationException e) {
-            return false;
-        }
-    }
-
-    private void reinitialize(long seenGeneration) throws IOException {
-        handshakeLock.lock();
-        try {
-            if (sessionGeneration.get() != seenGeneration) {
-                return; // another caller already initialized again
-            }
-            log.info("server \"{}\" forgot our session (HTTP 404); initializing again", serverName);
-            handshake(options.requestTimeout());
-            if (logLevel != null) {
-                await(peer.request(McpMethods.LOGGING_SET_LEVEL, Json.object().put("level", logLevel),
-                        RequestOptions.timeout(options.requestTimeout())), options.requestTimeout());
-            }
-            for (String uri : new HashSet<>(subscriptions)) {
-                await(peer.request(McpMethods.RESOURCES_SUBSCRIBE, Json.object().put("uri", uri),
-                        RequestOptions.timeout(options.requestTimeout())), options.requestTimeout());
-            }
-        } finally {
-            handshakeLock.unlock();
-        }
     }
 
     /** Sends a request and waits for its result; errors come as {@link McpException}. */
@@ -469,12 +431,23 @@ public final class McpClient implements AutoCloseable {
         }
     }
 
+    /** Ends the connection now, without grace ({@link Transport#kill()}: a stdio server's tree is killed). */
+    public void kill() {
+        open = false;
+        try {
+            transport.kill();
+        } finally {
+            closed(null);
+        }
+    }
+
     private void closed(Throwable cause) {
         open = false;
         if (!closeHandled.compareAndSet(false, true)) {
             return;
         }
         peer.close(cause);
+        failUnbound();
         for (Consumer<Throwable> listener : closeListeners) {
             try {
                 listener.accept(cause);
@@ -501,8 +474,8 @@ public final class McpClient implements AutoCloseable {
             request.cancel("timeout");
             throw McpException.local(JsonRpc.REQUEST_TIMEOUT, "no answer to " + request.method() + " within " + timeout, null);
         } catch (ExecutionException e) {
-            throw unwrap(e.getCause());
-        } catch (java.util.concurrent.CancellationException e) {
+            throw unwrap(Failures.unwrap(e));
+        } catch (CancellationException e) {
             throw new McpException(JsonRpc.INTERNAL_ERROR, request.method() + " was cancelled");
         }
     }
@@ -520,7 +493,7 @@ public final class McpClient implements AutoCloseable {
     /** Maps a future's failure the way {@link #await} does; for callers composing futures. */
     public static Function<Throwable, McpException> failureMapper(String serverName) {
         return failure -> {
-            Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+            Throwable cause = Failures.unwrap(failure);
             if (cause instanceof McpException mcp) {
                 return mcp;
             }

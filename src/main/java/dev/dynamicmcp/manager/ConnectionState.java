@@ -5,6 +5,7 @@ import dev.dynamicmcp.config.ServerConfig;
 import dev.dynamicmcp.runtime.Backoff;
 import dev.dynamicmcp.runtime.Failures;
 import dev.dynamicmcp.runtime.Scheduler;
+import dev.dynamicmcp.transport.UpstreamFailure;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
@@ -342,7 +343,8 @@ final class ConnectionState {
         try {
             return new ServerStatus(name(), config.transport().configName(), state, since, lastCheck,
                     consecutiveErrors, lastError == null ? null : Failures.describe(lastError), breaker.state(),
-                    connectTime, Math.max(0, connects - 1), inFlight, toolCount, isolatedSessions);
+                    connectTime, Math.max(0, connects - 1), inFlight, toolCount, isolatedSessions,
+                    lastError == null ? null : UpstreamFailure.detailOf(lastError));
         } finally {
             lock.unlock();
         }

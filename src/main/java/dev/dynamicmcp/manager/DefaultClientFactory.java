@@ -55,7 +55,10 @@ public final class DefaultClientFactory implements ClientFactory, AutoCloseable 
         this(baseOptions, beforeConnect, null);
     }
 
-    /** @param scheduler runs the HTTP clients' completions; null: the factory owns a {@link SystemScheduler} */
+    /**
+     * @param scheduler runs the clients' timers, readers and the HTTP clients' completions; null: the factory
+     *                  owns a {@link SystemScheduler}
+     */
     public DefaultClientFactory(McpClient.Options baseOptions, BiConsumer<McpClient, String> beforeConnect,
                                 Scheduler scheduler) {
         this.ownsScheduler = scheduler == null;
@@ -107,7 +110,7 @@ public final class DefaultClientFactory implements ClientFactory, AutoCloseable 
     }
 
     private McpClient connect(ServerConfig config, TransportKind kind, String isolationKey) throws IOException {
-        McpClient client = new McpClient(config.name(), transport(config, kind), options(config));
+        McpClient client = new McpClient(config.name(), transport(config, kind), options(config), scheduler);
         beforeConnect.accept(client, isolationKey);
         client.connect(config.options().connectTimeout()); // closes the transport itself when it fails
         return client;
@@ -121,11 +124,11 @@ public final class DefaultClientFactory implements ClientFactory, AutoCloseable 
         return switch (kind) {
             case STDIO -> new StdioTransport(config.name(), config.command(), config.args(),
                     ChildEnvironment.of(config.env(), config.options().inheritEnv()), config.cwd(),
-                    StdioTransport.DEFAULT_CLOSE_GRACE);
+                    StdioTransport.DEFAULT_CLOSE_GRACE, scheduler);
             case STREAMABLE_HTTP -> new StreamableHttpTransport(config.name(), config.url(), config.headers(), client(config),
-                    config.options().connectTimeout());
+                    config.options().connectTimeout(), scheduler);
             case SSE -> new SseTransport(config.name(), config.url(), config.headers(), client(config),
-                    config.options().connectTimeout());
+                    config.options().connectTimeout(), scheduler);
             case HTTP_AUTO -> throw new IllegalArgumentException("HTTP_AUTO is resolved by connect()");
         };
     }

@@ -15,10 +15,21 @@ import java.time.Instant;
  * @param toolCount         tools seen at the last discovery, or -1 when not known
  * @param isolatedSessions  open upstream connections of single downstream sessions ({@code "isolation": "session"});
  *                          always 0 for a shared server
+ * @param lastErrorDetail   the last failure in full (a stdio server's stderr tail, an HTTP body, the exception
+ *                          class), for logs and the operator only: never sent to MCP clients, which get
+ *                          {@code lastError}
  */
 public record ServerStatus(String name, String transport, ServerState state, Instant since, Instant lastCheck,
                            int consecutiveErrors, String lastError, BreakerState breaker, Duration connectTime,
-                           long reconnects, int inFlight, int toolCount, int isolatedSessions) {
+                           long reconnects, int inFlight, int toolCount, int isolatedSessions,
+                           String lastErrorDetail) {
+
+    public ServerStatus(String name, String transport, ServerState state, Instant since, Instant lastCheck,
+                        int consecutiveErrors, String lastError, BreakerState breaker, Duration connectTime,
+                        long reconnects, int inFlight, int toolCount, int isolatedSessions) {
+        this(name, transport, state, since, lastCheck, consecutiveErrors, lastError, breaker, connectTime, reconnects,
+                inFlight, toolCount, isolatedSessions, lastError);
+    }
 
     public ServerStatus(String name, String transport, ServerState state, Instant since, Instant lastCheck,
                         int consecutiveErrors, String lastError, BreakerState breaker, Duration connectTime,

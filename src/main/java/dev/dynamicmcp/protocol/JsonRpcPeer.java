@@ -10,12 +10,14 @@ import java.util.ArrayList;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import dev.dynamicmcp.runtime.Durations;
+import dev.dynamicmcp.runtime.Failures;
+import dev.dynamicmcp.runtime.Futures;
+import dev.dynamicmcp.runtime.Scheduler;
+import dev.dynamicmcp.runtime.SystemScheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +29,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threading: {@link #onMessage} is called by the transport's reader; responses and notifications are
  * handled on that thread in arrival order (so a request's progress is delivered before its answer); the
- * peer's requests run on their own virtual threads.
+ * peer's requests run on tasks of the {@link Scheduler}, which also keeps the request timeouts and the clock
+ * they are measured with (so a test drives timeouts with a fake clock).
  */
 public final class JsonRpcPeer {
     private static final Logger log = LoggerFactory.getLogger(JsonRpcPeer.class);
@@ -76,6 +79,9 @@ public final class JsonRpcPeer {
     private final Map<String, CompletableFuture<JsonNode>> incoming = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final boolean inlineRequests;
+    private final Scheduler scheduler;
+    /** The scheduler this peer made for itself (old constructors); closed with the peer. Null when injected. */
+    private final Scheduler ownScheduler;
     private volatile Throwable closeCause;
 
     /**
@@ -85,16 +91,31 @@ public final class JsonRpcPeer {
         this(peerName, sender, handler, false);
     }
 
+    /** Like {@link #JsonRpcPeer(String, Sender, Handler, boolean, Scheduler)} on a scheduler of its own. */
+    public JsonRpcPeer(String peerName, Sender sender, Handler handler, boolean inlineRequests) {
+        this(peerName, sender, handler, inlineRequests, null);
+    }
+
     /**
      * @param inlineRequests run the handler for the peer's requests on the thread that delivers them instead
-     *                       of a new virtual thread: for transports that give every incoming request its own
+     *                       of a scheduler task: for transports that give every incoming request its own
      *                       thread already (an HTTP POST), where the hop would only cost time
+     * @param scheduler      timeouts, elapsed time, request dispatch and cancel sends; null makes the peer a
+     *                       {@link SystemScheduler} of its own, closed when the peer closes (for tests and tools;
+     *                       the proxy passes its one scheduler)
      */
-    public JsonRpcPeer(String peerName, Sender sender, Handler handler, boolean inlineRequests) {
+    public JsonRpcPeer(String peerName, Sender sender, Handler handler, boolean inlineRequests, Scheduler scheduler) {
         this.peerName = peerName;
         this.sender = sender;
         this.handler = handler;
         this.inlineRequests = inlineRequests;
+        this.ownScheduler = scheduler == null ? new SystemScheduler() : null;
+        this.scheduler = scheduler != null ? scheduler : ownScheduler;
+    }
+
+    /** The scheduler this peer runs on (injected, or its own). */
+    public Scheduler scheduler() {
+        return scheduler;
     }
 
     public String peerName() {
@@ -220,6 +241,10 @@ public final class JsonRpcPeer {
             running.cancel(true);
         }
         incoming.clear();
+        if (ownScheduler != null) {
+            // off the closing thread (often a transport reader): the close waits briefly for our own tasks
+            ownScheduler.execute("rpc-close-" + peerName, () -> ownScheduler.close(Duration.ofSeconds(1)));
+        }
     }
 
     private McpException closedError(String method) {
@@ -256,7 +281,7 @@ public final class JsonRpcPeer {
         if (inlineRequests) {
             dispatch.run();
         } else {
-            Thread.ofVirtual().name("rpc-" + JsonRpc.method(message)).start(dispatch);
+            scheduler.execute("rpc-" + JsonRpc.method(message), dispatch);
         }
     }
 
@@ -271,11 +296,7 @@ public final class JsonRpcPeer {
         }
         CompletableFuture<JsonNode> running = work;
         // cancellation of the placeholder (peer cancelled, or we closed) reaches the handler's future
-        placeholder.whenComplete((r, f) -> {
-            if (placeholder.isCancelled()) {
-                running.cancel(true);
-            }
-        });
+        Futures.forwardCancel(placeholder, running);
         running.whenComplete((result, failure) -> {
             if (!incoming.remove(key, placeholder) || placeholder.isCancelled()) {
                 return; // cancelled by the peer: the spec says no response
@@ -292,8 +313,10 @@ public final class JsonRpcPeer {
             JsonNode requestId = params.get("requestId");
             CompletableFuture<JsonNode> running = requestId == null ? null : incoming.remove(requestId.asText());
             if (running != null) {
-                log.debug("{} cancelled request {}: {}", peerName, requestId, params.path("reason").asText(""));
-                running.cancel(true);
+                String reason = params.path("reason").asText("");
+                log.debug("{} cancelled request {}: {}", peerName, requestId, reason);
+                // the reason travels with the cancellation, so a proxy can pass the peer's own words on
+                running.completeExceptionally(new CancellationException(reason.isEmpty() ? "cancelled by the peer" : reason));
             }
             return;
         }
@@ -321,11 +344,7 @@ public final class JsonRpcPeer {
     }
 
     static McpException toMcpException(Throwable failure) {
-        Throwable cause = failure;
-        while ((cause instanceof CompletionException || cause instanceof java.util.concurrent.ExecutionException)
-                && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
+        Throwable cause = Failures.unwrap(failure);
         if (cause instanceof McpException mcp) {
             return mcp;
         }
@@ -352,8 +371,8 @@ public final class JsonRpcPeer {
         final RequestOptions options;
         final CompletableFuture<JsonNode> future = new CompletableFuture<>();
         final TextNode progressToken;
-        final long startedNanos = System.nanoTime();
-        private volatile ScheduledFuture<?> timeout;
+        final long startedNanos = scheduler.nanoTime();
+        private volatile Scheduler.Cancellable timeout;
 
         Outgoing(LongNode id, String method, RequestOptions options) {
             this.id = id;
@@ -383,7 +402,7 @@ public final class JsonRpcPeer {
             if (outgoing.remove(id.asText(), this)) {
                 future.completeExceptionally(new CancellationException(reason));
                 // the caller may be the transport's reader thread: never write on it
-                Thread.ofVirtual().start(() -> sendCancelled(reason));
+                scheduler.execute("rpc-cancel-" + method, () -> sendCancelled(reason));
             }
         }
 
@@ -391,10 +410,10 @@ public final class JsonRpcPeer {
             if (after == null || after.isZero() || after.isNegative()) {
                 return;
             }
-            ScheduledFuture<?> previous = timeout;
-            timeout = Timers.SCHEDULER.schedule(this::timedOut, after.toNanos(), TimeUnit.NANOSECONDS);
+            Scheduler.Cancellable previous = timeout;
+            timeout = scheduler.schedule("rpc-timeout-" + method, after, this::timedOut);
             if (previous != null) {
-                previous.cancel(false);
+                previous.cancel();
             }
         }
 
@@ -405,7 +424,7 @@ public final class JsonRpcPeer {
                 log.warn("progress listener for {} failed", method, e);
             }
             if (options.resetOnProgress() && options.timeout() != null) {
-                long elapsed = System.nanoTime() - startedNanos;
+                long elapsed = scheduler.nanoTime() - startedNanos;
                 long left = options.maxTotal() == null ? Long.MAX_VALUE : options.maxTotal().toNanos() - elapsed;
                 schedule(Duration.ofNanos(Math.min(options.timeout().toNanos(), Math.max(left, 1))));
             }
@@ -415,16 +434,15 @@ public final class JsonRpcPeer {
             if (!outgoing.remove(id.asText(), this)) {
                 return;
             }
-            Duration waited = Duration.ofNanos(System.nanoTime() - startedNanos);
-            String reason = peerName + " did not answer " + method + " within " + Timers.format(waited)
+            Duration waited = Duration.ofNanos(scheduler.nanoTime() - startedNanos);
+            String reason = peerName + " did not answer " + method + " within " + Durations.format(waited)
                     + "; the request was cancelled";
-            // off the timer thread: whatever depends on this future (retries, writes to a client) may block
-            Thread.ofVirtual().start(() -> {
-                future.completeExceptionally(McpException.local(JsonRpc.REQUEST_TIMEOUT, reason, null));
-                if (!McpMethods.INITIALIZE.equals(method)) { // the spec forbids cancelling initialize
-                    sendCancelled("timeout after " + Timers.format(waited));
-                }
-            });
+            // scheduled tasks run on their own thread: whatever depends on this future (retries, writes to a
+            // client) may block
+            future.completeExceptionally(McpException.local(JsonRpc.REQUEST_TIMEOUT, reason, null));
+            if (!McpMethods.INITIALIZE.equals(method)) { // the spec forbids cancelling initialize
+                sendCancelled("timeout after " + Durations.format(waited));
+            }
         }
 
         private void sendCancelled(String reason) {
@@ -441,9 +459,9 @@ public final class JsonRpcPeer {
             if (progressToken != null) {
                 byProgressToken.remove(progressToken.asText(), this);
             }
-            ScheduledFuture<?> scheduled = timeout;
+            Scheduler.Cancellable scheduled = timeout;
             if (scheduled != null) {
-                scheduled.cancel(false);
+                scheduled.cancel();
             }
             if (wasWaiting && future.isCancelled()) { // the caller cancelled the future itself
                 sendCancelled("cancelled by the caller");

@@ -1,5 +1,6 @@
 package dev.dynamicmcp.runtime;
 
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 
 /** The one mechanism for linking futures: results flow downstream, cancellation flows back upstream. */
@@ -18,6 +19,20 @@ public final class Futures {
             }
         });
         return derived;
+    }
+
+    /**
+     * When {@code from} is cancelled, {@code to} is cancelled with the same {@link CancellationException}, so its
+     * message (the reason a peer gave) travels with it.
+     */
+    public static void forwardCancel(CompletableFuture<?> from, CompletableFuture<?> to) {
+        from.whenComplete((value, failure) -> {
+            if (from.isCancelled()) {
+                Throwable cause = Failures.unwrap(failure);
+                to.completeExceptionally(cause instanceof CancellationException cancel ? cancel
+                        : new CancellationException("cancelled"));
+            }
+        });
     }
 
     /** {@code target} completes as {@code source} does (value or unwrapped failure); cancelling target cancels source. */

@@ -15,9 +15,9 @@ final class CommandResolver {
      * @param cwd  the child's working directory, against which relative paths are resolved; null for ours
      * @return the absolute file to execute
      */
-    static String resolve(String command, String path, Path cwd, String who) throws IOException {
+    static String resolve(String command, String path, Path cwd, String server) throws IOException {
         if (command.isBlank()) {
-            throw new IOException("cannot start " + who + ": the command is empty");
+            throw notStarted(server, "the command is empty", null);
         }
         if (File.separatorChar == '\\') {
             return command; // Windows resolves through PATHEXT; leave it to the OS
@@ -26,12 +26,10 @@ final class CommandResolver {
         if (command.indexOf('/') >= 0) {
             Path file = base.resolve(command);
             if (!Files.exists(file)) {
-                throw new IOException("cannot start " + who + ": command '" + command + "' does not exist ("
-                        + file + ")");
+                throw notStarted(server, "command '" + command + "' does not exist", file.toString());
             }
             if (!Files.isRegularFile(file) || !Files.isExecutable(file)) {
-                throw new IOException("cannot start " + who + ": command '" + command + "' is not an executable file ("
-                        + file + ")");
+                throw notStarted(server, "command '" + command + "' is not an executable file", file.toString());
             }
             return file.toString();
         }
@@ -46,8 +44,14 @@ final class CommandResolver {
                 foundButNotExecutable = true;
             }
         }
-        throw new IOException("cannot start " + who + ": command '" + command + "' "
-                + (foundButNotExecutable ? "is on PATH but not executable" : "was not found on PATH")
-                + " (PATH=" + searchPath + ")");
+        throw notStarted(server, "command '" + command + "' "
+                + (foundButNotExecutable ? "is on PATH but not executable" : "was not found on PATH"),
+                "PATH=" + searchPath);
+    }
+
+    /** The summary names the command (the operator's own config); paths and PATH go to the detail. */
+    static UpstreamFailure notStarted(String server, String why, String where) {
+        String summary = "could not be started: " + why;
+        return new UpstreamFailure(server, summary, where == null ? summary : summary + " (" + where + ")");
     }
 }

@@ -77,7 +77,15 @@ final class ListenerGuard {
      * returned, or its stream ended and could not be resumed), so the caller does not wait for its timeout.
      */
     void failRequest(JsonNode id, String reason) {
-        log.warn("server '{}': request {} failed in the transport: {}", serverName, id, reason);
+        failRequest(id, reason, reason);
+    }
+
+    /**
+     * Like {@link #failRequest(JsonNode, String)}: the caller (and a client behind it) gets {@code reason},
+     * the log gets {@code detail} (which may hold the server's internals).
+     */
+    void failRequest(JsonNode id, String reason, String detail) {
+        log.warn("server '{}': request {} failed in the transport: {}", serverName, id, detail);
         ObjectNode error = Json.object().put("code", TRANSPORT_ERROR_CODE).put("message", reason);
         error.set("data", Json.object().put("transport", true));
         ObjectNode response = Json.object().put("jsonrpc", "2.0");

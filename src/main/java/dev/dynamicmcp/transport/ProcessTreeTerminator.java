@@ -13,9 +13,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Ends a child process and everything it started, leaves first: a process is signalled only after its
- * own children are gone, so each parent is still alive to reap its children (an orphan's zombie is left
- * to PID 1, which in a container is often not an init that reaps).
+ * The one place that ends a child process and everything it started, leaves first: a process is signalled
+ * only after its own children are gone, so each parent is still alive to reap its children (an orphan's
+ * zombie is left to PID 1, which in a container is often not an init that reaps). Politely
+ * ({@link #terminate}: exit wait, SIGTERM, then SIGKILL) or at once ({@link #kill}).
+ *
+ * <p>Real time on purpose ({@code System.nanoTime}, short sleeps): what is awaited is the operating system
+ * reaping processes, which no fake clock can speed up.
  */
 final class ProcessTreeTerminator {
     private static final Logger log = LoggerFactory.getLogger(ProcessTreeTerminator.class);
@@ -58,6 +62,34 @@ final class ProcessTreeTerminator {
         Integer exitCode = process.isAlive() ? null : process.exitValue();
         return new StdioTransport.CloseReport(exitedByItself && terminated.isEmpty() && forceKilled.isEmpty(),
                 exitCode, terminated, forceKilled, survivors,
+                Duration.ofNanos(System.nanoTime() - started));
+    }
+
+    /**
+     * Kills {@code process} and its tree at once: SIGKILL level by level, leaves first (so each parent is still
+     * there to reap its children), each level awaited within one {@code wait} shared by all; no stdin close,
+     * no SIGTERM.
+     *
+     * @param descendants the tree as seen before (a child that already exited left its descendants orphaned)
+     */
+    static StdioTransport.CloseReport kill(Process process, List<ProcessHandle> descendants, Duration wait) {
+        long started = System.nanoTime();
+        Map<Long, ProcessHandle> tree = new LinkedHashMap<>();
+        descendants.forEach(handle -> tree.put(handle.pid(), handle));
+        if (process.isAlive()) {
+            process.descendants().forEach(handle -> tree.putIfAbsent(handle.pid(), handle));
+        }
+        List<List<ProcessHandle>> levels = levelsLeavesFirst(tree, process.pid());
+        levels.add(List.of(process.toHandle()));
+        List<StdioTransport.KilledProcess> killed = new ArrayList<>();
+        signal(levels, true, wait, killed);
+        waitFor(process, wait);
+        List<StdioTransport.KilledProcess> survivors = levels.stream().flatMap(List::stream)
+                .filter(ProcessHandle::isAlive)
+                .map(StdioTransport.KilledProcess::of)
+                .toList();
+        Integer exitCode = process.isAlive() ? null : process.exitValue();
+        return new StdioTransport.CloseReport(false, exitCode, List.of(), killed, survivors,
                 Duration.ofNanos(System.nanoTime() - started));
     }
 

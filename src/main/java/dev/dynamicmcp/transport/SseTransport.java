@@ -2,6 +2,8 @@ package dev.dynamicmcp.transport;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dynamicmcp.protocol.Json;
+import dev.dynamicmcp.runtime.Scheduler;
+import dev.dynamicmcp.runtime.SystemScheduler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -27,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * {@code endpoint} event names the URL to POST messages to; every answer arrives as a {@code message}
  * event on that stream. When the stream ends the channel is gone ({@code onClosed(cause)}).
  *
- * <p>Threads: one virtual thread reads the stream and calls the listener, so messages arrive in order.
+ * <p>Threads: one loop of the scheduler reads the stream and calls the listener, so messages arrive in order.
  */
 public final class SseTransport implements Transport {
     private static final Logger log = LoggerFactory.getLogger(SseTransport.class);
@@ -36,10 +38,11 @@ public final class SseTransport implements Transport {
 
     private final String serverName;
     private final URI sseUrl;
-    private final Map<String, String> headers;
+    private final HttpSession session;
     private final HttpClient client;
-    private final boolean ownsClient;
     private final Duration connectTimeout;
+    private final Scheduler scheduler;
+    private final Scheduler ownScheduler;
 
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
     private final CompletableFuture<URI> endpoint = new CompletableFuture<>();
@@ -55,13 +58,19 @@ public final class SseTransport implements Transport {
      */
     public SseTransport(String serverName, URI sseUrl, Map<String, String> headers, HttpClient client,
                         Duration connectTimeout) {
-        this.serverName = Objects.requireNonNull(serverName, "serverName");
-        this.sseUrl = Objects.requireNonNull(sseUrl, "sseUrl");
-        this.headers = headers == null ? Map.of() : Map.copyOf(headers);
-        this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
-        this.ownsClient = client == null;
-        this.client = client != null ? client : HttpClient.newBuilder().connectTimeout(connectTimeout).build();
-        HeaderCheck.check(this.headers, serverName);
+        this(serverName, sseUrl, headers, client, connectTimeout, null);
+    }
+
+    /** @param scheduler runs the stream's reader; null: one of its own, closed with the transport */
+    public SseTransport(String serverName, URI sseUrl, Map<String, String> headers, HttpClient client,
+                        Duration connectTimeout, Scheduler scheduler) {
+        this.session = new HttpSession(serverName, sseUrl, headers, client, connectTimeout);
+        this.serverName = session.serverName();
+        this.sseUrl = session.url();
+        this.client = session.client();
+        this.connectTimeout = session.connectTimeout();
+        this.ownScheduler = scheduler == null ? new SystemScheduler() : null;
+        this.scheduler = scheduler != null ? scheduler : ownScheduler;
     }
 
     /** Opens the stream and waits (within the connect timeout) for the endpoint to POST to. */
@@ -72,20 +81,20 @@ public final class SseTransport implements Transport {
             throw new IllegalStateException("transport of server '" + serverName + "' was already started");
         }
         this.listener = new ListenerGuard(serverName, listener);
-        long deadline = System.nanoTime() + connectTimeout.toNanos();
+        long deadline = scheduler.nanoTime() + connectTimeout.toNanos();
         try {
             HttpResponse<InputStream> response = openStream();
             stream = response.body();
-            reader = Thread.ofVirtual().name("sse-" + serverName).start(() -> readStream(response.body()));
-            URI postTo = endpoint.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            reader = scheduler.startLoop("sse-" + serverName, () -> readStream(response.body()));
+            URI postTo = endpoint.get(Math.max(0, deadline - scheduler.nanoTime()), TimeUnit.NANOSECONDS);
             if (!state.compareAndSet(State.CONNECTING, State.OPEN)) {
                 throw new IOException("transport of server '" + serverName + "' was closed while starting");
             }
             log.info("server '{}' sse transport CONNECTING -> OPEN (posting to {})", serverName, postTo);
         } catch (TimeoutException e) {
             closeQuietly();
-            throw new HttpTimeoutException("server '" + serverName + "' sent no endpoint event on " + sseUrl
-                    + " within " + connectTimeout);
+            throw new UpstreamFailure(serverName, "timed out connecting (no endpoint event)", "no endpoint event on "
+                    + sseUrl + " within " + connectTimeout, new HttpTimeoutException(sseUrl.toString()));
         } catch (ExecutionException e) {
             closeQuietly();
             throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
@@ -100,8 +109,7 @@ public final class SseTransport implements Transport {
     }
 
     private HttpResponse<InputStream> openStream() throws IOException, InterruptedException, TimeoutException {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(sseUrl).GET().header("Accept", "text/event-stream");
-        headers.forEach(builder::header);
+        HttpRequest.Builder builder = session.request().GET().header("Accept", "text/event-stream");
         CompletableFuture<HttpResponse<InputStream>> future =
                 client.sendAsync(builder.build(), HttpResponse.BodyHandlers.ofInputStream());
         streamRequest = future;
@@ -109,22 +117,19 @@ public final class SseTransport implements Transport {
         try {
             response = future.get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            throw new IOException("cannot open the SSE stream of server '" + serverName + "' at " + sseUrl + ": "
-                    + e.getCause(), e.getCause());
+            throw UpstreamFailure.ofHttp(serverName, "opening the SSE stream " + sseUrl, e.getCause());
         } catch (CancellationException e) {
             throw new IOException("transport of server '" + serverName + "' was closed while starting");
         }
         int status = response.statusCode();
         String contentType = response.headers().firstValue("Content-Type").orElse("");
         if (status != 200) {
-            String body = snippet(response.body());
-            throw new HttpStatusException(status, "server '" + serverName + "' answered HTTP " + status + " to GET "
-                    + sseUrl + (body.isEmpty() ? "" : ": " + body));
+            throw new HttpStatusException(serverName, status, "GET " + sseUrl, snippet(response.body()));
         }
         if (!contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream")) {
             response.body().close();
-            throw new IOException("server '" + serverName + "' answered GET " + sseUrl + " with content type '"
-                    + contentType + "', not an event stream");
+            throw new UpstreamFailure(serverName, "answered with content type '" + contentType
+                    + "', not an event stream", "GET " + sseUrl + " answered content type '" + contentType + "'");
         }
         return response;
     }
@@ -145,9 +150,11 @@ public final class SseTransport implements Transport {
                     default -> log.debug("server '{}': ignoring SSE event '{}'", serverName, event.type());
                 }
             }
-            cause = new IOException("server '" + serverName + "' ended the SSE stream " + sseUrl);
+            cause = new UpstreamFailure(serverName, "closed the connection (the SSE stream ended)",
+                    "ended the SSE stream " + sseUrl);
         } catch (IOException e) {
-            cause = new IOException("the SSE stream of server '" + serverName + "' broke: " + e.getMessage(), e);
+            cause = new UpstreamFailure(serverName, "closed the connection (the SSE stream broke)",
+                    "the SSE stream " + sseUrl + " broke: " + e, e);
         } finally {
             closeQuietly(body);
         }
@@ -171,8 +178,8 @@ public final class SseTransport implements Transport {
         // our headers (credentials) must not be sent to another origin than the one we were configured with
         if (!Objects.equals(resolved.getScheme(), sseUrl.getScheme())
                 || !Objects.equals(resolved.getHost(), sseUrl.getHost()) || port(resolved) != port(sseUrl)) {
-            endpoint.completeExceptionally(new IOException("server '" + serverName + "' announced endpoint "
-                    + resolved + " on another origin than " + sseUrl + "; refusing to post there"));
+            endpoint.completeExceptionally(new UpstreamFailure(serverName, "announced an endpoint on another origin;"
+                    + " refusing to post there", "announced endpoint " + resolved + " on another origin than " + sseUrl));
             return;
         }
         if (!endpoint.complete(resolved)) {
@@ -192,26 +199,28 @@ public final class SseTransport implements Transport {
     public void send(ObjectNode message) throws IOException {
         State current = state.get();
         if (current != State.OPEN) {
-            throw new IOException("transport of server '" + serverName + "' is " + current.name().toLowerCase(Locale.ROOT));
+            throw new UpstreamFailure(serverName, "is not connected (transport "
+                    + current.name().toLowerCase(Locale.ROOT) + ")", null);
         }
         URI postTo = endpoint.getNow(null);
-        HttpRequest.Builder builder = HttpRequest.newBuilder(postTo)
+        HttpRequest.Builder builder = session.request(postTo, null)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(Json.writeBytes(message)))
                 .header("Content-Type", "application/json")
                 .timeout(connectTimeout);
-        headers.forEach(builder::header);
         HttpResponse<InputStream> response;
         try {
             response = client.send(builder.build(), HttpResponse.BodyHandlers.ofInputStream());
+        } catch (UpstreamFailure e) {
+            throw e;
+        } catch (IOException e) {
+            throw UpstreamFailure.ofHttp(serverName, "POST " + postTo, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while posting to server '" + serverName + "'", e);
         }
         int status = response.statusCode();
         if (status < 200 || status > 299) {
-            String body = snippet(response.body());
-            throw new HttpStatusException(status, "server '" + serverName + "' answered HTTP " + status + " to POST "
-                    + postTo + (body.isEmpty() ? "" : ": " + body));
+            throw new HttpStatusException(serverName, status, "POST " + postTo, snippet(response.body()));
         }
         closeQuietly(response.body());
     }
@@ -253,8 +262,9 @@ public final class SseTransport implements Transport {
         if (thread != null && thread != Thread.currentThread()) {
             thread.interrupt();
         }
-        if (ownsClient) {
-            client.shutdownNow();
+        session.release();
+        if (ownScheduler != null) {
+            ownScheduler.execute("sse-close-" + serverName, () -> ownScheduler.close(Duration.ofSeconds(1)));
         }
     }
 

@@ -2,6 +2,8 @@ package dev.dynamicmcp.transport;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dynamicmcp.protocol.Json;
+import dev.dynamicmcp.runtime.Scheduler;
+import dev.dynamicmcp.runtime.SystemScheduler;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -24,8 +26,10 @@ import org.slf4j.LoggerFactory;
  * A child process speaking newline-delimited JSON-RPC on stdin/stdout (UTF-8). Its stderr goes to our log
  * under the logger {@code upstream.<serverName>}.
  *
- * <p>Threads: one virtual thread reads stdout and calls the listener (so messages arrive in order), one
- * drains stderr, one waits for the exit. {@link Listener#onClosed} comes after the last stdout message.
+ * <p>Threads: three loops of the scheduler: one reads stdout and calls the listener (so messages arrive in
+ * order), one drains stderr, one waits for the exit. {@link Listener#onClosed} comes after the last stdout
+ * message. Ending the process tree is {@link ProcessTreeTerminator}'s job, politely ({@link #close()}) or at
+ * once ({@link #kill()}, and a writer that finds the server wedged).
  */
 public final class StdioTransport implements Transport {
     private static final Logger log = LoggerFactory.getLogger(StdioTransport.class);
@@ -49,6 +53,8 @@ public final class StdioTransport implements Transport {
     private final Path cwd;
     private final Duration closeGrace;
     private final Logger upstreamLog;
+    private final Scheduler scheduler;
+    private final Scheduler ownScheduler;
 
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
     private final AtomicBoolean closedReported = new AtomicBoolean();
@@ -79,12 +85,29 @@ public final class StdioTransport implements Transport {
      */
     public StdioTransport(String serverName, String command, List<String> args, Map<String, String> env, Path cwd,
                           Duration closeGrace) {
-        this(serverName, command, args, ChildEnvironment.defaults(env), cwd, closeGrace);
+        this(serverName, command, args, ChildEnvironment.defaults(env), cwd, closeGrace, null);
     }
 
     /** @param env what the child's environment is made of (by default not the proxy's whole environment) */
     public StdioTransport(String serverName, String command, List<String> args, ChildEnvironment env, Path cwd,
                           Duration closeGrace) {
+        this(serverName, command, args, env, cwd, closeGrace, null);
+    }
+
+    /** @param scheduler runs the readers and the exit watcher; null: one of its own, closed with the transport */
+    public StdioTransport(String serverName, String command, List<String> args, Map<String, String> env, Path cwd,
+                          Duration closeGrace, Scheduler scheduler) {
+        this(serverName, command, args, ChildEnvironment.defaults(env), cwd, closeGrace, scheduler);
+    }
+
+    /**
+     * @param env       what the child's environment is made of (by default not the proxy's whole environment)
+     * @param scheduler runs the readers and the exit watcher; null: one of its own, closed with the transport
+     */
+    public StdioTransport(String serverName, String command, List<String> args, ChildEnvironment env, Path cwd,
+                          Duration closeGrace, Scheduler scheduler) {
+        this.ownScheduler = scheduler == null ? new SystemScheduler() : null;
+        this.scheduler = scheduler != null ? scheduler : ownScheduler;
         this.serverName = Objects.requireNonNull(serverName, "serverName");
         this.command = Objects.requireNonNull(command, "command");
         this.args = args == null ? List.of() : List.copyOf(args);
@@ -105,27 +128,26 @@ public final class StdioTransport implements Transport {
         try {
             started = spawn();
         } catch (IOException e) {
-            transition(State.CLOSED, "start failed: " + e.getMessage());
+            transition(State.CLOSED, "start failed: " + (e instanceof UpstreamFailure u ? u.detail() : e.getMessage()));
             closeDone.complete(CloseReport.NOTHING_RAN);
+            releaseScheduler();
             throw e;
         }
         process = started;
         stdin = started.getOutputStream();
-        stdoutReader = Thread.ofVirtual().name("stdio-out-" + serverName).start(() -> readStdout(started));
-        stderrReader = Thread.ofVirtual().name("stdio-err-" + serverName).start(() -> drainStderr(started));
-        Thread.ofVirtual().name("stdio-exit-" + serverName).start(() -> watchExit(started));
+        stdoutReader = scheduler.startLoop("stdio-out-" + serverName, () -> readStdout(started));
+        stderrReader = scheduler.startLoop("stdio-err-" + serverName, () -> drainStderr(started));
+        scheduler.startLoop("stdio-exit-" + serverName, () -> watchExit(started));
         transition(State.OPEN, "pid " + started.pid());
     }
 
     private Process spawn() throws IOException {
         if (cwd != null && !Files.isDirectory(cwd)) {
-            throw new IOException("cannot start server '" + serverName + "' (" + describe() + "): working directory "
-                    + cwd + " does not exist");
+            throw CommandResolver.notStarted(serverName, "its working directory does not exist", cwd.toString());
         }
         ProcessBuilder builder = new ProcessBuilder();
         env.applyTo(builder.environment());
-        String executable = CommandResolver.resolve(command, builder.environment().get("PATH"), cwd,
-                "server '" + serverName + "'");
+        String executable = CommandResolver.resolve(command, builder.environment().get("PATH"), cwd, serverName);
         List<String> commandLine = new ArrayList<>(args.size() + 1);
         commandLine.add(executable);
         commandLine.addAll(args);
@@ -136,14 +158,16 @@ public final class StdioTransport implements Transport {
         try {
             return builder.start();
         } catch (IOException e) {
-            throw new IOException("cannot start server '" + serverName + "' (" + describe() + "): " + e.getMessage(), e);
+            throw new UpstreamFailure(serverName, "could not be started (" + UpstreamFailure.startFailure(e) + ")",
+                    describe() + ": " + e.getMessage(), e);
         }
     }
 
     @Override
     public void send(ObjectNode message) throws IOException {
         if (state.get() != State.OPEN) {
-            throw new IOException("transport of server '" + serverName + "' is " + state.get().name().toLowerCase());
+            throw new UpstreamFailure(serverName, "is not connected (transport " + state.get().name().toLowerCase()
+                    + ")", null);
         }
         byte[] bytes = Json.writeBytes(message); // compact: string newlines are escaped, so one line
         if (!lockForWrite()) {
@@ -151,10 +175,10 @@ public final class StdioTransport implements Transport {
             Process stuck = process;
             log.warn("server '{}' has not read its stdin for {}; killing it so it can be restarted", serverName,
                     stuckWriteLimit);
-            stuck.descendants().forEach(ProcessHandle::destroyForcibly);
-            stuck.destroyForcibly();
-            throw new IOException("server '" + serverName + "' stopped reading its stdin (a write was blocked for "
-                    + stuckWriteLimit + "); the process was killed");
+            CloseReport killed = ProcessTreeTerminator.kill(stuck, stuck.descendants().toList(), closeGrace);
+            log.info("server '{}': {}", serverName, killed.summary());
+            throw new UpstreamFailure(serverName, "stopped reading its stdin and was killed",
+                    "a write was blocked for " + stuckWriteLimit + "; " + killed.summary());
         }
         try {
             OutputStream out = stdin;
@@ -162,7 +186,9 @@ public final class StdioTransport implements Transport {
             out.write('\n');
             out.flush();
         } catch (IOException e) {
-            throw new IOException("cannot write to server '" + serverName + "' (" + describeExit() + "): "
+            Process p = process;
+            String summary = p != null && !p.isAlive() ? "exited with code " + p.exitValue() : "closed the connection";
+            throw new UpstreamFailure(serverName, summary, "cannot write to its stdin (" + describeExit() + "): "
                     + e.getMessage(), e);
         } finally {
             writeLock.unlock();
@@ -206,8 +232,27 @@ public final class StdioTransport implements Transport {
 
     /** {@link #close()}, returning what it had to do; later calls return the first close's report. */
     public CloseReport closeAndReport() {
+        return end(false);
+    }
+
+    /**
+     * Kills the whole process tree at once (leaves first, SIGKILL), without closing stdin or waiting for a
+     * polite exit: for shutdown deadlines and a server that must go now. Idempotent; a close already under way
+     * is waited for instead.
+     */
+    @Override
+    public void kill() {
+        end(true);
+    }
+
+    private CloseReport end(boolean now) {
         State previous = state.getAndUpdate(s -> s == State.CLOSED || s == State.CLOSING ? s : State.CLOSING);
         if (previous == State.CLOSING || previous == State.CLOSED) {
+            Process running = process;
+            if (now && previous == State.CLOSING && running != null && running.isAlive()) {
+                // a polite close is waiting for the exit: cut it short
+                ProcessTreeTerminator.kill(running, running.descendants().toList(), closeGrace);
+            }
             return awaitClose();
         }
         Process p = process;
@@ -215,13 +260,20 @@ public final class StdioTransport implements Transport {
             transition(State.CLOSED, "closed before start");
             closeDone.complete(CloseReport.NOTHING_RAN);
             reportClosed(null);
+            releaseScheduler();
             return closeDone.join();
         }
-        log.info("server '{}' stdio transport {} -> {} (close requested, pid {})", serverName, previous,
-                State.CLOSING, p.pid());
+        log.info("server '{}' stdio transport {} -> {} ({} requested, pid {})", serverName, previous,
+                State.CLOSING, now ? "kill" : "close", p.pid());
         List<ProcessHandle> tree = p.isAlive() ? p.descendants().toList() : List.of();
-        closeStdin();
-        CloseReport report = ProcessTreeTerminator.terminate(p, tree, closeGrace, closeGrace);
+        CloseReport report;
+        if (now) {
+            report = ProcessTreeTerminator.kill(p, tree, closeGrace);
+            closeQuietly(stdin);
+        } else {
+            closeStdin();
+            report = ProcessTreeTerminator.terminate(p, tree, closeGrace, closeGrace);
+        }
         closeQuietly(p.getInputStream());
         closeQuietly(p.getErrorStream());
         if (!report.forceKilled().isEmpty() || !report.survivors().isEmpty()) {
@@ -230,7 +282,15 @@ public final class StdioTransport implements Transport {
         transition(State.CLOSED, report.summary());
         closeDone.complete(report);
         reportClosed(null);
+        releaseScheduler();
         return report;
+    }
+
+    /** A scheduler of our own ends with us; its loops have ended or end now that the pipes are closed. */
+    private void releaseScheduler() {
+        if (ownScheduler != null) {
+            ownScheduler.execute("stdio-close-" + serverName, () -> ownScheduler.close(Duration.ofSeconds(1)));
+        }
     }
 
     /** The report of the close, once {@link #close()} has finished; null before. */
@@ -350,11 +410,14 @@ public final class StdioTransport implements Transport {
         if (!state.compareAndSet(State.OPEN, State.CLOSED)) {
             return; // close() is in charge and reports
         }
-        String message = "server '" + serverName + "' exited with code " + code + lastStderrLines();
-        log.warn("server '{}': {} -> {} ({})", serverName, State.OPEN, State.CLOSED, message);
+        // the stderr tail may hold secrets (a database URL): the log and the detail get it, a client does not
+        UpstreamFailure exit = new UpstreamFailure(serverName, "exited with code " + code,
+                "exited with code " + code + lastStderrLines());
+        log.warn("server '{}': {} -> {} ({})", serverName, State.OPEN, State.CLOSED, exit.detail());
         closeQuietly(stdin);
         closeDone.complete(new CloseReport(true, code, List.of(), List.of(), List.of(), Duration.ZERO));
-        reportClosed(new IOException(message));
+        reportClosed(exit);
+        releaseScheduler();
     }
 
     private String lastStderrLines() {

@@ -132,6 +132,8 @@ class FaultInjectionTest {
         System.out.println("FIGURE: crash-after recovery " + recoveredMs + " ms (the crashed call failed after "
                 + failedAfterMs + " ms)");
         assertThat(manager.status("crashy").lastError()).contains("exited with code " + FaultServer.CRASH_EXIT_CODE);
+        assertThat(manager.status("crashy").lastErrorDetail()).as("the stderr tail is for the operator")
+                .contains("exited with code " + FaultServer.CRASH_EXIT_CODE);
         assertThat(manager.client("crashy").transport().pid()).isNotEqualTo(firstPid);
         assertThat(recorder.transitions).containsSubsequence("crashy: CONNECTING -> READY", "crashy: READY -> BACKOFF",
                 "crashy: BACKOFF -> CONNECTING", "crashy: CONNECTING -> READY");
@@ -145,7 +147,9 @@ class FaultInjectionTest {
         ServerStatus dead = manager.status("dead");
         assertThat(dead.state()).isIn(ServerState.BACKOFF, ServerState.CONNECTING);
         assertThat(dead.consecutiveErrors()).isPositive();
-        assertThat(dead.lastError()).contains("exited with code 1").contains("exiting at start with code 1");
+        assertThat(dead.lastError()).contains("exited with code 1")
+                .as("a server's stderr may hold secrets: never in what clients can see").doesNotContain("exiting at start");
+        assertThat(dead.lastErrorDetail()).contains("exited with code 1").contains("exiting at start with code 1");
         assertThat(text(echo("alive", "still here").join())).isEqualTo("still here");
 
         // whether it is between attempts or in the middle of one, the caller is told at once

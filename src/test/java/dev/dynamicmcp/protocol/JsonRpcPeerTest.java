@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import dev.dynamicmcp.testsupport.FakeScheduler;
 import org.junit.jupiter.api.Test;
 
 class JsonRpcPeerTest {
@@ -97,8 +98,41 @@ class JsonRpcPeerTest {
         assertThat(((McpException) catchCause(request)).code()).isEqualTo(JsonRpc.REQUEST_TIMEOUT);
     }
 
+    /** On the fake clock: the timeout fires when the clock passes it, not a nanosecond before. */
+    @Test
+    void aRequestTimesOutExactlyWhenTheClockPassesItsTimeoutAndTheServerIsToldCancelled() {
+        FakeScheduler clock = new FakeScheduler().runTasksInline();
+        JsonRpcPeer timed = new JsonRpcPeer("server \"t\"", wire, handler, false, clock);
+        PendingRequest request = timed.request("tools/call", Json.object().put("name", "slow"),
+                RequestOptions.timeout(Duration.ofSeconds(30)));
+        assertThat(clock.pending()).containsExactly("rpc-timeout-tools/call");
+
+        clock.advance(Duration.ofSeconds(30).minusNanos(1));
+        assertThat(request.result()).isNotDone();
+        assertThat(timed.inFlight()).isEqualTo(1);
+        assertThat(wire.withMethod(McpMethods.CANCELLED)).isEmpty();
+
+        clock.advance(Duration.ofNanos(1));
+        McpException failure = (McpException) catchCause(request);
+        assertThat(failure.code()).isEqualTo(JsonRpc.REQUEST_TIMEOUT);
+        assertThat(failure.isLocal()).isTrue();
+        assertThat(failure).hasMessage("server \"t\" did not answer tools/call within 30.0 s; the request was cancelled");
+        assertThat(timed.inFlight()).isZero();
+        assertThat(wire.withMethod(McpMethods.CANCELLED)).singleElement().satisfies(m -> {
+            assertThat(m.path("params").path("requestId")).isEqualTo(request.id());
+            assertThat(m.path("params").path("reason").asText()).isEqualTo("timeout after 30.0 s");
+        });
+        // a late answer changes nothing
+        timed.onMessage(JsonRpc.result(request.id(), Json.object()));
+        assertThat(catchCause(request)).isSameAs(failure);
+        assertThat(clock.pending()).isEmpty();
+    }
+
+    /** Each progress restarts the timeout on the fake clock, up to maxTotal; the answer then completes it. */
     @Test
     void progressIsRoutedToItsRequestWithAFreshTokenAndResetsTheTimeout() throws Exception {
+        FakeScheduler clock = new FakeScheduler().runTasksInline();
+        JsonRpcPeer peer = new JsonRpcPeer("server \"t\"", wire, handler, false, clock);
         List<ObjectNode> progress = new CopyOnWriteArrayList<>();
         ObjectNode params = Json.object().put("name", "long");
         params.putObject("_meta").put("progressToken", "client-token").put("other", "kept");
@@ -116,13 +150,49 @@ class JsonRpcPeerTest {
             ObjectNode p = Json.object().put("progress", i);
             p.set("progressToken", token);
             peer.onMessage(JsonRpc.notification(McpMethods.PROGRESS, p));
-            Thread.sleep(150); // the passing of time is what this test is about
+            clock.advance(Duration.ofMillis(150));
         }
+        assertThat(request.result()).as("600 ms after a 300 ms timeout, kept alive by progress").isNotDone();
         peer.onMessage(JsonRpc.result(request.id(), Json.object().put("done", true)));
 
         assertThat(request.result().get(1, TimeUnit.SECONDS).path("done").asBoolean()).isTrue();
         assertThat(progress).extracting(p -> p.path("progress").asInt()).containsExactly(1, 2, 3, 4);
         assertThat(handler.notifications).as("routed progress is not also a general notification").isEmpty();
+    }
+
+    @Test
+    void progressNeverKeepsARequestAliveBeyondItsMaxTotal() {
+        FakeScheduler clock = new FakeScheduler().runTasksInline();
+        JsonRpcPeer peer = new JsonRpcPeer("server \"t\"", wire, handler, false, clock);
+        PendingRequest request = peer.request("tools/call", null,
+                RequestOptions.timeout(Duration.ofMillis(300)).withProgress(p -> { }, Duration.ofSeconds(1)));
+        JsonNode token = wire.last().path("params").path("_meta").get("progressToken");
+        for (int i = 0; i < 4; i++) { // progress at 0, 200, 400, 600 ms
+            ObjectNode p = Json.object().put("progress", i);
+            p.set("progressToken", token);
+            peer.onMessage(JsonRpc.notification(McpMethods.PROGRESS, p));
+            clock.advance(Duration.ofMillis(200));
+        }
+        ObjectNode last = Json.object().put("progress", 9);
+        last.set("progressToken", token);
+        peer.onMessage(JsonRpc.notification(McpMethods.PROGRESS, last)); // at 800 ms: 200 ms left of maxTotal
+        clock.advance(Duration.ofMillis(199));
+        assertThat(request.result()).isNotDone();
+        clock.advance(Duration.ofMillis(1));
+        assertThat(((McpException) catchCause(request)).code()).isEqualTo(JsonRpc.REQUEST_TIMEOUT);
+    }
+
+    @Test
+    void aPeerWithoutASchedulerMakesItsOwnAndReleasesItOnClose() {
+        JsonRpcPeer own = new JsonRpcPeer("server \"own\"", wire, handler);
+        assertThat(own.scheduler()).isInstanceOf(dev.dynamicmcp.runtime.SystemScheduler.class);
+        FakeScheduler injected = new FakeScheduler();
+        assertThat(new JsonRpcPeer("server \"t\"", wire, handler, false, injected).scheduler()).isSameAs(injected);
+        own.close(null);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            PendingRequest after = own.request("ping", null, RequestOptions.timeout(Duration.ofSeconds(1)));
+            assertThat(after.result()).isCompletedExceptionally();
+        });
     }
 
     @Test
@@ -216,5 +286,21 @@ class JsonRpcPeerTest {
         } catch (Exception e) {
             throw new AssertionError(e);
         }
+    }
+
+    @Test
+    void aPeersCancelReachesTheHandlersWorkWithThePeersReasonAndNoAnswerIsSent() throws Exception {
+        peer.onMessage(JsonRpc.request(Json.MAPPER.getNodeFactory().numberNode(7), "slow", null));
+        await().atMost(Duration.ofSeconds(5)).until(() -> handler.running.size() == 1);
+        CompletableFuture<JsonNode> work = handler.running.get(0);
+
+        peer.onMessage(JsonRpc.notification(McpMethods.CANCELLED,
+                Json.object().put("requestId", 7).put("reason", "user pressed stop")));
+
+        await().atMost(Duration.ofSeconds(5)).until(work::isDone);
+        assertThat(work).isCancelled();
+        assertThat(work.handle((value, failure) -> failure).join())
+                .isInstanceOf(java.util.concurrent.CancellationException.class).hasMessage("user pressed stop");
+        assertThat(wire.sent).noneMatch(m -> m.has("id") && m.path("id").asInt() == 7);
     }
 }

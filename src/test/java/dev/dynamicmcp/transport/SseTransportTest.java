@@ -131,7 +131,11 @@ class SseTransportTest {
 
         long started = System.nanoTime();
         assertThatThrownBy(() -> transport.start(listener))
-                .isInstanceOf(HttpTimeoutException.class)
+                .isInstanceOfSatisfying(UpstreamFailure.class, e -> {
+                    assertThat(e.summary()).startsWith("timed out connecting");
+                    assertThat(e.detail()).contains("endpoint").contains(stub.url("/sse").toString());
+                })
+                .hasCauseInstanceOf(HttpTimeoutException.class)
                 .hasMessageContaining("endpoint");
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(3));
         assertThat(listener.closeCount()).isZero(); // start threw; there was never a channel to close
@@ -159,8 +163,11 @@ class SseTransportTest {
         transport = new SseTransport("legacy", stub.url("/sse"), Map.of(), client, CONNECT_TIMEOUT);
 
         assertThatThrownBy(() -> transport.start(listener))
-                .isInstanceOfSatisfying(HttpStatusException.class, e -> assertThat(e.status()).isEqualTo(401))
-                .hasMessageContaining("no token");
+                .isInstanceOfSatisfying(HttpStatusException.class, e -> {
+                    assertThat(e.status()).isEqualTo(401);
+                    assertThat(e.detail()).as("the body is for the operator").contains("no token");
+                })
+                .hasMessage("server 'legacy': answered HTTP 401");
     }
 
     private static String poll(BlockingQueue<String> queue) {

@@ -154,8 +154,8 @@ class StdioTransportTest {
         StdioTransport noCwd = new StdioTransport("lost", "sh", List.of("-c", "cat"), Map.of(), missing);
         opened.add(noCwd);
         assertThatThrownBy(() -> noCwd.start(listener))
-                .isInstanceOf(IOException.class)
-                .hasMessageContaining(missing.toString())
+                .isInstanceOfSatisfying(UpstreamFailure.class,
+                        e -> assertThat(e.detail()).contains(missing.toString()))
                 .hasMessageContaining("does not exist");
     }
 
@@ -167,10 +167,13 @@ class StdioTransportTest {
 
         await().atMost(Duration.ofSeconds(10)).until(() -> listener.closeCount() == 1);
         Throwable cause = listener.closes.get(0);
-        assertThat(cause).isInstanceOf(IOException.class)
-                .hasMessageContaining("crashy")
-                .hasMessageContaining("exited with code 3")
-                .hasMessageContaining("fatal: config broken");
+        // the stderr tail is for the log and the operator; a client sees the exit code only (issue 9, item 10)
+        assertThat(cause).isInstanceOfSatisfying(UpstreamFailure.class, e -> {
+            assertThat(e.summary()).isEqualTo("exited with code 3");
+            assertThat(e.detail()).contains("exited with code 3").contains("fatal: config broken");
+            assertThat(UpstreamFailure.detailOf(new java.util.concurrent.CompletionException(e)))
+                    .contains("crashy").contains("fatal: config broken");
+        }).hasMessage("server 'crashy': exited with code 3");
         // the message written before the exit was delivered before the close
         assertThat(listener.messages).extracting(m -> m.path("method").asText()).containsExactly("last words");
 
@@ -218,6 +221,47 @@ class StdioTransportTest {
                 .containsAll(tree.stream().map(ProcessHandle::pid).filter(pid -> pid != root.pid()).toList());
         assertThat(report.summary()).contains("force-killed");
         assertThat(report.took()).isLessThan(Duration.ofSeconds(5));
+    }
+
+    /**
+     * kill() is for deadlines: no stdin close, no grace, no SIGTERM; the tree (which ignores both SIGTERM and
+     * stdin EOF here) is SIGKILLed leaves first at once, and nothing is left, not even a zombie.
+     */
+    @Test
+    void killEndsTheWholeTreeAtOnceWithoutGraceAndIsIdempotent() throws IOException {
+        Duration longGrace = Duration.ofSeconds(20);
+        StdioTransport transport = transport("stuck", "sh",
+                List.of("-c", "trap '' TERM; sleep 1000 & sleep 1000"), longGrace);
+        transport.start(listener);
+        ProcessHandle root = ProcessHandle.of(transport.pid()).orElseThrow();
+        await().atMost(Duration.ofSeconds(10)).until(() -> root.descendants().count() == 2);
+        List<ProcessHandle> tree = new ArrayList<>(root.descendants().toList());
+        tree.add(root);
+
+        long started = System.nanoTime();
+        transport.kill();
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+        assertThat(tree).allSatisfy(handle -> assertThat(gone(handle.pid()))
+                .as("pid %d is gone (not even a zombie)", handle.pid()).isTrue());
+        StdioTransport.CloseReport report = transport.closeReport();
+        assertThat(report.exitedByItself()).isFalse();
+        assertThat(report.terminated()).as("no SIGTERM round").isEmpty();
+        // the sleeps are killed first; sh may then exit by itself before its own SIGKILL
+        assertThat(report.forceKilled()).extracting(StdioTransport.KilledProcess::pid)
+                .containsAll(tree.stream().map(ProcessHandle::pid).filter(pid -> pid != root.pid()).toList());
+        assertThat(report.survivors()).isEmpty();
+        // a polite close would first wait the 20 s grace for an exit that never comes
+        assertThat(took).isLessThan(Duration.ofSeconds(10));
+        assertThat(listener.closeCount()).isEqualTo(1);
+        assertThat(listener.closedOnRequest()).isTrue();
+
+        transport.kill();
+        transport.close();
+        assertThat(listener.closeCount()).isEqualTo(1);
+        assertThat(transport.closeReport()).isEqualTo(report);
+        assertThatThrownBy(() -> transport.send(toolsList(1))).isInstanceOf(UpstreamFailure.class)
+                .hasMessageContaining("not connected");
     }
 
     @Test

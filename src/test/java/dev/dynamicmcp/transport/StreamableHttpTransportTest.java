@@ -150,8 +150,9 @@ class StreamableHttpTransportTest {
         assertThat(transport.sessionId()).isEqualTo("s1");
 
         assertThatThrownBy(() -> transport.send(toolsList(2)))
-                .isInstanceOf(SessionExpiredException.class)
-                .hasMessageContaining("s1");
+                .isInstanceOfSatisfying(SessionExpiredException.class, e ->
+                        assertThat(e.detail()).as("the session id is a credential: detail only").contains("s1"))
+                .hasMessage("server 'remote': forgot our session (HTTP 404)");
         assertThat(transport.sessionId()).isNull();
 
         transport.send(initialize(3));
@@ -179,9 +180,13 @@ class StreamableHttpTransportTest {
         open(stub.url("/mcp"), Map.of());
 
         assertThatThrownBy(() -> transport.send(toolsList(1)))
-                .isInstanceOfSatisfying(HttpStatusException.class, e -> assertThat(e.status()).isEqualTo(503))
-                .hasMessageContaining("503")
-                .hasMessageContaining("upstream database is down");
+                .isInstanceOfSatisfying(HttpStatusException.class, e -> {
+                    assertThat(e.status()).isEqualTo(503);
+                    assertThat(e.summary()).isEqualTo("answered HTTP 503");
+                    assertThat(e.detail()).contains("tools/list").contains("upstream database is down");
+                })
+                .hasMessage("server 'remote': answered HTTP 503")
+                .message().doesNotContain("database");
     }
 
     @Test

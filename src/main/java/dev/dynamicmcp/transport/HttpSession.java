@@ -1,0 +1,128 @@
+package dev.dynamicmcp.transport;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What every HTTP request of one client transport carries: the configured headers (checked once, here), the
+ * {@code Mcp-Session-Id} the server gave on initialize and the negotiated {@code MCP-Protocol-Version}; and
+ * the HTTP client (shared, or owned and shut down with the transport). Shared by {@link SseTransport} (which
+ * has neither id nor version) and {@link StreamableHttpTransport}.
+ *
+ * <p>Thread-safe: the id and version are volatile, and a new session or an expiry replaces them at once.
+ */
+final class HttpSession {
+    private static final Logger log = LoggerFactory.getLogger(HttpSession.class);
+    static final String SESSION_HEADER = "Mcp-Session-Id";
+    static final String PROTOCOL_VERSION_HEADER = "MCP-Protocol-Version";
+
+    private final String serverName;
+    private final URI url;
+    private final Map<String, String> headers;
+    private final HttpClient client;
+    private final boolean ownsClient;
+    private final Duration connectTimeout;
+
+    private volatile String sessionId;
+    private volatile String protocolVersion;
+
+    /** @param client shared HTTP client; null to create one that {@link #release} shuts down */
+    HttpSession(String serverName, URI url, Map<String, String> headers, HttpClient client, Duration connectTimeout) {
+        this.serverName = Objects.requireNonNull(serverName, "serverName");
+        this.url = Objects.requireNonNull(url, "url");
+        this.headers = headers == null ? Map.of() : Map.copyOf(headers);
+        this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
+        this.ownsClient = client == null;
+        this.client = client != null ? client : HttpClient.newBuilder().connectTimeout(connectTimeout).build();
+        HeaderCheck.check(this.headers, serverName);
+    }
+
+    String serverName() {
+        return serverName;
+    }
+
+    URI url() {
+        return url;
+    }
+
+    HttpClient client() {
+        return client;
+    }
+
+    Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    /** A request to the configured URL with the current session's headers. */
+    HttpRequest.Builder request() {
+        return request(url, sessionId);
+    }
+
+    /** A request to {@code target} with the configured headers, {@code withSessionId} (may be null) and version. */
+    HttpRequest.Builder request(URI target, String withSessionId) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(target);
+        headers.forEach(builder::header);
+        if (withSessionId != null) {
+            builder.header(SESSION_HEADER, withSessionId);
+        }
+        String version = protocolVersion;
+        if (version != null) {
+            builder.header(PROTOCOL_VERSION_HEADER, version);
+        }
+        return builder;
+    }
+
+    /** The session id the server gave on initialize; null before, after expiry, or for a stateless server. */
+    String sessionId() {
+        return sessionId;
+    }
+
+    /** An initialize is on its way: the old id and version must not leak into the new session. */
+    void startNew() {
+        sessionId = null;
+        protocolVersion = null;
+    }
+
+    /** The server's answer to initialize named this session (null: a stateless server). */
+    void assigned(String id) {
+        sessionId = id;
+        log.debug("server '{}': session id {}", serverName, id == null ? "(none: stateless server)" : shortId(id));
+    }
+
+    /** Initialized: {@code MCP-Protocol-Version} goes on every later request. */
+    void negotiated(String version) {
+        protocolVersion = version;
+    }
+
+    /**
+     * The server answered 404 for {@code expired}: forget it, unless a concurrent initialize already brought a
+     * new one. True when it was forgotten now.
+     */
+    boolean expired(String expired) {
+        if (expired == null || !Objects.equals(sessionId, expired)) {
+            return false;
+        }
+        sessionId = null;
+        protocolVersion = null;
+        log.info("server '{}': session {} expired (HTTP 404); forgotten", serverName, shortId(expired));
+        return true;
+    }
+
+    /** Shuts the HTTP client down if this session made it. */
+    void release() {
+        if (ownsClient) {
+            client.shutdownNow();
+        }
+    }
+
+    /** A session id is a credential: logs carry a prefix only. */
+    static String shortId(String id) {
+        return id.length() <= 8 ? id : id.substring(0, 8) + "...";
+    }
+}

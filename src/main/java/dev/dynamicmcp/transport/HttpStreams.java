@@ -1,0 +1,175 @@
+package dev.dynamicmcp.transport;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.dynamicmcp.runtime.Scheduler;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The open exchanges of one Streamable HTTP transport: it opens GET streams, reads event streams into the
+ * listener, starts the reader loops and delays on the scheduler, and at close releases them all at once
+ * (pending requests cancelled, bodies closed, readers interrupted, timers called off).
+ */
+final class HttpStreams {
+    private static final Logger log = LoggerFactory.getLogger(HttpStreams.class);
+    static final String LAST_EVENT_ID_HEADER = "Last-Event-ID";
+    static final int MAX_EVENT_CHARS = 64 * 1024 * 1024;
+    static final Duration DEFAULT_RETRY = Duration.ofSeconds(1);
+    static final Duration MAX_RETRY = Duration.ofSeconds(30);
+
+    private final HttpSession session;
+    private final Scheduler scheduler;
+    private final Set<CompletableFuture<?>> pendingExchanges = ConcurrentHashMap.newKeySet();
+    private final Set<InputStream> openBodies = ConcurrentHashMap.newKeySet();
+    private final Set<Thread> readers = ConcurrentHashMap.newKeySet();
+    private final Set<Scheduler.Cancellable> timers = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile ListenerGuard listener;
+
+    HttpStreams(HttpSession session, Scheduler scheduler) {
+        this.session = session;
+        this.scheduler = scheduler;
+    }
+
+    void attach(ListenerGuard listener) {
+        this.listener = listener;
+    }
+
+    ListenerGuard listener() {
+        return listener;
+    }
+
+    HttpSession session() {
+        return session;
+    }
+
+    boolean isOpen() {
+        return !closed.get();
+    }
+
+    /** Runs a reader (of a body, or of a whole stream's life) on a loop of the scheduler; interrupted at close. */
+    void startReader(Runnable task) {
+        if (closed.get()) {
+            return;
+        }
+        Thread thread = scheduler.startLoop("http-" + session.serverName(), () -> {
+            try {
+                task.run();
+            } finally {
+                readers.remove(Thread.currentThread());
+            }
+        });
+        if (thread != null && thread.isAlive()) {
+            readers.add(thread);
+        }
+    }
+
+    /** Runs {@code reader} as a reader loop after {@code delay}, unless the transport closes first. */
+    void readLater(String name, Duration delay, Runnable reader) {
+        if (closed.get()) {
+            return;
+        }
+        Scheduler.Cancellable[] handle = new Scheduler.Cancellable[1];
+        Runnable task = () -> {
+            timers.remove(handle[0]);
+            startReader(reader);
+        };
+        handle[0] = scheduler.schedule(name + "-" + session.serverName(), delay, task);
+        timers.add(handle[0]);
+        if (closed.get()) {
+            handle[0].cancel();
+        }
+    }
+
+    /** Sends tracked, so {@link #close} cancels it. */
+    CompletableFuture<HttpResponse<InputStream>> sendAsync(HttpRequest request) {
+        CompletableFuture<HttpResponse<InputStream>> future =
+                session.client().sendAsync(request, HttpResponse.BodyHandlers.ofInputStream());
+        pendingExchanges.add(future);
+        future.whenComplete((r, e) -> pendingExchanges.remove(future));
+        return future;
+    }
+
+    /** A GET for the event stream of the current session, resuming after {@code lastEventId} (may be null). */
+    HttpResponse<InputStream> get(String lastEventId) throws IOException {
+        HttpRequest.Builder builder = session.request().GET().header("Accept", "text/event-stream");
+        if (lastEventId != null) {
+            builder.header(LAST_EVENT_ID_HEADER, lastEventId);
+        }
+        CompletableFuture<HttpResponse<InputStream>> future = sendAsync(builder.build());
+        String what = "GET " + session.url();
+        try {
+            return future.get(session.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            future.cancel(true);
+            throw new UpstreamFailure(session.serverName(), "timed out", what + ": no response headers within "
+                    + session.connectTimeout(), new HttpTimeoutException(what));
+        } catch (InterruptedException | CancellationException e) {
+            future.cancel(true);
+            throw new IOException(what + " cancelled", e);
+        } catch (ExecutionException e) {
+            throw UpstreamFailure.ofHttp(session.serverName(), what, e.getCause());
+        }
+    }
+
+    /** Reads an event stream to its end; true if it carried the response to {@code awaitedId}. */
+    boolean readEvents(SseReader events, InputStream body, String where, JsonNode awaitedId) {
+        openBodies.add(body);
+        boolean answered = false;
+        try {
+            SseEvent event;
+            while ((event = events.next()) != null) {
+                if (!"message".equals(event.type())) {
+                    log.debug("server '{}': ignoring SSE event '{}' on {}", session.serverName(), event.type(), where);
+                    continue;
+                }
+                if (event.data().isBlank()) {
+                    continue; // a priming event: only its id matters, for resuming
+                }
+                answered |= listener.deliverJson(event.data(), where, awaitedId);
+            }
+        } catch (IOException e) {
+            if (isOpen()) {
+                log.debug("server '{}': {} broke: {}", session.serverName(), where, e.toString());
+            }
+        } finally {
+            openBodies.remove(body);
+            HttpBodies.closeQuietly(body);
+        }
+        return answered;
+    }
+
+    /** The server's {@code retry:} value (capped), or the default when it sent none. */
+    static Duration retryDelay(long retryMillis) {
+        return retryMillis < 0 ? DEFAULT_RETRY : Duration.ofMillis(Math.min(retryMillis, MAX_RETRY.toMillis()));
+    }
+
+    /** Releases everything; readers end by themselves once their bodies are closed. */
+    void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        timers.forEach(Scheduler.Cancellable::cancel);
+        pendingExchanges.forEach(future -> future.cancel(true));
+        openBodies.forEach(HttpBodies::closeQuietly);
+        readers.forEach(thread -> {
+            if (thread != Thread.currentThread()) {
+                thread.interrupt();
+            }
+        });
+    }
+}

@@ -1,0 +1,131 @@
+package dev.dynamicmcp.transport;
+
+import dev.dynamicmcp.runtime.Failures;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.UnknownHostException;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
+import java.util.Optional;
+
+/**
+ * A failure to reach or keep an upstream server, in two parts: a {@link #summary()} in plain words that is
+ * safe to show a client ("connection refused", "exited with code 3", "answered HTTP 500"), and a
+ * {@link #detail()} for the log and the operator (stderr tail, response body, URL, exception class), which
+ * may hold secrets and never goes to a client. {@link #getMessage()} is the summary prefixed with the server: {@code server 'web': connection refused}.
+ */
+public class UpstreamFailure extends IOException {
+    private final String server;
+    private final String summary;
+    private final String detail;
+
+    /**
+     * @param server  the server's name, or null when the summary names it already
+     * @param summary what happened, in plain words, with nothing from the server's own output
+     * @param detail  everything else worth knowing; null when there is nothing beyond the summary
+     */
+    public UpstreamFailure(String server, String summary, String detail, Throwable cause) {
+        super(server == null ? summary : "server '" + server + "': " + summary, cause);
+        this.server = server;
+        this.summary = summary;
+        this.detail = detail == null || detail.isBlank() ? summary : detail;
+    }
+
+    public UpstreamFailure(String server, String summary, String detail) {
+        this(server, summary, detail, null);
+    }
+
+    /** The server's name; null when it was not known where the failure was made. */
+    public String server() {
+        return server;
+    }
+
+    /** What happened, in plain words, safe for clients. */
+    public String summary() {
+        return summary;
+    }
+
+    /** For the log and the operator only: may contain the server's stderr, a response body, URLs, class names. */
+    public String detail() {
+        return detail;
+    }
+
+    /** The first {@link UpstreamFailure} in {@code failure}'s cause chain (future wrappers included). */
+    public static Optional<UpstreamFailure> find(Throwable failure) {
+        Throwable t = failure;
+        for (int depth = 0; t != null && depth < 32; depth++, t = t.getCause()) {
+            if (t instanceof UpstreamFailure upstream) {
+                return Optional.of(upstream);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The operator's view of a failure: the message with the detail of the upstream failure behind it, for
+     * logs and operator APIs (never for clients, whose view is {@code getMessage()}).
+     */
+    public static String detailOf(Throwable failure) {
+        String message = Failures.describe(failure);
+        return find(failure).map(upstream -> {
+            String said = upstream.getMessage();
+            return message.contains(said) ? message.replace(said, upstream.describeForOperator())
+                    : message + " (" + upstream.describeForOperator() + ")";
+        }).orElse(message);
+    }
+
+    private String describeForOperator() {
+        return server == null ? detail : "server '" + server + "': " + detail;
+    }
+
+    /**
+     * An I/O failure of an HTTP exchange in plain words: "connection refused", "timed out connecting", ...
+     *
+     * @param what what was being done, for the detail ("sending tools/call (id 3) to http://...")
+     */
+    static UpstreamFailure ofHttp(String server, String what, Throwable failure) {
+        Throwable cause = Failures.unwrap(failure);
+        if (cause instanceof UpstreamFailure upstream) {
+            return upstream;
+        }
+        return new UpstreamFailure(server, kindOf(cause), what + ": " + cause, cause);
+    }
+
+    private static boolean inChain(Throwable failure, Class<? extends Throwable> type) {
+        Throwable t = failure;
+        for (int depth = 0; t != null && depth < 32; depth++, t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Why the OS refused to start a program ("Permission denied"), without the paths of its message. */
+    static String startFailure(IOException e) {
+        String message = String.valueOf(e.getMessage());
+        int error = message.indexOf("error=");
+        int comma = error < 0 ? -1 : message.indexOf(", ", error);
+        return comma < 0 ? "the operating system refused to run it" : message.substring(comma + 2).strip();
+    }
+
+    /** The kind of an I/O failure, in the words a client is shown. */
+    static String kindOf(Throwable failure) {
+        // the most specific first, wherever it sits in the chain: HttpClient wraps an unknown host in a
+        // ConnectException
+        if (inChain(failure, UnresolvedAddressException.class) || inChain(failure, UnknownHostException.class)) {
+            return "unknown host";
+        }
+        if (inChain(failure, HttpConnectTimeoutException.class)) {
+            return "timed out connecting";
+        }
+        if (inChain(failure, HttpTimeoutException.class)) {
+            return "timed out";
+        }
+        if (inChain(failure, ConnectException.class)) {
+            return "connection refused";
+        }
+        return "closed the connection";
+    }
+}
