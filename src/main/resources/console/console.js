@@ -187,8 +187,8 @@ function serverRow(server) {
       el("span", { class: "raw-state", text: server.state + (server.breaker && server.breaker !== "CLOSED"
         ? " · breaker " + server.breaker : "") })),
     el("td", { "data-label": "Server" }, el("span", { class: "name", text: server.name })),
-    el("td", { "data-label": "Transport", text: server.transport || "" }),
-    el("td", { "data-label": "Revision", class: "mono", text: server.revision || "–" }),
+    el("td", { "data-label": "Transport" }, server.transport || "",
+      el("span", { class: "raw-state mono", title: "MCP revision it speaks", text: server.revision || "revision –" })),
     el("td", { "data-label": "Tools", class: "num tools-cell", text: server.toolCount < 0 ? "–" : server.toolCount }),
     el("td", { "data-label": "Calls / errors", class: "num calls-cell",
       title: "over the last " + Math.round((calls.windowSeconds || 300) / 60) + " minutes" },

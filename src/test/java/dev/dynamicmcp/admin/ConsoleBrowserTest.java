@@ -362,7 +362,9 @@ class ConsoleBrowserTest {
         row("github").click();
         waitFor(() -> driver.findElements(By.cssSelector("#items li")).size() == 5);
         waitFor(() -> row("github").findElement(By.cssSelector(".calls-cell")).getText().equals("41 / 1"));
-        js("document.activeElement.blur()");
+        js("document.activeElement.blur(); document.querySelector('.servers-panel').scrollLeft = 0; window.scrollTo(0, 0)");
+        assertThat(((Number) js("const p = document.querySelector('.servers-panel'); return p.scrollWidth - p.clientWidth")).intValue())
+                .as("the servers table fits at 1280 px").isLessThanOrEqualTo(0);
 
         Path png = Path.of("docs/console.png");
         Files.write(png, ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));

@@ -147,7 +147,7 @@ final class FakeAdminBackend implements AdminBackend {
         ObjectNode document = Json.object();
         document.putObject("mcpServers").set(name, entry);
         try {
-            ConfigLoader.parse(Json.write(document), Map.of(), Path.of("."));
+            ConfigLoader.parse(Json.write(document), Map.of("GITHUB_TOKEN", "from-the-environment"), Path.of("."));
         } catch (ConfigException e) {
             return new PutOutcome.Invalid(e.problems());
         }
