@@ -182,8 +182,17 @@ final class HttpIo {
      * fires for its end; {@code Connection: close} keeps Jetty from reading a next request after the stream.
      */
     static void watchForDisconnect(Request request, Response response, Consumer<Throwable> gone) {
-        EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
         response.getHeaders().put(HttpHeader.CONNECTION, "close");
+        onDisconnect(request, gone);
+    }
+
+    /**
+     * The watch of {@link #watchForDisconnect} alone, for a response that has {@code Connection: close} already
+     * (it must: the watch would otherwise read the next request on the connection). The client must have sent
+     * its whole request.
+     */
+    static void onDisconnect(Request request, Consumer<Throwable> gone) {
+        EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
         Callback probe = new Callback() {
             @Override
             public void succeeded() {

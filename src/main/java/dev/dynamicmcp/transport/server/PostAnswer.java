@@ -30,19 +30,27 @@ final class PostAnswer extends IteratingCallback implements KeepAlives.Target {
     private final Callback callback;
     private final Consumer<Throwable> onEnd;
     private final KeepAlives keepAlives;
+    private final Runnable watchClient;
     private final Runnable wake = this::iterate;
     // Only touched inside process(), which IteratingCallback runs one at a time.
     private boolean streaming;
     private boolean committed;
     private boolean ending;
+    private boolean watching;
     private long cursor;
+    private volatile boolean watchDue;
     private volatile boolean slow;
     private volatile boolean keepAliveDue;
 
     /** @param onEnd runs once when the answer is done: with null, or with why it failed (the client left) */
+    /**
+     * @param watchClient starts watching the connection for the client's end ({@link HttpIo#onDisconnect}); run
+     *                    at most once, from {@link #process}, when the response carries {@code Connection: close}
+     */
     PostAnswer(PostExchange exchange, boolean batch, Response response, Callback callback, KeepAlives keepAlives,
-               Consumer<Throwable> onEnd) {
+               Runnable watchClient, Consumer<Throwable> onEnd) {
         this.keepAlives = keepAlives;
+        this.watchClient = watchClient;
         this.exchange = exchange;
         this.batch = batch;
         this.response = response;
@@ -68,6 +76,16 @@ final class PostAnswer extends IteratingCallback implements KeepAlives.Target {
         iterate();
     }
 
+    /**
+     * The answer is taking a while: watch for the client going away, so its requests are cancelled at once and
+     * not when a write fails. Only for slow answers: the watch costs the connection's reuse
+     * ({@code Connection: close}), which quick answers keep.
+     */
+    void watch() {
+        watchDue = true;
+        iterate();
+    }
+
     @Override
     protected Action process() throws IOException {
         if (ending) {
@@ -75,6 +93,13 @@ final class PostAnswer extends IteratingCallback implements KeepAlives.Target {
         }
         if (exchange.isAbandoned()) {
             throw new IOException("the client went away");
+        }
+        if (watchDue && !watching && !response.isCommitted()) {
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
+        }
+        if (watchDue && !watching && response.getHeaders().contains(HttpHeader.CONNECTION, "close")) {
+            watching = true;
+            watchClient.run();
         }
         EventStream stream = exchange.stream();
         if (!streaming) {
@@ -96,6 +121,7 @@ final class PostAnswer extends IteratingCallback implements KeepAlives.Target {
             streaming = true;
             exchange.markUsedEvents();
             HttpIo.startEventStream(response);
+            response.getHeaders().put(HttpHeader.CONNECTION, "close"); // a stream: its connection may be watched
             cursor = 0;
         }
         List<EventStream.Event> events = stream.take(cursor);

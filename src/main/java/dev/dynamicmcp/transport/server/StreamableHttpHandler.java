@@ -55,6 +55,8 @@ public final class StreamableHttpHandler extends Handler.Abstract {
     static final String SESSION_HEADER = "Mcp-Session-Id";
     static final String VERSION_HEADER = "MCP-Protocol-Version";
     static final String LAST_EVENT_ID = "Last-Event-ID";
+    /** A POST still waiting this long has its connection watched for the client's end (see PostAnswer#watch). */
+    static final Duration WATCH_AFTER = Duration.ofSeconds(1);
 
     private final SessionListener listener;
     private final HttpTransportOptions options;
@@ -273,9 +275,16 @@ public final class StreamableHttpHandler extends Handler.Abstract {
             return;
         }
         session.connectionOpened();
-        Scheduler.Cancellable[] slowTimer = {Scheduler.Cancellable.NONE};
-        PostAnswer answer = new PostAnswer(exchange, batch, response, callback, keepAlives, failure -> {
-            slowTimer[0].cancel();
+        Scheduler.Cancellable[] timers = {Scheduler.Cancellable.NONE, Scheduler.Cancellable.NONE};
+        PostAnswer[] self = new PostAnswer[1];
+        java.util.function.Consumer<Throwable> gone = failure -> {
+            exchange.abandon();
+            self[0].abort(failure);
+        };
+        PostAnswer answer = new PostAnswer(exchange, batch, response, callback, keepAlives,
+                () -> HttpIo.onDisconnect(request, gone), failure -> {
+            timers[0].cancel();
+            timers[1].cancel();
             if (failure != null) {
                 cancelPending(session, exchange, failure);
             }
@@ -285,12 +294,11 @@ public final class StreamableHttpHandler extends Handler.Abstract {
                 permit.release();
             }
         });
+        self[0] = answer;
         answer.attach();
-        request.addFailureListener(failure -> {
-            exchange.abandon();
-            answer.abort(failure);
-        });
-        slowTimer[0] = scheduler.schedule("mcp-post-slow", options.keepAliveInterval(), answer::slow);
+        request.addFailureListener(gone::accept);
+        timers[0] = scheduler.schedule("mcp-post-slow", options.keepAliveInterval(), answer::slow);
+        timers[1] = scheduler.schedule("mcp-post-watch", WATCH_AFTER, answer::watch);
         messages.forEach(session.peer()::onMessage);
         answer.iterate();
     }
