@@ -109,4 +109,49 @@ class ManyOpenStreamsTest {
         assertThat(reached).isEqualTo(STREAMS);
         assertThat(p99).isLessThan(1_000);
     }
+
+    /** Regression (issue 9, item 1): 300 concurrent slow calls ran in two waves (200 pooled tasks, then the rest). */
+    @Test
+    void threeHundredConcurrentSlowCallsAllRunAtOnce() throws Exception {
+        host = new HttpServerHost(new ProxySettings("127.0.0.1", 0, ProxySettings.DEFAULTS.namespace(), "__", null,
+                1 << 20, 8, ProxySettings.DEFAULTS.defaults()), listener, HostOptions.DEFAULTS);
+        host.addRoute("GET", "/healthz", (request, response, callback) -> {
+            Content.Sink.write(response, true, "ok", callback);
+            return true;
+        });
+        host.start();
+        McpHttpTestClient client = new McpHttpTestClient(host.uri().resolve("/mcp"));
+        int calls = 300;
+        List<String> sessions = new ArrayList<>();
+        for (int i = 0; i < calls / 100; i++) {
+            sessions.add(client.initialize());
+        }
+        List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
+        for (int id = 1; id <= calls; id++) {
+            answers.add(client.http.sendAsync(client.request(sessions.get(id % sessions.size()))
+                    .header("Accept", McpHttpTestClient.BOTH).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"id\":" + id
+                            + ",\"method\":\"hang\"}")).build(), HttpResponse.BodyHandlers.ofString()));
+        }
+
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> listener.hanging.size() == calls);
+        long start = System.nanoTime();
+        int health = client.http.send(HttpRequest.newBuilder(host.uri().resolve("/healthz"))
+                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+        long healthMs = (System.nanoTime() - start) / 1_000_000;
+        assertThat(host.runningRequests()).isEqualTo(calls);
+        listener.hanging.forEach(call -> call.complete(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
+                .objectNode().put("done", true)));
+        int answered = 0;
+        for (var answer : answers) {
+            if (answer.get(20, java.util.concurrent.TimeUnit.SECONDS).body().contains("\"done\":true")) {
+                answered++;
+            }
+        }
+
+        System.out.println("FIGURE: " + calls + " concurrent calls waiting at once (one wave): /healthz meanwhile "
+                + healthMs + " ms; " + answered + " of " + calls + " answered");
+        assertThat(health).isEqualTo(200);
+        assertThat(answered).isEqualTo(calls);
+    }
 }
