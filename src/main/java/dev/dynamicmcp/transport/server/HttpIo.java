@@ -175,21 +175,20 @@ final class HttpIo {
     }
 
     /**
-     * Calls {@code gone} as soon as the client closes the connection of a long-lived stream. Jetty reads nothing
-     * from a connection while its response is being written, so on its own a vanished client is only noticed at
-     * the next write (a keep-alive, up to its interval later), and legacy SSE would take posts into a dead
-     * session meanwhile. A stream's client sends nothing on that connection, so read interest there only ever
-     * fires for its end; {@code Connection: close} keeps Jetty from reading a next request after the stream.
+     * Marks a response as the last on its connection ({@code Connection: close}), so that {@link #onDisconnect}
+     * may watch that connection: Jetty then reads no next request from it after the response.
      */
-    static void watchForDisconnect(Request request, Response response, Consumer<Throwable> gone) {
+    static void closeAfter(Response response) {
         response.getHeaders().put(HttpHeader.CONNECTION, "close");
-        onDisconnect(request, gone);
     }
 
     /**
-     * The watch of {@link #watchForDisconnect} alone, for a response that has {@code Connection: close} already
-     * (it must: the watch would otherwise read the next request on the connection). The client must have sent
-     * its whole request.
+     * Calls {@code gone} as soon as the client closes the connection of a long-lived response. Jetty reads
+     * nothing from a connection while its response is being written, so on its own a vanished client is only
+     * noticed at the next write (a keep-alive, up to its interval later): legacy SSE took posts into a dead
+     * session meanwhile, and a POST's requests kept running. The client has sent its whole request and sends
+     * nothing more on that connection, so read interest there only ever fires for its end. The response must
+     * carry {@link #closeAfter}: the watch would otherwise read the next request on the connection.
      */
     static void onDisconnect(Request request, Consumer<Throwable> gone) {
         EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();

@@ -127,8 +127,9 @@ public final class SseServerHandler extends Handler.Abstract {
             writer.abort(failure);
         };
         request.addFailureListener(ended);
-        HttpIo.watchForDisconnect(request, response, ended);
+        HttpIo.closeAfter(response);
         writer.start();
+        HttpIo.onDisconnect(request, ended); // after start: an end seen at once must find the writer running
     }
 
     private void message(Request request, Response response, Callback callback) {

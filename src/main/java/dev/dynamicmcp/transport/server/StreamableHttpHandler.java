@@ -450,8 +450,9 @@ public final class StreamableHttpHandler extends Handler.Abstract {
             writer.abort(failure);
         };
         request.addFailureListener(ended);
-        HttpIo.watchForDisconnect(request, response, ended);
+        HttpIo.closeAfter(response);
         writer.start();
+        HttpIo.onDisconnect(request, ended); // after start: an end seen at once must find the writer running
     }
 
     /** Replays a finished POST stream after {@code afterSeq}, then ends. */
