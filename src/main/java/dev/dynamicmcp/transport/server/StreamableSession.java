@@ -73,7 +73,7 @@ final class StreamableSession implements DownstreamSession {
      * over (the full id is a bearer credential for that session).
      */
     static String shortId(String id) {
-        return id == null || id.length() <= 8 ? id : id.substring(0, 8) + "…";
+        return DownstreamSession.logId(id);
     }
 
     String shortId() {
