@@ -29,12 +29,25 @@ public final class McpMethods {
     public static final String RESOURCES_UPDATED = "notifications/resources/updated";
     public static final String ROOTS_LIST_CHANGED = "notifications/roots/list_changed";
     public static final String LOGGING_MESSAGE = "notifications/message";
+    /** MCP 2026-07-28: describes a server (replaces initialize); side-effect free, so also the health check. */
+    public static final String SERVER_DISCOVER = "server/discover";
+    /** MCP 2026-07-28: one long-lived stream of list_changed / updated notifications (replaces the GET stream). */
+    public static final String SUBSCRIPTIONS_LISTEN = "subscriptions/listen";
+    public static final String SUBSCRIPTIONS_ACKNOWLEDGED = "notifications/subscriptions/acknowledged";
 
     /** Newest first: the versions we speak, upstream and downstream. */
     public static final List<String> PROTOCOL_VERSIONS = List.of("2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05");
     public static final String LATEST_PROTOCOL_VERSION = PROTOCOL_VERSIONS.get(0);
+    /** Newest first: the stateless revisions (per-request {@code _meta}, {@code server/discover}). */
+    public static final List<String> MODERN_PROTOCOL_VERSIONS = List.of("2026-07-28");
+    public static final String LATEST_MODERN_PROTOCOL_VERSION = MODERN_PROTOCOL_VERSIONS.get(0);
 
     private McpMethods() {
+    }
+
+    /** True for a stateless revision (2026-07-28 and later). */
+    public static boolean isModern(String protocolVersion) {
+        return protocolVersion != null && MODERN_PROTOCOL_VERSIONS.contains(protocolVersion);
     }
 
     /** Requests that change nothing on the server and may therefore be retried. */
