@@ -263,8 +263,10 @@ public final class StreamableHttpTransport implements Transport {
         if (contentType.startsWith("application/json")) {
             try {
                 JsonNode body = Json.parse(text);
-                if (body instanceof ObjectNode answer && answer.has("error")
-                        && exchange.requestId.equals(answer.get("id"))) {
+                JsonNode id = body.get("id");
+                // ids compare as the peer matches them (by text): 1 parsed back is an int, ours a long
+                if (body instanceof ObjectNode answer && answer.has("error") && id != null && id.isValueNode()
+                        && id.asText().equals(exchange.requestId.asText())) {
                     listener.deliverJson(text, "the response to " + exchange.what, exchange.requestId);
                     return true;
                 }
