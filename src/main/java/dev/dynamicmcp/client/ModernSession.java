@@ -124,8 +124,8 @@ final class ModernSession {
 
     /**
      * A notification from the server: the listen stream's acknowledgement is taken here (null); the others
-     * lose their subscription id, so they look as a 2025 server's do. Ones of an older, ending stream are
-     * dropped (its replacement delivers them).
+     * lose their subscription id, so they look as a 2025 server's do. One of a stream being replaced is
+     * delivered too: a list_changed twice costs a re-list, one lost costs a stale catalog.
      */
     ObjectNode onNotification(ObjectNode notification) {
         if (!(notification.path("params").path("_meta") instanceof ObjectNode meta)
@@ -135,11 +135,6 @@ final class ModernSession {
         JsonNode subscriptionId = meta.get(McpMeta.SUBSCRIPTION_ID);
         if (UpstreamListen.isAck(notification)) {
             listen.acknowledged(subscriptionId, notification.path("params").get("notifications"));
-            return null;
-        }
-        if (!listen.isCurrent(subscriptionId)) {
-            log.debug("server \"{}\": dropped {} of an ended subscription {}", serverName,
-                    JsonRpc.method(notification), subscriptionId);
             return null;
         }
         ObjectNode copy = notification.deepCopy();

@@ -40,6 +40,8 @@ final class UpstreamListen {
     private final Backoff backoff;
     private State state = State.IDLE; // guarded by lock
     private PendingRequest current; // guarded by lock
+    /** Counts restarts: a listen sent for an older filter is not kept (guarded by lock). */
+    private long generation;
     private Scheduler.Cancellable timer = Scheduler.Cancellable.NONE; // guarded by lock
 
     /** @param send sends {@code subscriptions/listen} with these params (the session adds the envelope) */
@@ -139,6 +141,7 @@ final class UpstreamListen {
     private void restart(String why) {
         PendingRequest old;
         ObjectNode filter;
+        long gen;
         lock.lock();
         try {
             if (state == State.CLOSED) {
@@ -149,6 +152,7 @@ final class UpstreamListen {
             timer.cancel();
             filter = filterLocked();
             state = filter == null ? State.IDLE : State.OPEN;
+            gen = ++generation;
         } finally {
             lock.unlock();
         }
@@ -156,18 +160,18 @@ final class UpstreamListen {
             old.cancel("subscription changed");
         }
         if (filter != null) {
-            open(filter, why);
+            open(filter, why, gen);
         }
     }
 
-    private void open(ObjectNode filter, String why) {
+    private void open(ObjectNode filter, String why, long gen) {
         ObjectNode params = Json.object();
         params.set("notifications", filter);
         PendingRequest request = send.apply(params);
         boolean keep;
         lock.lock();
         try {
-            keep = state == State.OPEN && current == null;
+            keep = state == State.OPEN && generation == gen;
             if (keep) {
                 current = request;
             }
