@@ -91,6 +91,7 @@ public final class ProxyApp implements AutoCloseable {
     public enum State { NEW, STARTING, RUNNING, CLOSED }
 
     private final Options options;
+    private final dev.dynamicmcp.config.ProxySettings settings;
     private final Scheduler scheduler;
     private final long startedNanos;
     private final PrometheusMeterRegistry registry;
@@ -106,6 +107,7 @@ public final class ProxyApp implements AutoCloseable {
 
     private ProxyApp(ProxyConfig config, Options options, Path configFile) {
         this.options = options;
+        this.settings = config.proxy();
         this.scheduler = new SystemScheduler();
         this.startedNanos = scheduler.nanoTime();
         this.configState = new ConfigState(configFile, config, scheduler);
@@ -178,7 +180,15 @@ public final class ProxyApp implements AutoCloseable {
             throw new IllegalStateException("the proxy is " + state.get() + ", not NEW");
         }
         if (http != null) {
-            http.start();
+            try {
+                http.start();
+            } catch (java.io.IOException e) {
+                // said before any server was started: nothing to clean up but the host itself
+                Throwable cause = e.getCause() != null ? e.getCause() : e;
+                throw new java.io.IOException("cannot listen on " + settings.host() + ":" + settings.port() + ": "
+                        + cause.getMessage() + (cause instanceof java.net.BindException
+                        ? " (is another proxy running there? choose another --port)" : ""), e);
+            }
             log.info("serving MCP at {}", endpoint());
         }
         if (stdio != null) {

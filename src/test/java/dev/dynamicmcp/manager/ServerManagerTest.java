@@ -17,6 +17,7 @@ import dev.dynamicmcp.protocol.McpException;
 import dev.dynamicmcp.protocol.McpMethods;
 import dev.dynamicmcp.protocol.PendingRequest;
 import dev.dynamicmcp.testsupport.FakeScheduler;
+import dev.dynamicmcp.testsupport.LogCapture;
 import dev.dynamicmcp.testsupport.TestOptions;
 import java.time.Duration;
 import java.util.List;
@@ -427,6 +428,52 @@ class ServerManagerTest {
         FakeUpstream.FakeTransport secondB = upstream.current("b");
         manager.replace(server("b")).get(5, TimeUnit.SECONDS);
         assertThat(secondB.closed).isTrue();
+    }
+
+    /** Issue 9 item 5: a reload must not wait for a connect, and a superseded attempt must not live on. */
+    @Test
+    void addReturnsOnceRegisteredAndAReplaceOrRemoveWhileConnectingCancelsTheAttempt() throws Exception {
+        start(server("a"));
+        try (LogCapture log = LogCapture.of(ConnectionPool.class)) {
+            upstream.knobs("b").connectDelay = Duration.ofSeconds(30); // a real sleep, only an interrupt ends it early
+            long before = System.nanoTime();
+            CompletableFuture<Void> added = manager.add(server("b"));
+            assertThat(Duration.ofNanos(System.nanoTime() - before)).as("add waits for no connect")
+                    .isLessThan(Duration.ofSeconds(5));
+            assertThat(added).isNotDone();
+            assertThat(manager.status("b").state()).isEqualTo(ServerState.CONNECTING);
+
+            upstream.knobs("b").connectDelay = Duration.ZERO;
+            manager.replace(server("b")).get(5, TimeUnit.SECONDS);
+            added.get(5, TimeUnit.SECONDS); // the superseded attempt ended now, not after its 30 s
+            assertThat(manager.status("b").state()).isEqualTo(ServerState.READY);
+            assertThat(manager.status("b").lastError()).isNull();
+
+            upstream.knobs("c").connectDelay = Duration.ofSeconds(30);
+            CompletableFuture<Void> addedC = manager.add(server("c"));
+            assertThat(manager.remove("c")).as("a removal right after an add finds the server").isTrue();
+            addedC.get(5, TimeUnit.SECONDS);
+            assertThat(manager.status("c")).isNull();
+            assertThat(upstream.transports).noneMatch(t -> t.server.equals("c"));
+
+            assertThat(log.lines()).as("a cancelled attempt is not the server's failure")
+                    .noneMatch(line -> line.startsWith("WARN") && line.contains("connect failed"))
+                    .anyMatch(line -> line.contains("\"b\": connect attempt abandoned"));
+        }
+    }
+
+    /** Issue 9 item 9: an open breaker showed consecutiveErrors 0 and no last error. */
+    @Test
+    void anOpenBreakerShowsTheFailuresThatOpenedIt() {
+        start(server("a", TestOptions.fast().requestTimeout(Duration.ofMillis(100)).build()));
+        upstream.knobs("a").hangCalls.set(true);
+        for (int i = 0; i < 3; i++) {
+            assertThatThrownBy(() -> callTool("a", "slow").join()).hasMessageContaining("did not answer");
+        }
+        ServerStatus status = manager.status("a");
+        assertThat(status.breaker()).isEqualTo(BreakerState.OPEN);
+        assertThat(status.consecutiveErrors()).isEqualTo(3);
+        assertThat(status.lastError()).contains("did not answer");
     }
 
     @Test
