@@ -296,4 +296,17 @@ class ProxyAppTest {
             assertThat(log.lines()).anyMatch(line -> line.contains("proxy.defaults changed"));
         }
     }
+
+    /** Issue 9 item 9: a server that fell back to legacy SSE was shown as "http". */
+    @Test
+    void aServerThatFellBackToLegacySseShowsIt() throws Exception {
+        try (dev.dynamicmcp.testsupport.HttpFault legacy = FaultServer.startSse(
+                FaultServer.Options.builder().name("legacy").build())) {
+            app = ProxyApp.start(config("\"legacy\": {\"url\": \"" + legacy.url() + "\"}"), ProxyApp.Options.none());
+            assertThat(app.manager().status("legacy").state()).isEqualTo(ServerState.READY);
+            assertThat(app.manager().status("legacy").transport()).isEqualTo("sse (fallback)");
+            app.close();
+            app = null;
+        }
+    }
 }
