@@ -229,6 +229,11 @@ public final class ProxyApp implements AutoCloseable {
         return manager;
     }
 
+    /** The one scheduler (time, timers, background work) everything of this proxy runs on; closed last. */
+    public Scheduler scheduler() {
+        return scheduler;
+    }
+
     /** The merged server. */
     public ProxyServer merged() {
         return merged;

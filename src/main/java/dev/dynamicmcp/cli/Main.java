@@ -126,6 +126,10 @@ public final class Main implements Callable<Integer> {
                 : ProxyApp.Options.httpOnly();
         ProxyApp proxy = ProxyApp.assemble(config, options, common.config);
         running.proxy = proxy;
+        Reloads reloads = common.config == null ? null : new Reloads(common.config, config, proxy, this::withOverrides);
+        if (reloads != null) {
+            Signals.onHangUp(reloads::reloadNow); // before start: a SIGHUP during start-up must not stop the proxy
+        }
         try {
             proxy.start();
         } catch (Exception e) {
@@ -137,10 +141,8 @@ public final class Main implements Callable<Integer> {
             removeHook(hook);
             return 1;
         }
-        if (common.config != null) {
-            Reloads reloads = new Reloads(common.config, config, proxy, this::withOverrides);
-            running.watcher = noWatch ? null : reloads.watch();
-            Signals.onHangUp(reloads::reloadNow);
+        if (reloads != null && !noWatch) {
+            running.watcher = reloads.watch();
         }
         Summary.print(System.err, proxy, config, common.config, stdio);
         if (stdio) {

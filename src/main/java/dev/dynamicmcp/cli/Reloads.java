@@ -41,7 +41,11 @@ final class Reloads {
     ConfigWatcher watch() {
         UnaryOperator<ProxyConfig> effective = this::withOverrides;
         return ConfigWatcher.start(file, current(), ConfigWatcher.DEFAULT_INTERVAL, System.getenv(), effective,
-                new ConfigWatcher.Listener() {
+                listener(), proxy.scheduler());
+    }
+
+    private ConfigWatcher.Listener listener() {
+        return new ConfigWatcher.Listener() {
                     @Override
                     public void changed(ProxyConfig previous, ProxyConfig next) {
                         apply(next);
@@ -51,7 +55,7 @@ final class Reloads {
                     public void rejected(String problems) {
                         proxy.configRejected(problems);
                     }
-                });
+                };
     }
 
     /** SIGHUP: reads the file now and applies it (or keeps the current config when it is invalid). */

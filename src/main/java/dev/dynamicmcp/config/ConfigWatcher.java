@@ -53,7 +53,9 @@ public final class ConfigWatcher implements AutoCloseable {
     private final Map<String, String> env;
     private final Listener listener;
     private final UnaryOperator<ProxyConfig> overrides;
-    private final Thread thread;
+    private final dev.dynamicmcp.runtime.Scheduler scheduler;
+    private final boolean ownsScheduler;
+    private volatile Thread thread;
     private volatile ProxyConfig current;
     private volatile State state = State.RUNNING;
     private final AtomicLong settledChanges = new AtomicLong();
@@ -64,7 +66,8 @@ public final class ConfigWatcher implements AutoCloseable {
     private boolean lastRejected;
 
     private ConfigWatcher(Path file, ProxyConfig current, Duration interval, Map<String, String> env,
-                          UnaryOperator<ProxyConfig> overrides, Listener listener) {
+                          UnaryOperator<ProxyConfig> overrides, Listener listener,
+                          dev.dynamicmcp.runtime.Scheduler scheduler) {
         if (interval.isNegative() || interval.isZero()) {
             throw new IllegalArgumentException("interval must be positive: " + interval);
         }
@@ -74,7 +77,8 @@ public final class ConfigWatcher implements AutoCloseable {
         this.env = Map.copyOf(env);
         this.listener = Objects.requireNonNull(listener, "listener");
         this.overrides = Objects.requireNonNull(overrides, "overrides");
-        this.thread = Thread.ofVirtual().name("config-watcher").unstarted(this::run);
+        this.ownsScheduler = scheduler == null;
+        this.scheduler = ownsScheduler ? new dev.dynamicmcp.runtime.SystemScheduler() : scheduler;
     }
 
     /** Watches {@code file} every {@link #DEFAULT_INTERVAL}, expanding variables from the process environment. */
@@ -100,9 +104,16 @@ public final class ConfigWatcher implements AutoCloseable {
      */
     public static ConfigWatcher start(Path file, ProxyConfig current, Duration interval, Map<String, String> env,
                                       UnaryOperator<ProxyConfig> overrides, Listener listener) {
-        ConfigWatcher watcher = new ConfigWatcher(file, current, interval, env, overrides, listener);
+        return start(file, current, interval, env, overrides, listener, null);
+    }
+
+    /** As above, polling on {@code scheduler}'s loop and clock (null: the watcher owns a scheduler of its own). */
+    public static ConfigWatcher start(Path file, ProxyConfig current, Duration interval, Map<String, String> env,
+                                      UnaryOperator<ProxyConfig> overrides, Listener listener,
+                                      dev.dynamicmcp.runtime.Scheduler scheduler) {
+        ConfigWatcher watcher = new ConfigWatcher(file, current, interval, env, overrides, listener, scheduler);
         log.info("config watcher RUNNING: polling {} every {}", watcher.file, Units.format(interval));
-        watcher.thread.start();
+        watcher.thread = watcher.scheduler.startLoop("config-watcher", watcher::run);
         return watcher;
     }
 
@@ -135,11 +146,14 @@ public final class ConfigWatcher implements AutoCloseable {
         if (Thread.currentThread() != thread) {
             try {
                 if (!thread.join(Duration.ofSeconds(5))) {
-                    log.warn("config watcher: the listener is still running 5s after close");
+                    log.warn("config watcher: the listener is still running 5 s after close");
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        if (ownsScheduler) {
+            scheduler.close(Duration.ofSeconds(1));
         }
     }
 
@@ -151,9 +165,9 @@ public final class ConfigWatcher implements AutoCloseable {
                 log.error("config watcher: polling {} failed; will try again", file, e);
             }
             // parkNanos rather than sleep: close() unparks without interrupting a listener.
-            long deadline = System.nanoTime() + interval.toNanos();
+            long deadline = scheduler.nanoTime() + interval.toNanos();
             for (long left = interval.toNanos(); left > 0 && state == State.RUNNING;
-                 left = deadline - System.nanoTime()) {
+                 left = deadline - scheduler.nanoTime()) {
                 LockSupport.parkNanos(left);
             }
         }
