@@ -13,10 +13,11 @@ import java.util.List;
 /** What the ops routes read from the running proxy. */
 final class OpsSource implements OpsRoutes.Source {
     private final ProxyApp app;
-    private final Instant startedAt = Instant.now();
+    private final Instant startedAt;
 
     OpsSource(ProxyApp app) {
         this.app = app;
+        this.startedAt = app.scheduler().now();
     }
 
     @Override
