@@ -10,7 +10,7 @@ import dev.dynamicmcp.config.ProxyConfig;
 import dev.dynamicmcp.config.ProxySettings;
 import dev.dynamicmcp.demo.Demo;
 import dev.dynamicmcp.demo.DemoServer;
-import dev.dynamicmcp.proxy.ProxyServer;
+import dev.dynamicmcp.app.ProxyApp;
 import dev.dynamicmcp.transport.server.StdioServer;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -23,7 +23,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -98,7 +97,6 @@ public final class Main implements Callable<Integer> {
             System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.err), true));
         }
         common.applyLogLevel();
-        AtomicReference<Demo> demo = new AtomicReference<>();
         ProxyConfig config;
         try {
             config = common.config == null ? null : ConfigLoader.load(common.config);
@@ -113,58 +111,84 @@ public final class Main implements Callable<Integer> {
             System.err.println(e.getMessage());
             return 2;
         }
+        // The hook goes in before anything starts: a SIGTERM during start-up stops (and logs) what was started.
+        Running running = new Running();
+        Thread hook = new Thread(running::stop, "shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
         if (config == null) {
-            demo.set(Demo.start(settings));
-            config = demo.get().config();
+            running.demo = Demo.start(settings);
+            config = running.demo.config();
             System.err.println("No --config given: running the built-in demo (servers \"clock\" over stdio and \"notes\" over HTTP).");
         } else {
             config = new ProxyConfig(settings, config.servers());
         }
-        ProxyServer.Options options = stdio ? ProxyServer.Options.stdio(System.in, protocolOut, alsoHttp)
-                : ProxyServer.Options.httpOnly();
-        ProxyServer proxy;
+        ProxyApp.Options options = stdio ? ProxyApp.Options.stdio(System.in, protocolOut, alsoHttp)
+                : ProxyApp.Options.httpOnly();
+        ProxyApp proxy = ProxyApp.assemble(config, options, common.config);
+        running.proxy = proxy;
+        Reloads reloads = common.config == null ? null : new Reloads(common.config, config, proxy, this::withOverrides);
+        if (reloads != null) {
+            Signals.onHangUp(reloads::reloadNow); // before start: a SIGHUP during start-up must not stop the proxy
+        }
         try {
-            proxy = ProxyServer.start(config, options);
+            proxy.start();
         } catch (Exception e) {
-            System.err.println("Could not start: " + e.getMessage());
-            if (demo.get() != null) {
-                demo.get().close();
+            if (proxy.state() == ProxyApp.State.CLOSED && running.stopping) {
+                return 0; // stopped by a signal while starting: the hook logs and closes
             }
+            System.err.println("Could not start: " + e.getMessage());
+            running.stop();
+            removeHook(hook);
             return 1;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        ConfigWatcher watcher = common.config == null || noWatch ? null
-                : startWatcher(common.config, config, proxy);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stop(proxy, watcher, demo.get());
-            stopped.countDown();
-        }, "shutdown"));
+        if (reloads != null && !noWatch) {
+            running.watcher = reloads.watch();
+        }
         Summary.print(System.err, proxy, config, common.config, stdio);
         if (stdio) {
             proxy.stdioDone().join();
-            stop(proxy, watcher, demo.get());
+            running.stop();
+            removeHook(hook);
             return 0;
         }
-        stopped.await();
+        running.stopped.await();
         return 0;
     }
 
-    private static ConfigWatcher startWatcher(Path file, ProxyConfig initial, ProxyServer proxy) {
-        AtomicReference<ProxyConfig> current = new AtomicReference<>(initial);
-        return ConfigWatcher.start(file, initial, next -> {
-            // the proxy section keeps the settings the proxy started with (overrides included)
-            ProxyConfig effective = new ProxyConfig(current.get().proxy(), next.servers());
-            proxy.reload(current.getAndSet(effective), effective);
-        });
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // the JVM is already shutting down: the hook runs (stop is idempotent)
+        }
     }
 
-    private static void stop(ProxyServer proxy, ConfigWatcher watcher, Demo demo) {
-        if (watcher != null) {
-            watcher.close();
-        }
-        proxy.close();
-        if (demo != null) {
-            demo.close();
+    /** What the shutdown hook stops; filled in as things start. */
+    private static final class Running {
+        final CountDownLatch stopped = new CountDownLatch(1);
+        volatile boolean stopping;
+        volatile Demo demo;
+        volatile ProxyApp proxy;
+        volatile ConfigWatcher watcher;
+
+        void stop() {
+            stopping = true;
+            try {
+                ConfigWatcher w = watcher;
+                if (w != null) {
+                    w.close();
+                }
+                ProxyApp p = proxy;
+                if (p != null) {
+                    p.close();
+                }
+                Demo d = demo;
+                if (d != null) {
+                    d.close();
+                }
+            } finally {
+                stopped.countDown();
+            }
         }
     }
 
