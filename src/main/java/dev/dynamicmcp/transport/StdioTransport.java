@@ -137,8 +137,9 @@ public final class StdioTransport implements Transport {
         stdin = started.getOutputStream();
         stdoutReader = scheduler.startLoop("stdio-out-" + serverName, () -> readStdout(started));
         stderrReader = scheduler.startLoop("stdio-err-" + serverName, () -> drainStderr(started));
-        scheduler.startLoop("stdio-exit-" + serverName, () -> watchExit(started));
+        // OPEN before the exit watcher starts: a child that exits at once must still be reported closed
         transition(State.OPEN, "pid " + started.pid());
+        scheduler.startLoop("stdio-exit-" + serverName, () -> watchExit(started));
     }
 
     private Process spawn() throws IOException {
