@@ -52,7 +52,7 @@ final class ProfileReader {
         Where at = SECTION.child(name);
         int problemsBefore = ctx.problems.size();
         if (name.isEmpty()) {
-            ctx.problem(at, "a profile name must not be empty");
+            ctx.problem(SECTION, "a profile name must not be empty");
         } else if (!Profile.NAME.matcher(name).matches()) {
             ctx.problem(at, "profile name " + ReadContext.quote(name) + " may only contain letters, digits, '_'"
                     + " and '-' (it is the path /mcp/{name})");
