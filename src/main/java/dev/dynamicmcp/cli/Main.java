@@ -174,7 +174,8 @@ public final class Main implements Callable<Integer> {
         List<String> origins = new ArrayList<>(base.allowedOrigins());
         allowedOrigins.stream().filter(origin -> !origins.contains(origin)).forEach(origins::add);
         return new ProxySettings(host != null ? host : base.host(), port != null ? port : base.port(), base.namespace(),
-                base.separator(), token, base.maxBodyBytes(), base.connectConcurrency(), base.defaults(), origins);
+                base.separator(), token, base.maxBodyBytes(), base.connectConcurrency(), base.defaults(), base.limits(),
+                origins);
     }
 
     /** Options shared by every command. */

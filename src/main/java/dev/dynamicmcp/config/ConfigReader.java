@@ -16,7 +16,10 @@ import java.util.regex.Pattern;
 /** Turns a parsed JSON tree into a {@link ProxyConfig}, collecting every problem and warning on the way. */
 final class ConfigReader {
     private static final Set<String> PROXY_KEYS = Set.of("host", "port", "namespace", "separator", "authToken",
-            "maxBodyBytes", "connectConcurrency", "defaults");
+            "maxBodyBytes", "connectConcurrency", "defaults", "limits", "allowedOrigins");
+    private static final Set<String> LIMIT_KEYS = Set.of("maxSessions", "sessionIdleTimeout", "maxOpenStreams",
+            "maxStreamsPerClient", "maxConcurrentRequests", "maxRequestsPerClient", "maxRequestsPerSession",
+            "maxBufferedEvents");
     private static final Set<String> PER_SERVER_ONLY = Set.of("tools", "isolation", "disabled");
     private static final Set<String> TOP_KEYS = Set.of("mcpServers", "servers", "proxy", "profiles");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]+");
@@ -182,8 +185,35 @@ final class ConfigReader {
                 defaults = OptionsReader.read(defaultsObject, defaultsAt, ServerOptions.DEFAULTS, ctx);
             }
         }
+        ServingLimits limits = optional(proxy, "limits").map(n -> limits(n, at.child("limits"), ctx))
+                .orElse(ServingLimits.DEFAULTS);
+        List<String> allowedOrigins = optional(proxy, "allowedOrigins")
+                .flatMap(n -> ctx.stringList(n, at.child("allowedOrigins"))).orElse(List.of());
         return new ProxySettings(host, port, namespace, separator, authToken, maxBodyBytes, connectConcurrency,
-                defaults);
+                defaults, limits, allowedOrigins);
+    }
+
+    /** The {@code proxy.limits} section; a key left out keeps its default. */
+    private static ServingLimits limits(JsonNode node, Where at, ReadContext ctx) {
+        ServingLimits base = ServingLimits.DEFAULTS;
+        ObjectNode limits = ctx.object(node, at).orElse(null);
+        if (limits == null) {
+            return base;
+        }
+        ctx.checkKeys(limits, at, LIMIT_KEYS);
+        java.util.function.BiFunction<String, Integer, Integer> count = (key, fallback) -> optional(limits, key)
+                .flatMap(n -> ctx.integer(n, at.child(key), 1, Integer.MAX_VALUE)).orElse(fallback);
+        return new ServingLimits(
+                count.apply("maxSessions", base.maxSessions()),
+                optional(limits, "sessionIdleTimeout")
+                        .flatMap(n -> ctx.duration(n, at.child("sessionIdleTimeout"), false))
+                        .orElse(base.sessionIdleTimeout()),
+                count.apply("maxOpenStreams", base.maxOpenStreams()),
+                count.apply("maxStreamsPerClient", base.maxStreamsPerClient()),
+                count.apply("maxConcurrentRequests", base.maxConcurrentRequests()),
+                count.apply("maxRequestsPerClient", base.maxRequestsPerClient()),
+                count.apply("maxRequestsPerSession", base.maxRequestsPerSession()),
+                count.apply("maxBufferedEvents", base.maxBufferedEvents()));
     }
 
     private static Optional<JsonNode> optional(ObjectNode node, String key) {

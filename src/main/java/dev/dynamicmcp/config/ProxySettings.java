@@ -8,7 +8,9 @@ import java.util.List;
  * @param authToken    when set, every HTTP request needs {@code Authorization: Bearer <token>}
  * @param maxBodyBytes largest accepted HTTP request body
  * @param defaults     server options every server inherits unless it sets its own
- * @param allowedOrigins browser origins ({@code scheme://host[:port]}) allowed besides the proxy's own host
+ * @param limits       what the HTTP endpoint lets one client and all clients hold ({@code proxy.limits})
+ * @param allowedOrigins browser origins accepted besides the local ones ({@code proxy.allowedOrigins}), full
+ *                     ({@code https://app.example.com}) or a bare host ({@code app.example.com})
  */
 public record ProxySettings(
         String host,
@@ -19,19 +21,31 @@ public record ProxySettings(
         long maxBodyBytes,
         int connectConcurrency,
         ServerOptions defaults,
+        ServingLimits limits,
         List<String> allowedOrigins) {
 
     public static final ProxySettings DEFAULTS = new ProxySettings(
-            "127.0.0.1", 8080, NamespaceMode.PREFIX, "__", null, 4L * 1024 * 1024, 8, ServerOptions.DEFAULTS,
-            List.of());
+            "127.0.0.1", 8080, NamespaceMode.PREFIX, "__", null, 4L * 1024 * 1024, 8, ServerOptions.DEFAULTS);
 
     public ProxySettings {
+        limits = limits == null ? ServingLimits.DEFAULTS : limits;
         allowedOrigins = allowedOrigins == null ? List.of() : List.copyOf(allowedOrigins);
     }
 
-    /** No extra allowed origins: the form written before the setting existed. */
+    /** Settings with the default {@link ServingLimits} and no extra allowed origins. */
     public ProxySettings(String host, int port, NamespaceMode namespace, String separator, String authToken,
                          long maxBodyBytes, int connectConcurrency, ServerOptions defaults) {
-        this(host, port, namespace, separator, authToken, maxBodyBytes, connectConcurrency, defaults, List.of());
+        this(host, port, namespace, separator, authToken, maxBodyBytes, connectConcurrency, defaults,
+                ServingLimits.DEFAULTS, List.of());
+    }
+
+    public ProxySettings withLimits(ServingLimits value) {
+        return new ProxySettings(host, port, namespace, separator, authToken, maxBodyBytes, connectConcurrency,
+                defaults, value, allowedOrigins);
+    }
+
+    public ProxySettings withAllowedOrigins(List<String> value) {
+        return new ProxySettings(host, port, namespace, separator, authToken, maxBodyBytes, connectConcurrency,
+                defaults, limits, value);
     }
 }

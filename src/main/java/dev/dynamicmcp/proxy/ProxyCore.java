@@ -129,8 +129,8 @@ final class ProxyCore implements SessionListener {
     /** Closes a downstream session off the caller's thread: closing flushes and ends its streams. */
     private void closeSession(String sessionId, String profile, String why) {
         sessions.get(sessionId).ifPresent(session -> {
-            log.info("closing session {} of profile \"{}\": {}", sessionId, profile, why);
-            scheduler.execute("close session " + sessionId, session::closeDownstream);
+            log.info("closing session {} of profile \"{}\": {}", DownstreamSession.logId(sessionId), profile, why);
+            scheduler.execute("close session " + DownstreamSession.logId(sessionId), session::closeDownstream);
         });
     }
 
@@ -182,7 +182,7 @@ final class ProxyCore implements SessionListener {
     public JsonRpcPeer.Handler opened(DownstreamSession session) {
         ProxySession proxySession = new ProxySession(this, session, new Outbox(session.id(), session.peer(), scheduler));
         sessions.add(proxySession);
-        log.debug("session {} opened over {}{}", session.id(), session.transport(),
+        log.debug("session {} opened over {}{}", DownstreamSession.logId(session.id()), session.transport(),
                 session.profile() == null ? "" : " on profile \"" + session.profile() + "\"");
         // Checked after joining the registry, so a profile removed at this very moment closes it either here or
         // in updateProfiles. Meanwhile its view is empty: everything is unknown to it.

@@ -230,7 +230,7 @@ final class ProxySession implements JsonRpcPeer.Handler {
         result.putObject("serverInfo").put("name", "dynamic-mcp-proxy").put("title", "Dynamic MCP Proxy")
                 .put("version", Version.get());
         result.put("instructions", instructions());
-        log.info("session {} initialized by {} {} (protocol {}{})", session.id(),
+        log.info("session {} initialized by {} {} (protocol {}{})", DownstreamSession.logId(session.id()),
                 clientInfo.path("name").asText("?"), clientInfo.path("version").asText(""), protocolVersion,
                 profile() == null ? "" : ", profile " + profile());
         return result;

@@ -23,7 +23,7 @@ class CliOptionsTest {
     private static final ProxySettings BASE = ProxySettings.DEFAULTS;
     private static final ProxySettings WITH_CONFIG_TOKEN = new ProxySettings(BASE.host(), BASE.port(),
             BASE.namespace(), BASE.separator(), "from-config", BASE.maxBodyBytes(), BASE.connectConcurrency(),
-            BASE.defaults(), List.of("https://config.example"));
+            BASE.defaults(), BASE.limits(), List.of("https://config.example"));
 
     @TempDir
     Path dir;
@@ -145,5 +145,14 @@ class CliOptionsTest {
             System.setOut(out);
             System.setErr(err);
         }
+    }
+
+    @Test
+    void commandLineOverridesKeepTheConfigsServingLimits() {
+        ProxySettings limited = BASE.withLimits(new dev.dynamicmcp.config.ServingLimits(7, java.time.Duration.ofMinutes(3),
+                11, 5, 13, 6, 4, 999));
+        ProxySettings overridden = settings(limited, Map.of(), "--port", "9123");
+        assertThat(overridden.port()).isEqualTo(9123);
+        assertThat(overridden.limits()).isEqualTo(limited.limits());
     }
 }

@@ -230,4 +230,26 @@ class BadDownstreamInputTest {
         assertThat(RawMcpHttp.responseOf(right, 1).path("result").path("serverInfo").path("name").asText())
                 .isEqualTo("dynamic-mcp-proxy");
     }
+
+    /** Regression (issue 9, item 12): a body declared as anything but JSON was parsed anyway. */
+    @ParameterizedTest
+    @ValueSource(strings = {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"})
+    void aPostThatIsNotDeclaredAsJsonIs415(String type) throws Exception {
+        HttpResponse<String> response = mcp.post("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}",
+                Map.of(RawMcpHttp.SESSION, bystander, "Content-Type", type));
+
+        assertRpcError(response, 415, -32600);
+        assertThat(response.body()).contains(type.split(";")[0]).contains("application/json");
+    }
+
+    /** Regression (issue 9, item 12): the scheme of "Authorization: bearer <token>" is case-insensitive. */
+    @ParameterizedTest
+    @ValueSource(strings = {"bearer", "BEARER"})
+    void theBearerSchemeIsCaseInsensitive(String scheme) throws Exception {
+        RawMcpHttp lower = new RawMcpHttp(proxy.endpoint(), Map.of("Authorization", scheme + " " + TOKEN));
+
+        JsonNode response = lower.call(bystander, 5, "tools/list", "{}");
+
+        assertThat(response.path("result").path("tools").toString()).contains("alpha__echo");
+    }
 }

@@ -442,8 +442,9 @@ class ServerManagerTest {
         await().until(() -> oldB.toolCalls.get() == 1);
         manager.replace(server("b"));
         // the old connection was kept until the in-flight call ended on its own 500 ms timeout, not cut by close
-        assertThat(draining).isCompletedExceptionally();
-        assertThatThrownBy(draining::join).hasMessageContaining("did not answer");
+        // (the call's bookkeeping ends a moment before its future completes: allow that moment, no more)
+        assertThat(draining).failsWithin(Duration.ofSeconds(2)).withThrowableThat()
+                .withMessageContaining("did not answer");
         assertThat(oldB.closed).isTrue();
         assertThat(upstream.current("b")).isNotSameAs(oldB);
         assertThat(manager.status("b").state()).isEqualTo(ServerState.READY);

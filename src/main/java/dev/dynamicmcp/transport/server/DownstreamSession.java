@@ -24,4 +24,12 @@ public interface DownstreamSession {
 
     /** Ends the session: closes its streams; {@link SessionListener#closed} follows. Idempotent. */
     void close();
+
+    /**
+     * How a session id appears in logs: its first 8 characters. Enough to tell sessions apart; not enough to
+     * take one over (a full Streamable HTTP session id is a bearer credential for that session).
+     */
+    static String logId(String id) {
+        return id == null || id.length() <= 8 ? id : id.substring(0, 8) + "…";
+    }
 }

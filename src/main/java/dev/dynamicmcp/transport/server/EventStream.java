@@ -11,7 +11,9 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The messages of one server-to-client stream, numbered 1, 2, 3… and kept in a bounded ring so that a client
  * whose connection broke can resume after the last event it saw. Producers {@link #append} without I/O; the
- * one thread that owns the HTTP response reads with {@link #awaitAfter} and writes outside the lock.
+ * one writer that owns the HTTP response is woken through its {@link #reader} hook (called outside the lock),
+ * takes what is new with {@link #take} and writes it asynchronously. The events of all streams of a handler
+ * count against one {@link EventBudget}.
  */
 final class EventStream {
     /** One message with its sequence number within the stream. */
@@ -21,8 +23,23 @@ final class EventStream {
     /** How far undelivered requests and responses may push the ring past its capacity. */
     static final int HARD_LIMIT_FACTOR = 4;
 
+    /** What {@link #shed} gives up, in the order the {@link EventBudget} asks for it. */
+    enum Shed {
+        /** Notifications, of a stream that has no reader and never had one. */
+        NEVER_READ_NOTIFICATIONS,
+        /** Notifications and delivered events, of a stream that has no reader now. */
+        UNREAD,
+        /** Delivered events (the replay window), of any stream. */
+        DELIVERED
+    }
+
     private final int number;
     private final int capacity;
+    private final EventBudget budget;
+    /** Wakes the one writer of this stream; null while nobody writes it. Called outside the lock. */
+    private volatile Runnable reader;
+    private volatile boolean everRead;
+    private volatile boolean released;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     // Guarded by lock.
@@ -38,8 +55,86 @@ final class EventStream {
      * @param capacity how many recent events are kept for replay and for a client that is not connected yet
      */
     EventStream(int number, int capacity) {
+        this(number, capacity, EventBudget.unlimited());
+    }
+
+    EventStream(int number, int capacity, EventBudget budget) {
         this.number = number;
         this.capacity = Math.max(1, capacity);
+        this.budget = budget;
+        budget.register(this);
+    }
+
+    /** Makes {@code wake} the writer to call when something changes (null: nobody writes this stream now). */
+    void reader(Runnable wake) {
+        this.reader = wake;
+        if (wake != null) {
+            everRead = true;
+        }
+    }
+
+    /** Clears {@code wake} if it is still the reader. */
+    void releaseReader(Runnable wake) {
+        if (reader == wake) {
+            reader = null;
+        }
+    }
+
+    private void wakeReader() {
+        Runnable wake = reader;
+        if (wake != null) {
+            wake.run();
+        }
+    }
+
+    /** This stream is discarded: its events leave the budget. Idempotent. */
+    void release() {
+        int count;
+        lock.lock();
+        try {
+            if (released) {
+                return;
+            }
+            released = true;
+            count = ring.size();
+            ring.clear();
+            complete = true;
+        } finally {
+            lock.unlock();
+        }
+        budget.unregister(this);
+        budget.removed(count);
+        wakeReader();
+    }
+
+    /** Gives up events as {@code what} says (see {@link Shed}); returns how many. */
+    int shed(Shed what) {
+        if (what != Shed.DELIVERED && reader != null || what == Shed.NEVER_READ_NOTIFICATIONS && everRead) {
+            return 0;
+        }
+        int count = 0;
+        lock.lock();
+        try {
+            for (java.util.Iterator<Event> events = ring.iterator(); events.hasNext(); ) {
+                Event event = events.next();
+                boolean delivered = event.seq() <= handedOut;
+                boolean notification = !event.message().has("id");
+                boolean drop = switch (what) {
+                    case NEVER_READ_NOTIFICATIONS -> notification;
+                    case UNREAD -> notification || delivered;
+                    case DELIVERED -> delivered;
+                };
+                if (drop) {
+                    events.remove();
+                    count++;
+                }
+            }
+            dropped += count;
+        } finally {
+            lock.unlock();
+        }
+        budget.removed(count);
+        return count;
     }
 
     int number() {
@@ -48,6 +143,7 @@ final class EventStream {
 
     /** Appends a message; returns false when the stream is complete and takes no more messages. */
     boolean append(ObjectNode message) {
+        int held = 1;
         lock.lock();
         try {
             if (complete) {
@@ -56,16 +152,24 @@ final class EventStream {
             ring.addLast(new Event(++lastSeq, message));
             while (ring.size() > capacity && evictOneLocked()) {
                 dropped++;
+                held--;
             }
             while (ring.size() > HARD_LIMIT_FACTOR * capacity) { // a client that never reads: bound the memory
                 ring.removeFirst();
                 dropped++;
+                held--;
             }
             changed.signalAll();
-            return true;
         } finally {
             lock.unlock();
         }
+        if (held > 0) {
+            budget.added(held);
+        } else if (held < 0) {
+            budget.removed(-held);
+        }
+        wakeReader();
+        return true;
     }
 
     /**
@@ -93,6 +197,7 @@ final class EventStream {
         } finally {
             lock.unlock();
         }
+        wakeReader();
     }
 
     /** Wakes the readers without adding anything (a reader was replaced or its client went away). */
@@ -100,6 +205,37 @@ final class EventStream {
         lock.lock();
         try {
             changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        wakeReader();
+    }
+
+    /**
+     * The events after {@code afterSeq}, now, marked as handed to the writer; empty when there are none yet, or
+     * null when the stream is complete and everything after {@code afterSeq} was taken already.
+     */
+    List<Event> take(long afterSeq) {
+        lock.lock();
+        try {
+            if (complete && (lastSeq <= afterSeq || released)) {
+                return null;
+            }
+            List<Event> events = after(afterSeq);
+            if (!events.isEmpty()) {
+                handedOut = Math.max(handedOut, events.get(events.size() - 1).seq());
+            }
+            return events;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** How many events the ring holds now. */
+    int size() {
+        lock.lock();
+        try {
+            return ring.size();
         } finally {
             lock.unlock();
         }

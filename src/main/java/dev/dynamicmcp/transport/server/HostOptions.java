@@ -7,10 +7,12 @@ import java.util.Set;
 /**
  * How {@link HttpServerHost} serves.
  *
- * @param transport      options of the two MCP handlers (paths, keep-alive, buffers, idle expiry); the body
- *                       limit is taken from {@code ProxySettings.maxBodyBytes}
- * @param allowedOrigins origins accepted besides the loopback ones and the bound host, either full
- *                       ({@code https://app.example.com}) or a bare host ({@code app.example.com})
+ * @param transport      options of the two MCP handlers (paths, keep-alive, buffers); the body limit and the
+ *                       idle expiry are taken from {@code ProxySettings} ({@code maxBodyBytes},
+ *                       {@code limits.sessionIdleTimeout})
+ * @param allowedOrigins origins accepted besides the loopback ones, the bound host and
+ *                       {@code ProxySettings.allowedOrigins}, either full ({@code https://app.example.com}) or a
+ *                       bare host ({@code app.example.com})
  * @param publicPaths    paths that need no bearer token even when one is set (liveness probes)
  * @param stopTimeout    how long a graceful stop waits for Jetty
  */

@@ -4,20 +4,22 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import dev.dynamicmcp.protocol.Json;
 import dev.dynamicmcp.protocol.JsonRpc;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.function.Consumer;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.util.Blocker;
 import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Promise;
 
-/** Small blocking helpers over Jetty's core request/response API (handlers run on virtual threads). */
+/** Small helpers over Jetty's core request/response API; nothing here blocks a thread. */
 final class HttpIo {
     static final String JSON = "application/json";
     static final String EVENT_STREAM = "text/event-stream";
@@ -30,21 +32,6 @@ final class HttpIo {
     }
 
     private HttpIo() {
-    }
-
-    /** Reads the whole body, refusing more than {@code limit} bytes without reading them all. */
-    static byte[] readBody(Request request, long limit) throws IOException {
-        long declared = request.getLength();
-        if (declared > limit) {
-            throw new BodyTooLargeException(limit);
-        }
-        try (InputStream in = Content.Source.asInputStream(request)) {
-            byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
-            if (body.length > limit) {
-                throw new BodyTooLargeException(limit);
-            }
-            return body;
-        }
     }
 
     static boolean accepts(Request request, String mediaType) {
@@ -101,34 +88,131 @@ final class HttpIo {
                 .append("data: ").append(Json.write(data)).append("\n\n").toString();
     }
 
-    /** Writes and flushes, blocking until the bytes are gone or the write failed. */
-    /**
-     * Writes a batch of a stream's events as SSE {@code message} events (with their ids when {@code ids} is
-     * true; legacy SSE has none), or a keep-alive comment when the batch is empty. Returns the last sequence
-     * number written, or {@code after} when nothing was.
-     */
-    static long writeEvents(Response response, EventStream stream, List<EventStream.Event> events, boolean ids,
-                            long after) throws IOException {
-        if (events.isEmpty()) {
-            write(response, ": keep-alive\n\n");
-            return after;
-        }
+    /** A batch of a stream's events as SSE {@code message} events, with their ids when {@code ids} is true. */
+    static String eventsText(EventStream stream, List<EventStream.Event> events, boolean ids) {
         StringBuilder text = new StringBuilder();
         for (EventStream.Event event : events) {
             text.append(event(ids ? stream.eventId(event.seq()) : null, "message", event.message()));
         }
-        write(response, text.toString());
-        return events.get(events.size() - 1).seq();
+        return text.toString();
     }
 
-    static void write(Response response, String text) throws IOException {
-        write(response, false, ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
+    /** Writes the refusal of a limit: its status, Retry-After, and a JSON-RPC error with the request's id. */
+    static void refuse(Response response, Callback callback, Admission.Refused refused, JsonNode requestId) {
+        response.getHeaders().put(HttpHeader.RETRY_AFTER, Integer.toString(refused.retryAfterSeconds));
+        json(response, callback, refused.status, JsonRpc.error(requestId == null ? NullNode.getInstance() : requestId,
+                refused.status == 503 ? JsonRpc.SERVER_UNAVAILABLE : JsonRpc.INVALID_REQUEST, refused.getMessage(),
+                null));
     }
 
-    static void write(Response response, boolean last, ByteBuffer bytes) throws IOException {
-        try (Blocker.Callback blocker = Blocker.callback()) {
-            response.write(last, bytes, blocker);
-            blocker.block();
+    /** Whether the request's Content-Type is {@code application/json} (parameters such as charset allowed). */
+    static boolean isJson(Request request) {
+        String type = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
+        return type != null && type.split(";", 2)[0].trim().equalsIgnoreCase(JSON);
+    }
+
+    /** Writes the 415 for a POST whose body is not declared as JSON. */
+    static void unsupportedMediaType(Request request, Response response, Callback callback) {
+        String type = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
+        rpcError(response, callback, 415, JsonRpc.INVALID_REQUEST, (type == null ? "no Content-Type"
+                : "Content-Type \"" + type + "\" is not supported") + ": send the JSON-RPC message with "
+                + "Content-Type: application/json");
+    }
+
+    /**
+     * Reads the whole body without holding a thread while the client sends it; fails with
+     * {@link BodyTooLargeException} as soon as more than {@code limit} bytes came.
+     */
+    static void readBody(Request request, long limit, Promise<byte[]> promise) {
+        if (request.getLength() > limit) {
+            promise.failed(new BodyTooLargeException(limit));
+            return;
         }
+        new BodyReader(request, limit, promise).run();
+    }
+
+    private static final class BodyReader implements Runnable {
+        private final Request request;
+        private final long limit;
+        private final Promise<byte[]> promise;
+        private final ByteArrayOutputStream body = new ByteArrayOutputStream();
+
+        BodyReader(Request request, long limit, Promise<byte[]> promise) {
+            this.request = request;
+            this.limit = limit;
+            this.promise = promise;
+        }
+
+        @Override
+        public void run() {
+            while (true) {
+                Content.Chunk chunk = request.read();
+                if (chunk == null) {
+                    request.demand(this);
+                    return;
+                }
+                if (Content.Chunk.isFailure(chunk)) {
+                    promise.failed(chunk.getFailure());
+                    return;
+                }
+                ByteBuffer bytes = chunk.getByteBuffer();
+                if (body.size() + (long) bytes.remaining() > limit) {
+                    chunk.release();
+                    promise.failed(new BodyTooLargeException(limit));
+                    return;
+                }
+                byte[] copy = new byte[bytes.remaining()];
+                bytes.get(copy);
+                body.writeBytes(copy);
+                boolean last = chunk.isLast();
+                chunk.release();
+                if (last) {
+                    promise.succeeded(body.toByteArray());
+                    return;
+                }
+            }
+        }
+    }
+
+    /**
+     * Marks a response as the last on its connection ({@code Connection: close}), so that {@link #onDisconnect}
+     * may watch that connection: Jetty then reads no next request from it after the response.
+     */
+    static void closeAfter(Response response) {
+        response.getHeaders().put(HttpHeader.CONNECTION, "close");
+    }
+
+    /**
+     * Calls {@code gone} as soon as the client closes the connection of a long-lived response. Jetty reads
+     * nothing from a connection while its response is being written, so on its own a vanished client is only
+     * noticed at the next write (a keep-alive, up to its interval later): legacy SSE took posts into a dead
+     * session meanwhile, and a POST's requests kept running. The client has sent its whole request and sends
+     * nothing more on that connection, so read interest there only ever fires for its end. The response must
+     * carry {@link #closeAfter}: the watch would otherwise read the next request on the connection.
+     */
+    static void onDisconnect(Request request, Consumer<Throwable> gone) {
+        EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
+        Callback probe = new Callback() {
+            @Override
+            public void succeeded() {
+                try {
+                    ByteBuffer buffer = BufferUtil.allocate(256);
+                    int read = endPoint.fill(buffer);
+                    if (read < 0) {
+                        gone.accept(new java.io.EOFException("the client closed the connection"));
+                    } else if (endPoint.isOpen()) {
+                        endPoint.tryFillInterested(this); // nothing (or stray bytes, ignored): keep watching
+                    }
+                } catch (IOException | RuntimeException e) {
+                    gone.accept(e);
+                }
+            }
+
+            @Override
+            public void failed(Throwable cause) {
+                gone.accept(cause);
+            }
+        };
+        endPoint.tryFillInterested(probe);
     }
 }

@@ -1,9 +1,13 @@
 package dev.dynamicmcp.transport.server;
 
 import dev.dynamicmcp.config.ProxySettings;
+import dev.dynamicmcp.runtime.Scheduler;
+import dev.dynamicmcp.runtime.SystemScheduler;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,7 +25,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The proxy's HTTP server: Jetty 12 on virtual threads serving Streamable HTTP ({@code /mcp}), legacy SSE
  * ({@code /sse} + {@code /message}) and the routes other components add ({@code /healthz}, {@code /metrics}…),
- * behind Host/Origin validation, the bearer token and the body size limit.
+ * behind Host/Origin validation, the bearer token and the body size limit. Streams and waiting POSTs hold no
+ * thread (they are written asynchronously), and what clients hold is bounded by {@code proxy.limits}
+ * ({@link dev.dynamicmcp.config.ServingLimits}); the routes ({@code /healthz}…) are outside those limits, so
+ * probes answer however busy the MCP endpoint is.
  *
  * <pre>{@code
  * HttpServerHost host = new HttpServerHost(settings, proxySessionListener);
@@ -38,6 +45,11 @@ public final class HttpServerHost implements AutoCloseable {
 
     private final ProxySettings settings;
     private final HostOptions options;
+    private final Scheduler scheduler;
+    private final boolean ownsScheduler;
+    private final AtomicReference<String> authToken;
+    private final Admission admission;
+    private final EventBudget budget;
     private final StreamableHttpHandler streamableHttp;
     private final SseServerHandler legacySse;
     private final Map<String, Request.Handler> routes = new ConcurrentHashMap<>();
@@ -50,11 +62,57 @@ public final class HttpServerHost implements AutoCloseable {
     }
 
     public HttpServerHost(ProxySettings settings, SessionListener listener, HostOptions options) {
+        this(settings, listener, options, null);
+    }
+
+    /**
+     * @param scheduler time, keep-alives and idle expiry (the proxy's own); null: a {@link SystemScheduler} this
+     *                  host owns and closes at stop
+     */
+    public HttpServerHost(ProxySettings settings, SessionListener listener, HostOptions options, Scheduler scheduler) {
         this.settings = settings;
         this.options = options;
-        HttpTransportOptions transport = options.transport().withMaxBodyBytes(settings.maxBodyBytes());
-        this.streamableHttp = new StreamableHttpHandler(listener, transport);
-        this.legacySse = new SseServerHandler(listener, transport);
+        this.ownsScheduler = scheduler == null;
+        this.scheduler = scheduler != null ? scheduler : new SystemScheduler();
+        this.authToken = new AtomicReference<>(settings.authToken());
+        this.admission = new Admission(settings.limits());
+        this.budget = new EventBudget(settings.limits().maxBufferedEvents());
+        HttpTransportOptions transport = options.transport().withMaxBodyBytes(settings.maxBodyBytes())
+                .withSessionIdleTimeout(settings.limits().sessionIdleTimeout());
+        this.streamableHttp = new StreamableHttpHandler(listener, transport, admission, budget, this.scheduler);
+        this.legacySse = new SseServerHandler(listener, transport, admission, budget, this.scheduler);
+    }
+
+    /**
+     * Switches to a new bearer token: from now on only {@code token} is accepted, the old one stops working at
+     * once (a config reload rotates it this way). Null or blank turns authentication off, which is refused when
+     * the host listens on a non-loopback address.
+     */
+    public void setAuthToken(String token) {
+        boolean none = token == null || token.isBlank();
+        if (none && !isLoopback(settings.host())) {
+            throw new IllegalArgumentException("refusing to turn the auth token off while listening on "
+                    + settings.host() + ", an address reachable from other machines");
+        }
+        String previous = authToken.getAndSet(none ? null : token);
+        if (!java.util.Objects.equals(previous, authToken.get())) {
+            log.info("HTTP server: the bearer token was {}", none ? "removed" : previous == null ? "set" : "rotated");
+        }
+    }
+
+    /** Long-lived streams open now (GET and legacy SSE), all clients. */
+    public int openStreams() {
+        return admission.openStreams();
+    }
+
+    /** POSTs waiting for their answers now, all clients. */
+    public int runningRequests() {
+        return admission.runningRequests();
+    }
+
+    /** Server messages buffered by all sessions now (bounded by {@code proxy.limits.maxBufferedEvents}). */
+    public long bufferedEvents() {
+        return budget.total();
     }
 
     /**
@@ -81,7 +139,8 @@ public final class HttpServerHost implements AutoCloseable {
      */
     public void start() throws Exception {
         boolean loopback = isLoopback(settings.host());
-        if (!loopback && (settings.authToken() == null || settings.authToken().isBlank())) {
+        String token = authToken.get();
+        if (!loopback && (token == null || token.isBlank())) {
             throw new IllegalStateException("refusing to listen on " + settings.host() + ":" + settings.port()
                     + " without an auth token: that address is reachable from other machines, and anyone who "
                     + "reaches it could call every configured MCP server. Set proxy.authToken (clients then send "
@@ -101,8 +160,10 @@ public final class HttpServerHost implements AutoCloseable {
         http.setIdleTimeout(Math.max(30_000, options.transport().keepAliveInterval().toMillis() * 4));
         jetty.addConnector(http);
         Handler.Sequence chain = new Handler.Sequence(new Routes(), streamableHttp, legacySse, new NotFound());
-        jetty.setHandler(new RequestGuard(chain, settings.host(), loopback, settings.authToken(),
-                settings.maxBodyBytes(), options));
+        List<String> origins = new ArrayList<>(options.allowedOrigins());
+        origins.addAll(settings.allowedOrigins());
+        jetty.setHandler(new RequestGuard(chain, settings.host(), loopback, authToken::get, settings.maxBodyBytes(),
+                options.withAllowedOrigins(origins)));
         jetty.setStopTimeout(options.stopTimeout().toMillis());
         server = jetty;
         connector = http;
@@ -127,7 +188,9 @@ public final class HttpServerHost implements AutoCloseable {
     /** Closes every session (the listener hears about each), then stops Jetty within the stop timeout. */
     public void stop() {
         if (!state.compareAndSet(State.STARTED, State.STOPPED)) {
-            state.compareAndSet(State.NEW, State.STOPPED);
+            if (state.compareAndSet(State.NEW, State.STOPPED) && ownsScheduler) {
+                scheduler.close(java.time.Duration.ofSeconds(1));
+            }
             return;
         }
         log.info("HTTP server: STARTED -> STOPPED: closing {} Streamable HTTP and {} SSE sessions",
@@ -138,6 +201,9 @@ public final class HttpServerHost implements AutoCloseable {
             server.stop();
         } catch (Exception e) {
             log.warn("stopping Jetty failed", e);
+        }
+        if (ownsScheduler) {
+            scheduler.close(java.time.Duration.ofSeconds(1));
         }
     }
 

@@ -6,6 +6,7 @@ import java.security.MessageDigest;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.io.Content;
@@ -22,17 +23,18 @@ final class RequestGuard extends Handler.Wrapper {
 
     private final String boundHost;
     private final boolean loopback;
-    private final byte[] token;
+    /** The current token, read per request so that a rotation takes effect at once; null: none needed. */
+    private final Supplier<String> token;
     private final long maxBodyBytes;
     private final List<String> allowedOrigins;
     private final Set<String> publicPaths;
 
-    RequestGuard(Handler next, String boundHost, boolean loopback, String authToken, long maxBodyBytes,
+    RequestGuard(Handler next, String boundHost, boolean loopback, Supplier<String> authToken, long maxBodyBytes,
                  HostOptions options) {
         super(next);
         this.boundHost = normalize(boundHost);
         this.loopback = loopback;
-        this.token = authToken == null ? null : ("Bearer " + authToken).getBytes(StandardCharsets.UTF_8);
+        this.token = authToken;
         this.maxBodyBytes = maxBodyBytes;
         this.allowedOrigins = options.allowedOrigins().stream().map(o -> o.toLowerCase(Locale.ROOT)).toList();
         this.publicPaths = options.publicPaths();
@@ -49,17 +51,19 @@ final class RequestGuard extends Handler.Wrapper {
         String origin = request.getHeaders().get(HttpHeader.ORIGIN);
         if (origin != null && !originAllowed(origin)) {
             reject(request, response, callback, 403, "forbidden: Origin \"" + origin + "\" is not allowed (DNS rebinding "
-                    + "protection); add it to the allowed origins to let that web page in");
+                    + "protection); add it to proxy.allowedOrigins in the config (or pass --allowed-origin) to let "
+                    + "that web page in");
             return true;
         }
-        if (token != null && !publicPaths.contains(Request.getPathInContext(request))) {
+        String expected = token.get();
+        if (expected != null && !publicPaths.contains(Request.getPathInContext(request))) {
             String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
             if (authorization == null) {
                 response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
                 reject(request, response, callback, 401, "unauthorized: send Authorization: Bearer <proxy.authToken>");
                 return true;
             }
-            if (!MessageDigest.isEqual(token, authorization.trim().getBytes(StandardCharsets.UTF_8))) {
+            if (!matches(authorization, expected)) {
                 response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"");
                 reject(request, response, callback, 401, "unauthorized: the bearer token is wrong");
                 return true;
@@ -71,6 +75,17 @@ final class RequestGuard extends Handler.Wrapper {
             return true;
         }
         return super.handle(request, response, callback);
+    }
+
+    /** {@code Bearer <token>}; the scheme is case-insensitive (RFC 9110), the token compared in constant time. */
+    static boolean matches(String authorization, String expected) {
+        String value = authorization.trim();
+        int space = value.indexOf(' ');
+        if (space < 0 || !value.substring(0, space).equalsIgnoreCase("Bearer")) {
+            return false;
+        }
+        byte[] presented = value.substring(space + 1).trim().getBytes(StandardCharsets.UTF_8);
+        return MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8), presented);
     }
 
     /**

@@ -7,22 +7,23 @@ import dev.dynamicmcp.protocol.JsonRpc;
 import dev.dynamicmcp.protocol.JsonRpcPeer;
 import dev.dynamicmcp.protocol.MalformedMessageException;
 import dev.dynamicmcp.protocol.McpMethods;
-import java.io.IOException;
+import dev.dynamicmcp.config.ServingLimits;
+import dev.dynamicmcp.runtime.Durations;
+import dev.dynamicmcp.runtime.Scheduler;
+import dev.dynamicmcp.runtime.SystemScheduler;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Promise;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +42,11 @@ import org.slf4j.LoggerFactory;
  *       and are flushed to the next GET. {@code Last-Event-ID} replays a stream from its ring.</li>
  *   <li>DELETE ends the session. Idle sessions (no request, no open stream) expire.</li>
  * </ul>
+ * No response holds a thread while it waits: a POST's answer and a GET stream are written asynchronously
+ * ({@link PostAnswer}, {@link StreamWriter}) when messages arrive, so thousands of open streams cost sockets
+ * and buffers, not threads. What clients may hold is bounded by {@link Admission} (429 for one client over its
+ * share, 503 for all together), the number of sessions by {@code maxSessions} and the buffered messages of all
+ * sessions by an {@link EventBudget}.
  * Sessions are created by an {@code initialize} POST without {@code Mcp-Session-Id}; the handler the
  * {@link SessionListener} returns answers initialize itself.
  */
@@ -49,21 +55,41 @@ public final class StreamableHttpHandler extends Handler.Abstract {
     static final String SESSION_HEADER = "Mcp-Session-Id";
     static final String VERSION_HEADER = "MCP-Protocol-Version";
     static final String LAST_EVENT_ID = "Last-Event-ID";
+    /** A POST still waiting this long has its connection watched for the client's end (see PostAnswer#watch). */
+    static final Duration WATCH_AFTER = Duration.ofSeconds(1);
 
     private final SessionListener listener;
     private final HttpTransportOptions options;
-    private final LongSupplier nanoClock;
+    private final Admission admission;
+    private final EventBudget budget;
+    private final Scheduler scheduler;
+    private final boolean ownsScheduler;
+    private final KeepAlives keepAlives;
+    private final Repeating sweeper;
     private final Map<String, StreamableSession> sessions = new ConcurrentHashMap<>();
-    private volatile ScheduledExecutorService sweeper;
 
+    /** A handler with the default limits and its own scheduler (closed when the handler stops). */
     public StreamableHttpHandler(SessionListener listener, HttpTransportOptions options) {
-        this(listener, options, System::nanoTime);
+        this(listener, options, new Admission(ServingLimits.DEFAULTS.withSessionIdleTimeout(
+                options.sessionIdleTimeout())), null, null);
     }
 
-    StreamableHttpHandler(SessionListener listener, HttpTransportOptions options, LongSupplier nanoClock) {
+    /**
+     * @param budget    the buffered-event budget shared with other handlers; null: one of {@code maxBufferedEvents}
+     * @param scheduler time, keep-alives and idle expiry; null: a {@link SystemScheduler} this handler owns
+     */
+    StreamableHttpHandler(SessionListener listener, HttpTransportOptions options, Admission admission,
+                          EventBudget budget, Scheduler scheduler) {
         this.listener = listener;
         this.options = options;
-        this.nanoClock = nanoClock;
+        this.admission = admission;
+        this.budget = budget != null ? budget : new EventBudget(admission.limits().maxBufferedEvents());
+        this.ownsScheduler = scheduler == null;
+        this.scheduler = scheduler != null ? scheduler : new SystemScheduler();
+        this.keepAlives = new KeepAlives(this.scheduler, options.keepAliveInterval());
+        long period = Math.max(1000, Math.min(options.sessionIdleTimeout().toMillis() / 4, 60_000));
+        this.sweeper = new Repeating(this.scheduler, "mcp-session-expiry", Duration.ofMillis(period),
+                () -> expireIdle(this.scheduler.nanoTime()));
     }
 
     public String path() {
@@ -79,6 +105,11 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         return sessions.get(id);
     }
 
+    /** Events buffered by all sessions now (replay rings, messages for clients not connected). */
+    long bufferedEvents() {
+        return budget.total();
+    }
+
     /** Closes every session (the listener hears about each). */
     public void closeAllSessions(String reason) {
         for (StreamableSession session : new ArrayList<>(sessions.values())) {
@@ -91,7 +122,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         int expired = 0;
         for (StreamableSession session : new ArrayList<>(sessions.values())) {
             if (session.isIdle(nowNanos)) {
-                session.close("idle for more than " + options.sessionIdleTimeout());
+                session.close("idle for more than " + Durations.format(options.sessionIdleTimeout()));
                 expired++;
             }
         }
@@ -100,26 +131,19 @@ public final class StreamableHttpHandler extends Handler.Abstract {
 
     @Override
     protected void doStart() throws Exception {
-        long period = Math.max(1000, Math.min(options.sessionIdleTimeout().toMillis() / 4, 60_000));
-        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "mcp-session-expiry");
-            thread.setDaemon(true);
-            return thread;
-        });
-        // the timer thread only starts a virtual thread: closing calls the listener, which may take a while
-        scheduler.scheduleWithFixedDelay(() -> Thread.ofVirtual().name("mcp-session-expiry")
-                .start(() -> expireIdle(nanoClock.getAsLong())), period, period, TimeUnit.MILLISECONDS);
-        sweeper = scheduler;
+        keepAlives.start();
+        sweeper.start();
         super.doStart();
     }
 
     @Override
     protected void doStop() throws Exception {
-        ScheduledExecutorService scheduler = sweeper;
-        if (scheduler != null) {
-            scheduler.shutdownNow();
-        }
+        sweeper.stop();
+        keepAlives.stop();
         closeAllSessions("the proxy is stopping");
+        if (ownsScheduler) {
+            scheduler.close(Duration.ofSeconds(1));
+        }
         super.doStop();
     }
 
@@ -143,19 +167,29 @@ public final class StreamableHttpHandler extends Handler.Abstract {
 
     // ---- POST ----
 
-    private void post(Request request, Response response, Callback callback) throws IOException {
+    private void post(Request request, Response response, Callback callback) {
         if (!HttpIo.accepts(request, HttpIo.JSON) || !HttpIo.accepts(request, HttpIo.EVENT_STREAM)) {
             HttpIo.rpcError(response, callback, 406, JsonRpc.INVALID_REQUEST,
                     "the Accept header must list both application/json and text/event-stream");
             return;
         }
-        byte[] body;
-        try {
-            body = HttpIo.readBody(request, options.maxBodyBytes());
-        } catch (HttpIo.BodyTooLargeException e) {
-            HttpIo.rpcError(response, callback, 413, JsonRpc.INVALID_REQUEST, e.getMessage());
+        if (!HttpIo.isJson(request)) {
+            HttpIo.unsupportedMediaType(request, response, callback);
             return;
         }
+        // the body arrives without a thread waiting for it; a slow sender holds a connection, nothing more
+        HttpIo.readBody(request, options.maxBodyBytes(), Promise.from(
+                body -> posted(request, response, callback, body),
+                failure -> {
+                    if (failure instanceof HttpIo.BodyTooLargeException) {
+                        HttpIo.rpcError(response, callback, 413, JsonRpc.INVALID_REQUEST, failure.getMessage());
+                    } else {
+                        callback.failed(failure);
+                    }
+                }));
+    }
+
+    private void posted(Request request, Response response, Callback callback, byte[] body) {
         List<ObjectNode> messages;
         boolean batch;
         try {
@@ -188,7 +222,12 @@ public final class StreamableHttpHandler extends Handler.Abstract {
                         "initialize must be sent alone, not in a batch");
                 return;
             }
-            session = open();
+            try {
+                session = open();
+            } catch (Admission.Refused refused) {
+                HttpIo.refuse(response, callback, refused, initialize.get("id"));
+                return;
+            }
             created = true;
         } else {
             session = existingSession(request, response, callback);
@@ -213,93 +252,67 @@ public final class StreamableHttpHandler extends Handler.Abstract {
             HttpIo.empty(response, callback, 202);
             return;
         }
+        Admission.Permit permit;
+        if (created) {
+            permit = null; // initialize is answered at once; the session cap bounds it
+        } else {
+            try {
+                permit = admission.request(Request.getRemoteAddr(request), session.requestsInFlight());
+            } catch (Admission.Refused refused) {
+                HttpIo.refuse(response, callback, refused, requests.get(0).get("id"));
+                return;
+            }
+        }
         PostExchange exchange = new PostExchange(
-                new EventStream(session.newStreamNumber(), Math.max(options.eventBufferSize(), requests.size() * 2)),
-                requests);
+                session.newPostStream(Math.max(options.eventBufferSize(), requests.size() * 2)), requests);
         if (!session.register(exchange)) {
+            exchange.stream().release();
+            if (permit != null) {
+                permit.release();
+            }
             HttpIo.rpcError(response, callback, 400, JsonRpc.INVALID_REQUEST,
                     "a request id of this POST is already in use by a request still running in this session");
             return;
         }
         session.connectionOpened();
-        request.addFailureListener(failure -> exchange.abandon());
-        try {
-            messages.forEach(session.peer()::onMessage);
-            answer(session, exchange, batch, response, callback);
-        } finally {
+        Scheduler.Cancellable[] timers = {Scheduler.Cancellable.NONE, Scheduler.Cancellable.NONE};
+        PostAnswer[] self = new PostAnswer[1];
+        java.util.function.Consumer<Throwable> gone = failure -> {
+            exchange.abandon();
+            self[0].abort(failure);
+        };
+        PostAnswer answer = new PostAnswer(exchange, batch, response, callback, keepAlives,
+                () -> HttpIo.onDisconnect(request, gone), failure -> {
+            timers[0].cancel();
+            timers[1].cancel();
+            if (failure != null) {
+                cancelPending(session, exchange, failure);
+            }
             session.unregister(exchange);
             session.connectionClosed();
-        }
-    }
-
-    /**
-     * Waits for the exchange's messages and writes them: JSON when only responses came, SSE otherwise. Runs on
-     * the request's (virtual) thread; the sender never waits for this client.
-     */
-    private void answer(StreamableSession session, PostExchange exchange, boolean batch, Response response,
-                        Callback callback) {
-        EventStream stream = exchange.stream();
-        boolean streaming = false;
-        long seen = 0;
-        try {
-            while (true) {
-                List<EventStream.Event> events = stream.awaitAfter(seen, options.keepAliveInterval(),
-                        () -> !exchange.isAbandoned());
-                if (exchange.isAbandoned()) {
-                    throw new IOException("the client went away");
-                }
-                if (!streaming) {
-                    List<EventStream.Event> all = stream.after(0);
-                    boolean onlyResponses = all.stream().allMatch(e -> isResponse(e.message()));
-                    if (onlyResponses && stream.isComplete() && all.size() >= exchange.requestCount()) {
-                        JsonNode body = batch ? responsesArray(all) : all.get(0).message();
-                        HttpIo.json(response, callback, 200, body);
-                        return;
-                    }
-                    if (onlyResponses && events != null && !events.isEmpty()) {
-                        seen = events.get(events.size() - 1).seq(); // part of a batch answered: wait for the rest
-                        continue;
-                    }
-                    // a related message came first, or the answer is slow: stream from here on
-                    streaming = true;
-                    exchange.markUsedEvents();
-                    HttpIo.startEventStream(response);
-                    HttpIo.write(response, false, BufferUtil.EMPTY_BUFFER);
-                    events = all;
-                    seen = 0;
-                }
-                if (events == null) {
-                    response.write(true, BufferUtil.EMPTY_BUFFER, callback);
-                    return;
-                }
-                seen = HttpIo.writeEvents(response, stream, events, true, seen);
+            if (permit != null) {
+                permit.release();
             }
-        } catch (IOException | InterruptedException | RuntimeException e) {
-            cancelPending(session, exchange, e);
-            callback.failed(e);
-        }
+        });
+        self[0] = answer;
+        answer.attach();
+        request.addFailureListener(gone::accept);
+        timers[0] = scheduler.schedule("mcp-post-slow", options.keepAliveInterval(), answer::slow);
+        timers[1] = scheduler.schedule("mcp-post-watch", WATCH_AFTER, answer::watch);
+        messages.forEach(session.peer()::onMessage);
+        answer.iterate();
     }
 
-    private static void cancelPending(StreamableSession session, PostExchange exchange, Exception why) {
+    private static void cancelPending(StreamableSession session, PostExchange exchange, Throwable why) {
         for (JsonNode requestId : exchange.pendingIds()) {
             log.debug("session {}: client left before request {} was answered ({}); cancelling it",
-                    session.id(), requestId, why.toString());
+                    session.shortId(), requestId, why.toString());
             ObjectNode params = Json.object();
             params.set("requestId", requestId);
             params.put("reason", "the client closed the HTTP request");
             // exactly what the client's own notifications/cancelled would do: the handler's future is cancelled
             session.peer().onMessage(JsonRpc.notification(McpMethods.CANCELLED, params));
         }
-    }
-
-    private static JsonNode responsesArray(List<EventStream.Event> events) {
-        var array = Json.array();
-        events.forEach(e -> array.add(e.message()));
-        return array;
-    }
-
-    private static boolean isResponse(ObjectNode message) {
-        return !message.has("method");
     }
 
     /** The messages of a POST body; throws {@link InvalidShapeException} when one is not JSON-RPC. */
@@ -331,12 +344,34 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         }
     }
 
+    /**
+     * Opens a session. At {@code maxSessions}, the session idle longest that has no open stream or request is
+     * closed to make room (its client gets 404 next time and initializes anew, as the spec says); when every
+     * session is busy, {@link Admission.Refused} (503). Concurrent opens may pass the cap by a few.
+     */
     private StreamableSession open() {
-        StreamableSession session = new StreamableSession(options, nanoClock, this::closed);
+        int max = admission.limits().maxSessions();
+        if (sessions.size() >= max) {
+            StreamableSession idlest = null;
+            for (StreamableSession candidate : sessions.values()) {
+                if (!candidate.hasOpenConnections()
+                        && (idlest == null || candidate.lastActivityNanos() < idlest.lastActivityNanos())) {
+                    idlest = candidate;
+                }
+            }
+            if (idlest == null) {
+                throw new Admission.Refused(503, "the proxy has " + sessions.size() + " sessions, its limit "
+                        + "(proxy.limits.maxSessions), and each of them has a stream or request open; retry later, "
+                        + "or end unused sessions with DELETE", Admission.RETRY_AFTER_GLOBAL);
+            }
+            idlest.close("evicted: the proxy is at its limit of " + max + " sessions (proxy.limits.maxSessions) "
+                    + "and this one was idle longest");
+        }
+        StreamableSession session = new StreamableSession(options, scheduler::nanoTime, this::closed, budget);
         sessions.put(session.id(), session);
         JsonRpcPeer.Handler handler = listener.opened(session);
         session.handler(handler);
-        log.info("session {}: NEW -> OPEN (streamable-http)", session.id());
+        log.info("session {}: NEW -> OPEN (streamable-http)", session.shortId());
         return session;
     }
 
@@ -345,7 +380,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         try {
             listener.closed(session);
         } catch (RuntimeException e) {
-            log.warn("the session listener failed on closed({})", session.id(), e);
+            log.warn("the session listener failed on closed({})", session.shortId(), e);
         }
     }
 
@@ -375,7 +410,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
 
     // ---- GET ----
 
-    private void get(Request request, Response response, Callback callback) throws IOException {
+    private void get(Request request, Response response, Callback callback) {
         if (!HttpIo.accepts(request, HttpIo.EVENT_STREAM)) {
             HttpIo.rpcError(response, callback, 406, JsonRpc.INVALID_REQUEST,
                     "the Accept header must list text/event-stream");
@@ -386,61 +421,45 @@ public final class StreamableHttpHandler extends Handler.Abstract {
             return;
         }
         long[] resume = EventStream.parseEventId(request.getHeaders().get(LAST_EVENT_ID));
-        session.connectionOpened();
-        try {
-            if (resume != null && resume[0] != 0) {
-                EventStream finished = session.retained((int) resume[0]);
-                if (finished != null) {
-                    replay(finished, resume[1], response, callback);
-                    return;
-                }
+        if (resume != null && resume[0] != 0) {
+            EventStream finished = session.retained((int) resume[0]);
+            if (finished != null) {
+                replay(finished, resume[1], response, callback);
+                return;
             }
-            long from = resume != null && resume[0] == 0 ? resume[1] : session.standaloneDelivered();
-            standalone(session, from, response, callback);
-        } finally {
-            session.connectionClosed();
         }
+        Admission.Permit permit;
+        try {
+            permit = admission.stream(Request.getRemoteAddr(request));
+        } catch (Admission.Refused refused) {
+            HttpIo.refuse(response, callback, refused, null);
+            return;
+        }
+        long from = resume != null && resume[0] == 0 ? resume[1] : session.standaloneDelivered();
+        session.connectionOpened();
+        Object owner = new Object();
+        session.claimStandalone(owner);
+        StreamWriter writer = new StreamWriter(response, callback, session.standalone(), "", from, true,
+                () -> session.ownsStandalone(owner), session::standaloneDelivered, keepAlives, () -> {
+                    session.releaseStandalone(owner);
+                    session.connectionClosed();
+                    permit.release();
+                });
+        java.util.function.Consumer<Throwable> ended = failure -> {
+            log.debug("session {}: GET stream ended: {}", session.shortId(), failure.toString());
+            writer.abort(failure);
+        };
+        request.addFailureListener(ended);
+        HttpIo.closeAfter(response);
+        writer.start();
+        HttpIo.onDisconnect(request, ended); // after start: an end seen at once must find the writer running
     }
 
     /** Replays a finished POST stream after {@code afterSeq}, then ends. */
     private void replay(EventStream stream, long afterSeq, Response response, Callback callback) {
-        try {
-            HttpIo.startEventStream(response);
-            StringBuilder text = new StringBuilder();
-            for (EventStream.Event event : stream.after(afterSeq)) {
-                text.append(HttpIo.event(stream.eventId(event.seq()), "message", event.message()));
-            }
-            response.write(true, ByteBuffer.wrap(text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)),
-                    callback);
-        } catch (RuntimeException e) {
-            callback.failed(e);
-        }
-    }
-
-    private void standalone(StreamableSession session, long from, Response response, Callback callback) {
-        Object owner = new Object();
-        session.claimStandalone(owner);
-        EventStream stream = session.standalone();
-        long cursor = from;
-        try {
-            HttpIo.startEventStream(response);
-            HttpIo.write(response, false, BufferUtil.EMPTY_BUFFER);
-            while (true) {
-                List<EventStream.Event> events = stream.awaitAfter(cursor, options.keepAliveInterval(),
-                        () -> session.ownsStandalone(owner));
-                if (events == null || !session.ownsStandalone(owner)) {
-                    response.write(true, BufferUtil.EMPTY_BUFFER, callback); // replaced, or the session ended
-                    return;
-                }
-                cursor = HttpIo.writeEvents(response, stream, events, true, cursor);
-                session.standaloneDelivered(cursor);
-            }
-        } catch (IOException | InterruptedException | RuntimeException e) {
-            log.debug("session {}: GET stream ended: {}", session.id(), e.toString());
-            callback.failed(e);
-        } finally {
-            session.releaseStandalone(owner);
-        }
+        HttpIo.startEventStream(response);
+        String text = HttpIo.eventsText(stream, stream.after(afterSeq), true);
+        response.write(true, ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)), callback);
     }
 
     // ---- DELETE ----

@@ -42,6 +42,9 @@ final class StreamableSession implements DownstreamSession {
     private final AtomicLong lastActivityNanos;
     private final AtomicInteger openConnections = new AtomicInteger();
     private final AtomicInteger nextStreamNumber = new AtomicInteger(1);
+    /** POSTs of this session waiting for answers, counted by {@link Admission}. */
+    private final AtomicInteger requestsInFlight = new AtomicInteger();
+    private final EventBudget budget;
     private final Map<String, PostExchange> exchanges = new ConcurrentHashMap<>();
     private final EventStream standalone;
     /** The GET that currently owns the standalone stream; a newer GET replaces it. */
@@ -54,13 +57,44 @@ final class StreamableSession implements DownstreamSession {
     private volatile String initializeRequestKey;
     private volatile String protocolVersion;
 
-    StreamableSession(HttpTransportOptions options, LongSupplier nanoClock, Consumer<StreamableSession> onClosed) {
+    StreamableSession(HttpTransportOptions options, LongSupplier nanoClock, Consumer<StreamableSession> onClosed,
+                      EventBudget budget) {
         this.options = options;
         this.nanoClock = nanoClock;
         this.onClosed = onClosed;
+        this.budget = budget;
         this.lastActivityNanos = new AtomicLong(nanoClock.getAsLong());
-        this.standalone = new EventStream(0, options.eventBufferSize());
-        this.peer = new JsonRpcPeer("downstream session " + id, new Router(), new DeferredHandler(), true);
+        this.standalone = new EventStream(0, options.eventBufferSize(), budget);
+        this.peer = new JsonRpcPeer("downstream session " + shortId(id), new Router(), new DeferredHandler(), true);
+    }
+
+    /**
+     * The first 8 characters of a session id, for logs: enough to tell sessions apart, not enough to take one
+     * over (the full id is a bearer credential for that session).
+     */
+    static String shortId(String id) {
+        return DownstreamSession.logId(id);
+    }
+
+    String shortId() {
+        return shortId(id);
+    }
+
+    /** A new stream for one POST of this session, counted in the handler's budget. */
+    EventStream newPostStream(int capacity) {
+        return new EventStream(newStreamNumber(), capacity, budget);
+    }
+
+    AtomicInteger requestsInFlight() {
+        return requestsInFlight;
+    }
+
+    long lastActivityNanos() {
+        return lastActivityNanos.get();
+    }
+
+    boolean hasOpenConnections() {
+        return openConnections.get() > 0;
     }
 
     static String newId() {
@@ -146,17 +180,21 @@ final class StreamableSession implements DownstreamSession {
 
     void unregister(PostExchange exchange) {
         exchange.requestKeys().forEach(k -> exchanges.remove(k, exchange));
-        if (exchange.usedEvents() && options.retainedStreams() > 0) {
+        List<EventStream> discarded = new ArrayList<>();
+        if (exchange.usedEvents() && options.retainedStreams() > 0 && isOpen()) {
             retainedLock.lock();
             try {
                 retained.put(exchange.stream().number(), exchange.stream());
                 while (retained.size() > options.retainedStreams()) {
-                    retained.remove(retained.keySet().iterator().next());
+                    discarded.add(retained.remove(retained.keySet().iterator().next()));
                 }
             } finally {
                 retainedLock.unlock();
             }
+        } else {
+            discarded.add(exchange.stream());
         }
+        discarded.forEach(EventStream::release);
     }
 
     /**
@@ -224,12 +262,22 @@ final class StreamableSession implements DownstreamSession {
         if (!state.compareAndSet(State.OPEN, State.CLOSED)) {
             return;
         }
-        log.info("session {}: OPEN -> CLOSED ({})", id, reason);
+        log.info("session {}: OPEN -> CLOSED ({})", shortId(), reason);
         standalone.complete();
         for (PostExchange exchange : new ArrayList<>(exchanges.values())) {
             exchange.sessionClosed();
         }
-        peer.close(new IOException("session " + id + " " + reason));
+        peer.close(new IOException("session " + shortId() + " " + reason));
+        standalone.release();
+        List<EventStream> kept;
+        retainedLock.lock();
+        try {
+            kept = new ArrayList<>(retained.values());
+            retained.clear();
+        } finally {
+            retainedLock.unlock();
+        }
+        kept.forEach(EventStream::release);
         onClosed.accept(this);
     }
 
@@ -253,7 +301,7 @@ final class StreamableSession implements DownstreamSession {
         @Override
         public void send(ObjectNode message, JsonNode relatedRequestId) throws IOException {
             if (!isOpen()) {
-                throw new IOException("downstream session " + id + " is closed");
+                throw new IOException("downstream session " + shortId() + " is closed");
             }
             boolean isResponse = !message.has("method") && (message.has("result") || message.has("error"));
             if (isResponse) {
@@ -261,7 +309,7 @@ final class StreamableSession implements DownstreamSession {
                 PostExchange exchange = requestId == null || requestId.isNull() ? null
                         : exchanges.remove(key(requestId));
                 if (exchange == null) {
-                    log.debug("session {}: no open POST waits for response {}; dropped", id, requestId);
+                    log.debug("session {}: no open POST waits for response {}; dropped", shortId(), requestId);
                     return;
                 }
                 delivered(message);
@@ -286,7 +334,7 @@ final class StreamableSession implements DownstreamSession {
             JsonRpcPeer.Handler current = handler;
             if (current == null) {
                 return CompletableFuture.failedFuture(new dev.dynamicmcp.protocol.McpException(
-                        JsonRpc.INTERNAL_ERROR, "session " + id + " is not ready"));
+                        JsonRpc.INTERNAL_ERROR, "session " + shortId() + " is not ready"));
             }
             return current.onRequest(request);
         }

@@ -158,6 +158,117 @@ class HttpServerHostTest {
         assertThat(McpHttpTestClient.json(put).path("error").path("code").asInt()).isEqualTo(JsonRpc.INVALID_REQUEST);
     }
 
+    /** Regression (issue 9, item 12): a reload must be able to rotate the token; the old one stops at once. */
+    @Test
+    void aRotatedTokenReplacesTheOldOneAtOnce() throws Exception {
+        McpHttpTestClient client = start(settings("127.0.0.1", "old-token", 4096), HostOptions.DEFAULTS);
+        assertThat(client.post(null, INIT, "Accept", McpHttpTestClient.BOTH, "Authorization", "Bearer old-token")
+                .statusCode()).isEqualTo(200);
+
+        host.setAuthToken("new-token");
+
+        HttpResponse<String> old = client.post(null, INIT, "Accept", McpHttpTestClient.BOTH,
+                "Authorization", "Bearer old-token");
+        HttpResponse<String> rotated = client.post(null, INIT, "Accept", McpHttpTestClient.BOTH,
+                "Authorization", "Bearer new-token");
+        assertThat(old.statusCode()).isEqualTo(401);
+        assertThat(old.body()).doesNotContain("new-token");
+        assertThat(rotated.statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void theTokenCannotBeTurnedOffOnANonLoopbackHost() throws Exception {
+        host = new HttpServerHost(settings("0.0.0.0", "t0ken", 4096), listener);
+
+        assertThatThrownBy(() -> host.setAuthToken(null)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("0.0.0.0");
+        assertThatThrownBy(() -> host.setAuthToken(" ")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /** Regression (issue 9, item 12): "bearer" and "BEARER" were refused (RFC 9110: the scheme is case-insensitive). */
+    @Test
+    void theBearerSchemeIsCaseInsensitive() throws Exception {
+        McpHttpTestClient client = start(settings("127.0.0.1", "s3cret", 4096), HostOptions.DEFAULTS);
+
+        for (String scheme : List.of("bearer", "BEARER", "Bearer", "bEaReR")) {
+            assertThat(client.post(null, INIT, "Accept", McpHttpTestClient.BOTH, "Authorization", scheme + " s3cret")
+                    .statusCode()).as(scheme).isEqualTo(200);
+        }
+        assertThat(client.post(null, INIT, "Accept", McpHttpTestClient.BOTH, "Authorization", "Basic s3cret")
+                .statusCode()).isEqualTo(401);
+        assertThat(client.post(null, INIT, "Accept", McpHttpTestClient.BOTH, "Authorization", "bearers3cret")
+                .statusCode()).isEqualTo(401);
+    }
+
+    /** Regression (issue 9, item 12): a body of any declared type was parsed as JSON. */
+    @Test
+    void aPostThatIsNotDeclaredAsJsonIs415() throws Exception {
+        McpHttpTestClient client = start(settings("127.0.0.1", null, 4096), HostOptions.DEFAULTS);
+
+        HttpResponse<String> form = client.http.send(client.request(null).header("Accept", McpHttpTestClient.BOTH)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(INIT)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> none = client.http.send(client.request(null).header("Accept", McpHttpTestClient.BOTH)
+                .POST(HttpRequest.BodyPublishers.ofString(INIT)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> withCharset = client.http.send(client.request(null)
+                .header("Accept", McpHttpTestClient.BOTH).header("Content-Type", "Application/JSON; charset=utf-8")
+                .POST(HttpRequest.BodyPublishers.ofString(INIT)).build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(form.statusCode()).isEqualTo(415);
+        assertThat(McpHttpTestClient.json(form).path("error").path("message").asText())
+                .contains("application/x-www-form-urlencoded").contains("Content-Type: application/json");
+        assertThat(none.statusCode()).isEqualTo(415);
+        assertThat(withCharset.statusCode()).isEqualTo(200);
+        assertThat(listener.open).hasSize(1);
+    }
+
+    /** Regression (issue 9, item 12): the 403 pointed to an allowed-origins setting that did not exist. */
+    @Test
+    void originsFromTheConfigAreAllowedAndThe403NamesTheSetting() throws Exception {
+        McpHttpTestClient client = start(settings("127.0.0.1", null, 4096)
+                .withAllowedOrigins(List.of("https://app.example.com", "tools.example.org")), HostOptions.DEFAULTS);
+
+        HttpResponse<String> full = client.post(null, INIT, "Accept", McpHttpTestClient.BOTH,
+                "Origin", "https://app.example.com");
+        HttpResponse<String> bareHost = client.post(null, INIT, "Accept", McpHttpTestClient.BOTH,
+                "Origin", "https://tools.example.org:8443");
+        HttpResponse<String> foreign = client.post(null, INIT, "Accept", McpHttpTestClient.BOTH,
+                "Origin", "https://evil.example");
+
+        assertThat(full.statusCode()).isEqualTo(200);
+        assertThat(bareHost.statusCode()).isEqualTo(200);
+        assertThat(foreign.statusCode()).isEqualTo(403);
+        assertThat(foreign.body()).contains("proxy.allowedOrigins").contains("--allowed-origin");
+    }
+
+    /** Regression (issue 9, item 12): full session ids (credentials for the session) were logged at INFO. */
+    @Test
+    void sessionIdsAreLoggedAsAShortPrefixOnly() throws Exception {
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger)
+                org.slf4j.LoggerFactory.getLogger("dev.dynamicmcp.transport.server");
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> captured =
+                new ch.qos.logback.core.read.ListAppender<>();
+        captured.start();
+        ch.qos.logback.classic.Level level = logger.getLevel();
+        logger.setLevel(ch.qos.logback.classic.Level.INFO);
+        logger.addAppender(captured);
+        try {
+            McpHttpTestClient client = start(settings("127.0.0.1", null, 4096), HostOptions.DEFAULTS);
+            String session = client.initialize();
+            client.http.send(client.request(session).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+
+            List<String> lines = captured.list.stream().map(e -> e.getFormattedMessage()).toList();
+            assertThat(lines).anySatisfy(line -> assertThat(line).contains(session.substring(0, 8))
+                    .contains("NEW -> OPEN"));
+            assertThat(lines).anySatisfy(line -> assertThat(line).contains(session.substring(0, 8))
+                    .contains("OPEN -> CLOSED"));
+            assertThat(lines).noneSatisfy(line -> assertThat(line).contains(session));
+        } finally {
+            logger.detachAppender(captured);
+            logger.setLevel(level);
+        }
+    }
+
     private String rawRequest(String request) throws Exception {
         try (Socket socket = new Socket("127.0.0.1", host.port())) {
             OutputStream out = socket.getOutputStream();

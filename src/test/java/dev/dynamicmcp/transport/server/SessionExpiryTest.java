@@ -2,21 +2,23 @@ package dev.dynamicmcp.transport.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.dynamicmcp.config.ServingLimits;
+import dev.dynamicmcp.testsupport.FakeScheduler;
 import java.net.URI;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Idle expiry with an injected clock: no sleeping. */
+/** Idle expiry on the injected scheduler: the fake clock moves, the sweeper fires inside advance(); no sleeping. */
 class SessionExpiryTest {
     private final EchoListener listener = new EchoListener();
-    private final AtomicLong now = new AtomicLong(1_000);
+    private final FakeScheduler scheduler = new FakeScheduler();
     private final StreamableHttpHandler handler = new StreamableHttpHandler(listener,
-            HttpTransportOptions.DEFAULTS.withSessionIdleTimeout(Duration.ofMinutes(30)), now::get);
+            HttpTransportOptions.DEFAULTS.withSessionIdleTimeout(Duration.ofMinutes(30)),
+            new Admission(ServingLimits.DEFAULTS), null, scheduler);
     private Server server;
     private McpHttpTestClient client;
 
@@ -40,13 +42,13 @@ class SessionExpiryTest {
     void aSessionIdleForTheTimeoutIsClosedAndActivityPostponesIt() throws Exception {
         String idle = client.initialize();
         String busy = client.initialize();
-        now.addAndGet(Duration.ofMinutes(20).toNanos());
+        scheduler.advance(Duration.ofMinutes(20));
         client.post(busy, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\"}");
-        now.addAndGet(Duration.ofMinutes(11).toNanos());
+        scheduler.advance(Duration.ofMinutes(9));
+        assertThat(listener.closed).isEmpty();
 
-        int expired = handler.expireIdle(now.get());
+        scheduler.advance(Duration.ofMinutes(2)); // the sweeper runs on the scheduler: nobody calls expireIdle
 
-        assertThat(expired).isEqualTo(1);
         assertThat(listener.closed).containsExactly(idle);
         assertThat(client.post(idle, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"echo\"}").statusCode())
                 .isEqualTo(404);
@@ -59,9 +61,9 @@ class SessionExpiryTest {
         String session = client.initialize();
         try (var stream = client.get(session)) {
             assertThat(stream.status()).isEqualTo(200);
-            now.addAndGet(Duration.ofHours(2).toNanos());
+            scheduler.advance(Duration.ofHours(2));
 
-            assertThat(handler.expireIdle(now.get())).isZero();
+            assertThat(handler.expireIdle(scheduler.nanoTime())).isZero();
             assertThat(listener.closed).isEmpty();
         }
     }

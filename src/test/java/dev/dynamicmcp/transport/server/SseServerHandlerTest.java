@@ -96,4 +96,44 @@ class SseServerHandlerTest {
                     .isEqualTo(JsonRpc.INVALID_REQUEST);
         }
     }
+
+    /** Regression (issue 9, item 12): a post into a session whose stream is gone was 202 for up to 15 s. */
+    @Test
+    void aPostIntoASessionWhoseStreamIsGoneIs404AtOnce() throws Exception {
+        String url;
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", host.port())) {
+            socket.getOutputStream().write(("GET /sse HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(
+                    socket.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+            String line;
+            while ((line = in.readLine()) != null && !line.startsWith("data: ")) {
+                // status line, headers, "event: endpoint"
+            }
+            url = line.substring("data: ".length()).trim();
+        }
+        long closedAt = System.nanoTime();
+
+        HttpResponse<String> late = postMessage(url, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\"}");
+        long tookMs = (System.nanoTime() - closedAt) / 1_000_000;
+
+        assertThat(late.statusCode()).as(late.body()).isEqualTo(404);
+        assertThat(late.body()).contains("open a new stream");
+        assertThat(tookMs).isLessThan(2_000); // well under the 15 s a keep-alive would take to notice
+        await().until(() -> listener.closed.size() == 1);
+    }
+
+    @Test
+    void aPostWithoutJsonContentTypeIs415() throws Exception {
+        try (var stream = client.get(null)) {
+            String url = stream.next().data().path("endpoint").asText();
+
+            HttpResponse<String> form = client.http.send(HttpRequest.newBuilder(host.uri().resolve(url))
+                    .header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+
+            assertThat(form.statusCode()).isEqualTo(415);
+            assertThat(form.body()).contains("text/plain").contains("application/json");
+        }
+    }
 }

@@ -278,6 +278,7 @@ class StreamableHttpHandlerTest {
     void aClientCancelEndsTheWaitingPostAndCancelsTheHandlersFuture() throws Exception {
         String session = client.initialize();
         var waiting = client.http.sendAsync(client.request(session).header("Accept", McpHttpTestClient.BOTH)
+                .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"hang\"}"))
                 .build(), HttpResponse.BodyHandlers.ofString());
         await().until(() -> listener.hanging.size() == 1);
