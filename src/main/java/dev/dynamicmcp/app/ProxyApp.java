@@ -2,6 +2,7 @@ package dev.dynamicmcp.app;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dynamicmcp.client.McpClient;
+import dev.dynamicmcp.config.Profile;
 import dev.dynamicmcp.config.ProxyConfig;
 import dev.dynamicmcp.config.ServerConfig;
 import dev.dynamicmcp.manager.DefaultClientFactory;
@@ -15,6 +16,7 @@ import dev.dynamicmcp.runtime.Durations;
 import dev.dynamicmcp.runtime.Scheduler;
 import dev.dynamicmcp.runtime.SystemScheduler;
 import dev.dynamicmcp.transport.server.HostOptions;
+import dev.dynamicmcp.transport.server.ProfileEndpoints;
 import dev.dynamicmcp.transport.server.HttpServerHost;
 import dev.dynamicmcp.transport.server.StdioServer;
 import io.micrometer.core.instrument.Gauge;
@@ -62,7 +64,12 @@ public final class ProxyApp implements AutoCloseable {
      * @param startTimeout the longest start waits for the servers' first connect and listing
      */
     public record Options(boolean http, boolean stdio, InputStream stdin, OutputStream stdout, int pageSize,
-                          Duration startTimeout, Duration shutdownTimeout) {
+                          Duration startTimeout, Duration shutdownTimeout, String stdioProfile) {
+        public Options(boolean http, boolean stdio, InputStream stdin, OutputStream stdout, int pageSize,
+                       Duration startTimeout, Duration shutdownTimeout) {
+            this(http, stdio, stdin, stdout, pageSize, startTimeout, shutdownTimeout, null);
+        }
+
         public static Options httpOnly() {
             return new Options(true, false, null, null, ProxyServer.DEFAULT_PAGE_SIZE, Duration.ofSeconds(60),
                     Duration.ofSeconds(10));
@@ -80,11 +87,16 @@ public final class ProxyApp implements AutoCloseable {
         }
 
         public Options withPageSize(int size) {
-            return new Options(http, stdio, stdin, stdout, size, startTimeout, shutdownTimeout);
+            return new Options(http, stdio, stdin, stdout, size, startTimeout, shutdownTimeout, stdioProfile);
         }
 
         public Options withShutdownTimeout(Duration timeout) {
-            return new Options(http, stdio, stdin, stdout, pageSize, startTimeout, timeout);
+            return new Options(http, stdio, stdin, stdout, pageSize, startTimeout, timeout, stdioProfile);
+        }
+
+        /** The stdio session serves this profile's view ({@code --stdio --profile NAME}); null: everything. */
+        public Options withStdioProfile(String profile) {
+            return new Options(http, stdio, stdin, stdout, pageSize, startTimeout, shutdownTimeout, profile);
         }
     }
 
@@ -118,7 +130,7 @@ public final class ProxyApp implements AutoCloseable {
         new JvmGcMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         MicrometerManagerListener metrics = new MicrometerManagerListener(registry);
-        this.merged = new ProxyServer(config.proxy(), options.pageSize(), attach -> {
+        this.merged = new ProxyServer(config.proxy(), config.profiles(), options.pageSize(), attach -> {
             clientFactory[0] = new DefaultClientFactory(McpClient.Options.defaults(), attach, scheduler);
             return ServerManager.builder(config.proxy())
                     .servers(List.copyOf(config.servers().values()))
@@ -134,15 +146,28 @@ public final class ProxyApp implements AutoCloseable {
                 .description("tools in the merged list").register(registry);
         OpsRoutes ops = new OpsRoutes(new OpsSource(this), registry::scrape);
         this.http = options.http()
-                ? new HttpServerHost(config.proxy(), merged.sessions(), HostOptions.DEFAULTS, scheduler) : null;
+                ? new HttpServerHost(config.proxy(), merged.sessions(), HostOptions.DEFAULTS.withProfiles(
+                        new ProfileEndpoints() {
+                            @Override
+                            public boolean exists(String name) {
+                                return merged.hasProfile(name);
+                            }
+
+                            @Override
+                            public String token(String name) {
+                                Profile profile = merged.profiles().get(name);
+                                return profile == null ? null : profile.token();
+                            }
+                        }), scheduler) : null;
         if (http != null) {
             http.addRoute("GET", "/healthz", ops.healthz())
                     .addRoute("GET", "/readyz", ops.readyz())
                     .addRoute("GET", "/status", ops.status())
                     .addRoute("GET", "/metrics", ops.metrics());
         }
-        this.stdio = options.stdio() ? new StdioServer(options.stdin(), options.stdout(), merged.sessions()) : null;
-        this.reloader = new Reloader(manager, this::rotateToken);
+        this.stdio = options.stdio() ? new StdioServer(options.stdin(), options.stdout(), merged.sessions(),
+                options.stdioProfile(), scheduler) : null;
+        this.reloader = new Reloader(manager, this::rotateToken, merged::updateProfiles);
     }
 
     /**

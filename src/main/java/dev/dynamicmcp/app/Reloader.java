@@ -1,13 +1,16 @@
 package dev.dynamicmcp.app;
 
 import dev.dynamicmcp.config.ConfigDiff;
+import dev.dynamicmcp.config.Profile;
 import dev.dynamicmcp.config.ProxyConfig;
 import dev.dynamicmcp.config.ServerConfig;
 import dev.dynamicmcp.manager.ServerManager;
 import dev.dynamicmcp.runtime.Failures;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,9 +28,13 @@ final class Reloader {
     /** Rotates the bearer token live; false when the HTTP host cannot (then it needs a restart). */
     private final Predicate<String> rotateToken;
 
-    Reloader(ServerManager manager, Predicate<String> rotateToken) {
+    /** Serves the next config's profiles (views rebuilt live, no server restarted). */
+    private final Consumer<Map<String, Profile>> updateProfiles;
+
+    Reloader(ServerManager manager, Predicate<String> rotateToken, Consumer<Map<String, Profile>> updateProfiles) {
         this.manager = manager;
         this.rotateToken = rotateToken;
+        this.updateProfiles = updateProfiles;
     }
 
     /** {@code previous} and {@code next} must both carry the command line's overrides, so only file edits differ. */
@@ -42,6 +49,14 @@ final class Reloader {
         }
         for (String name : diff.removed()) {
             run("remove", name, () -> manager.remove(name));
+        }
+        if (diff.profilesChanged()) {
+            try {
+                updateProfiles.accept(next.profiles());
+                log.info("profiles applied: {}", next.profiles().keySet());
+            } catch (RuntimeException e) {
+                log.warn("could not apply the profiles: {}", Failures.describe(e));
+            }
         }
         for (String name : diff.added()) {
             ServerConfig config = next.servers().get(name);

@@ -49,6 +49,10 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--stdio", description = "Be a stdio MCP server (for Claude Desktop): stdout carries only protocol messages.")
     boolean stdio;
 
+    @Option(names = "--profile", paramLabel = "NAME",
+            description = "With --stdio: serve only what this profile of the config's \"profiles\" section exposes.")
+    String profile;
+
     @Option(names = "--http", description = "With --stdio: serve HTTP as well.")
     boolean alsoHttp;
 
@@ -120,9 +124,17 @@ public final class Main implements Callable<Integer> {
             config = running.demo.config();
             System.err.println("No --config given: running the built-in demo (servers \"clock\" over stdio and \"notes\" over HTTP).");
         } else {
-            config = new ProxyConfig(settings, config.servers());
+            config = new ProxyConfig(settings, config.servers(), config.profiles());
         }
-        ProxyApp.Options options = stdio ? ProxyApp.Options.stdio(System.in, protocolOut, alsoHttp)
+        if (profile != null && (!stdio || !config.profiles().containsKey(profile))) {
+            System.err.println(!stdio ? "--profile needs --stdio (over HTTP a profile is served at /mcp/" + profile + ")"
+                    : "no profile named \"" + profile + "\" in " + common.config + " (profiles: "
+                            + (config.profiles().isEmpty() ? "none" : String.join(", ", config.profiles().keySet())) + ")");
+            Runtime.getRuntime().removeShutdownHook(hook);
+            running.stop();
+            return 2;
+        }
+        ProxyApp.Options options = stdio ? ProxyApp.Options.stdio(System.in, protocolOut, alsoHttp).withStdioProfile(profile)
                 : ProxyApp.Options.httpOnly();
         ProxyApp proxy = ProxyApp.assemble(config, options, common.config);
         running.proxy = proxy;

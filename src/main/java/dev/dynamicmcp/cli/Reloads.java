@@ -98,6 +98,6 @@ final class Reloads {
     }
 
     private ProxyConfig withOverrides(ProxyConfig config) {
-        return new ProxyConfig(overrides.apply(config.proxy()), config.servers());
+        return new ProxyConfig(overrides.apply(config.proxy()), config.servers(), config.profiles());
     }
 }

@@ -13,9 +13,14 @@ import java.util.List;
  * @param changed      the new configs of servers in both whose records differ, in the new config's order
  * @param proxyFields  the keys of the {@code proxy} section whose values differ ({@code authToken}, {@code port}…),
  *                     in declaration order; empty when the section is the same
+ * @param profilesChanged whether the {@code profiles} section differs (applied live, no server restarts)
  */
 public record ConfigDiff(List<String> added, List<String> removed, List<ServerConfig> changed,
-                         List<String> proxyFields) {
+                         List<String> proxyFields, boolean profilesChanged) {
+
+    public ConfigDiff(List<String> added, List<String> removed, List<ServerConfig> changed, List<String> proxyFields) {
+        this(added, removed, changed, proxyFields, false);
+    }
 
     public ConfigDiff {
         added = List.copyOf(added);
@@ -58,11 +63,12 @@ public record ConfigDiff(List<String> added, List<String> removed, List<ServerCo
         List<String> removed = old.servers().keySet().stream()
                 .filter(name -> !neu.servers().containsKey(name))
                 .toList();
-        return new ConfigDiff(added, removed, changed, proxyFields(old.proxy(), neu.proxy()));
+        return new ConfigDiff(added, removed, changed, proxyFields(old.proxy(), neu.proxy()),
+                !old.profiles().equals(neu.profiles()));
     }
 
     public boolean isEmpty() {
-        return added.isEmpty() && removed.isEmpty() && changed.isEmpty() && proxyFields.isEmpty();
+        return added.isEmpty() && removed.isEmpty() && changed.isEmpty() && proxyFields.isEmpty() && !profilesChanged;
     }
 
     /** One line for logs, e.g. {@code added [a], removed [b], changed [c], proxy settings changed}. */
@@ -82,6 +88,9 @@ public record ConfigDiff(List<String> added, List<String> removed, List<ServerCo
         }
         if (proxyChanged()) {
             parts.add("proxy settings changed " + proxyFields);
+        }
+        if (profilesChanged) {
+            parts.add("profiles changed");
         }
         return String.join(", ", parts);
     }

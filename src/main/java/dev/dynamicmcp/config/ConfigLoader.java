@@ -69,6 +69,30 @@ public final class ConfigLoader {
         return orThrow(parse(json, env, baseDir, "text"), "text");
     }
 
+    /**
+     * Validates one {@code profiles} entry against a running config, exactly as the loader validates it in the
+     * file (same messages), for the admin API's {@code PUT /admin/profiles/{name}}: the servers it names must
+     * be in {@code current}, and its token must differ from {@code proxy.authToken} and from the other
+     * profiles' tokens (the profile of the same name is the one being replaced, so its token does not count).
+     *
+     * @param env where {@code ${VAR}} in the token comes from
+     * @throws ConfigException with every problem, keys as in the file ({@code profiles.NAME.servers...})
+     */
+    public static Profile readProfile(String name, JsonNode entry, ProxyConfig current, Map<String, String> env) {
+        ReadContext ctx = new ReadContext(env, Path.of("").toAbsolutePath());
+        Map<String, String> tokenOwners = new java.util.LinkedHashMap<>();
+        current.profiles().values().stream().filter(p -> p.token() != null && !p.name().equals(name))
+                .forEach(p -> tokenOwners.put(p.token(), p.name()));
+        Profile profile = ProfileReader.read(name, entry, List.copyOf(current.servers().keySet()), current.proxy(),
+                tokenOwners, ctx).orElse(null);
+        String source = "profile \"" + name + "\"";
+        ctx.warnings.forEach(warning -> log.warn("config {}: {}", source, warning));
+        if (!ctx.problems.isEmpty()) {
+            throw new ConfigException(source, ctx.problems);
+        }
+        return profile;
+    }
+
     /** Reads and parses a file without throwing or logging: for callers that decide what to report. */
     static ConfigReader.Outcome read(Path file, Map<String, String> env) {
         byte[] bytes;

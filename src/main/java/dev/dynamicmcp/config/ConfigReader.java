@@ -21,7 +21,7 @@ final class ConfigReader {
             "maxStreamsPerClient", "maxConcurrentRequests", "maxRequestsPerClient", "maxRequestsPerSession",
             "maxBufferedEvents");
     private static final Set<String> PER_SERVER_ONLY = Set.of("tools", "isolation", "disabled");
-    private static final Set<String> TOP_KEYS = Set.of("mcpServers", "servers", "proxy");
+    private static final Set<String> TOP_KEYS = Set.of("mcpServers", "servers", "proxy", "profiles");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]+");
     private static final Where TOP = new Where(null, "");
 
@@ -89,7 +89,11 @@ final class ConfigReader {
             ServerReader.read(name, entry.getValue(), where, proxy.defaults(), ctx)
                     .ifPresent(server -> servers.put(name, server));
         }
-        return new ProxyConfig(proxy, servers);
+        JsonNode profilesNode = ReadContext.field(top, "profiles");
+        Map<String, Profile> profiles = profilesNode == null ? Map.of()
+                : ProfileReader.readAll(profilesNode,
+                        entries.properties().stream().map(Map.Entry::getKey).toList(), proxy, ctx);
+        return new ProxyConfig(proxy, servers, profiles);
     }
 
     /** Server names become tool-name prefixes, so they must be plain and tell servers apart unambiguously. */

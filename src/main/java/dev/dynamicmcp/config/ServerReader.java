@@ -271,7 +271,8 @@ final class ServerReader {
         }).orElse(Isolation.SHARED);
     }
 
-    private static ToolFilter tools(ObjectNode node, Where where, ReadContext ctx) {
+    /** The {@code tools} allow/deny lists of {@code node} (a server entry, or a server entry of a profile). */
+    static ToolFilter tools(ObjectNode node, Where where, ReadContext ctx) {
         JsonNode value = ReadContext.field(node, "tools");
         if (value == null) {
             return ToolFilter.ALLOW_ALL;

@@ -21,6 +21,8 @@ import java.util.function.Consumer;
  *
  * @param sessionId          the downstream session, the key of isolated upstream sessions ("stdio" for stdio)
  * @param caller             who the caller is, as far as the front knows ("anonymous" behind the shared token)
+ * @param profile            the profile the client came in on ({@code /mcp/{profile}}), null for the default
+ *                           {@code /mcp}: what the client may see and call, and which servers may reach it
  * @param clientCapabilities what the client announced ({@code sampling}, {@code elicitation}, {@code roots})
  * @param clientInfo         the client's name and version, for logs
  * @param protocolRevision   the revision the client speaks, e.g. {@code 2025-06-18}
@@ -28,7 +30,7 @@ import java.util.function.Consumer;
  * @param requests           how a server's request reaches this client, on the stream of this request
  * @param cancel             fired by the edge when the client gives up on the request, with its reason
  */
-record CallContext(String sessionId, String caller, ObjectNode clientCapabilities, ObjectNode clientInfo,
+record CallContext(String sessionId, String caller, String profile, ObjectNode clientCapabilities, ObjectNode clientInfo,
                    String protocolRevision, ProgressSink progress, ClientRequests requests, CancelHandle cancel) {
 
     /** True when the client announced the capability. */

@@ -3,6 +3,7 @@ package dev.dynamicmcp.proxy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dynamicmcp.client.McpClient;
+import dev.dynamicmcp.config.Profile;
 import dev.dynamicmcp.config.ProxySettings;
 import dev.dynamicmcp.manager.ServerEvent;
 import dev.dynamicmcp.manager.ServerManager;
@@ -49,10 +50,35 @@ public final class ProxyServer {
      */
     public ProxyServer(ProxySettings settings, int pageSize,
                        Function<BiConsumer<McpClient, String>, ServerManager> manager) {
+        this(settings, Map.of(), pageSize, manager);
+    }
+
+    /** @param profiles the profiles served at {@code /mcp/{name}} besides the default view, in config order */
+    public ProxyServer(ProxySettings settings, Map<String, Profile> profiles, int pageSize,
+                       Function<BiConsumer<McpClient, String>, ServerManager> manager) {
         this.manager = manager.apply(this::attach);
         this.upstreams = new ManagerUpstreams(this.manager);
-        this.core = new ProxyCore(settings, upstreams, pageSize, this.manager::order, this.manager.scheduler());
+        this.core = new ProxyCore(settings, upstreams, pageSize, this.manager::order, this.manager.scheduler(), profiles);
         this.manager.addServerListener(this::onServerEvent);
+    }
+
+    /** The profiles served now, in config order. */
+    public Map<String, Profile> profiles() {
+        return core.profiles();
+    }
+
+    public boolean hasProfile(String name) {
+        return core.hasProfile(name);
+    }
+
+    /** Replaces the profiles live: views are rebuilt, sessions whose view changed hear list_changed. */
+    public void updateProfiles(Map<String, Profile> profiles) {
+        core.updateProfiles(profiles);
+    }
+
+    /** The tools a profile's clients see (null: the default view, everything). */
+    public List<ObjectNode> tools(String profile) {
+        return core.catalog(profile).tools();
     }
 
     public ServerManager manager() {

@@ -168,4 +168,18 @@ class CliTest {
                     .isEqualTo("buy milk");
         }
     }
+
+    @Test
+    void anUnknownStdioProfileIsAUsageErrorNamingTheKnownOnes() throws Exception {
+        Path file = config("{\"mcpServers\": {\"one\": " + stdioEntry("--name", "one") + "},"
+                + " \"profiles\": {\"reviewer\": {\"servers\": {\"one\": {}}}}}");
+
+        Run unknown = cli("--stdio", "--profile", "writer", "--config", file.toString(), "--no-watch");
+        assertThat(unknown.exitCode()).isEqualTo(2);
+        assertThat(unknown.err()).contains("no profile named \"writer\"").contains("profiles: reviewer");
+
+        Run withoutStdio = cli("--profile", "reviewer", "--config", file.toString(), "--no-watch");
+        assertThat(withoutStdio.exitCode()).isEqualTo(2);
+        assertThat(withoutStdio.err()).contains("--profile needs --stdio").contains("/mcp/reviewer");
+    }
 }

@@ -79,7 +79,8 @@ public final class HttpServerHost implements AutoCloseable {
         this.budget = new EventBudget(settings.limits().maxBufferedEvents());
         HttpTransportOptions transport = options.transport().withMaxBodyBytes(settings.maxBodyBytes())
                 .withSessionIdleTimeout(settings.limits().sessionIdleTimeout());
-        this.streamableHttp = new StreamableHttpHandler(listener, transport, admission, budget, this.scheduler);
+        this.streamableHttp = new StreamableHttpHandler(listener, transport, admission, budget, this.scheduler,
+                options.profiles());
         this.legacySse = new SseServerHandler(listener, transport, admission, budget, this.scheduler);
     }
 

@@ -28,6 +28,8 @@ final class RequestGuard extends Handler.Wrapper {
     private final long maxBodyBytes;
     private final List<String> allowedOrigins;
     private final Set<String> publicPaths;
+    private final String mcpPath;
+    private final ProfileEndpoints profiles;
 
     RequestGuard(Handler next, String boundHost, boolean loopback, Supplier<String> authToken, long maxBodyBytes,
                  HostOptions options) {
@@ -38,6 +40,8 @@ final class RequestGuard extends Handler.Wrapper {
         this.maxBodyBytes = maxBodyBytes;
         this.allowedOrigins = options.allowedOrigins().stream().map(o -> o.toLowerCase(Locale.ROOT)).toList();
         this.publicPaths = options.publicPaths();
+        this.mcpPath = options.transport().mcpPath();
+        this.profiles = options.profiles();
     }
 
     @Override
@@ -56,14 +60,20 @@ final class RequestGuard extends Handler.Wrapper {
             return true;
         }
         String expected = token.get();
-        if (expected != null && !publicPaths.contains(Request.getPathInContext(request))) {
+        String path = Request.getPathInContext(request);
+        String profile = ProfileEndpoints.profileOf(mcpPath, path);
+        // a profile's own token opens that profile's endpoint and nothing else; the proxy's token opens all
+        String profileToken = profile == null ? null : profiles.token(profile);
+        if ((expected != null || profileToken != null) && !publicPaths.contains(path)) {
             String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
             if (authorization == null) {
                 response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
-                reject(request, response, callback, 401, "unauthorized: send Authorization: Bearer <proxy.authToken>");
+                reject(request, response, callback, 401, "unauthorized: send Authorization: Bearer <"
+                        + (profileToken != null ? "the token of profile " + profile + ">" : "proxy.authToken>"));
                 return true;
             }
-            if (!matches(authorization, expected)) {
+            if (!(expected != null && matches(authorization, expected))
+                    && !(profileToken != null && matches(authorization, profileToken))) {
                 response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"");
                 reject(request, response, callback, 401, "unauthorized: the bearer token is wrong");
                 return true;

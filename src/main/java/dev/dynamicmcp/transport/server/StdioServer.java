@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dynamicmcp.protocol.Json;
 import dev.dynamicmcp.protocol.JsonRpc;
 import dev.dynamicmcp.protocol.JsonRpcPeer;
+import dev.dynamicmcp.runtime.Scheduler;
 import dev.dynamicmcp.protocol.MalformedMessageException;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -38,8 +39,20 @@ public final class StdioServer implements DownstreamSession, AutoCloseable {
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     private final JsonRpcPeer peer;
     private volatile JsonRpcPeer.Handler handler;
+    private final String profile;
+    private final Scheduler scheduler;
 
     public StdioServer(InputStream in, OutputStream out, SessionListener listener) {
+        this(in, out, listener, null, null);
+    }
+
+    /**
+     * @param profile   the profile this session serves ({@code --stdio --profile NAME}); null: everything
+     * @param scheduler runs the reader loop; null: a virtual thread of its own
+     */
+    public StdioServer(InputStream in, OutputStream out, SessionListener listener, String profile, Scheduler scheduler) {
+        this.profile = profile;
+        this.scheduler = scheduler;
         this.in = in;
         this.out = out;
         this.listener = listener;
@@ -67,6 +80,11 @@ public final class StdioServer implements DownstreamSession, AutoCloseable {
     }
 
     @Override
+    public String profile() {
+        return profile;
+    }
+
+    @Override
     public JsonRpcPeer peer() {
         return peer;
     }
@@ -77,8 +95,12 @@ public final class StdioServer implements DownstreamSession, AutoCloseable {
             throw new IllegalStateException("the stdio server was already started");
         }
         handler = listener.opened(this);
-        log.info("session stdio: NEW -> RUNNING");
-        Thread.ofVirtual().name("stdio-server-reader").start(this::readLoop);
+        log.info("session stdio: NEW -> RUNNING{}", profile == null ? "" : " (profile " + profile + ")");
+        if (scheduler != null) {
+            scheduler.startLoop("stdio-server-reader", this::readLoop);
+        } else {
+            Thread.ofVirtual().name("stdio-server-reader").start(this::readLoop); // standalone use (demo servers)
+        }
         return this;
     }
 

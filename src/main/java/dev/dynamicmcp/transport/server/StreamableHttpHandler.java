@@ -67,11 +67,12 @@ public final class StreamableHttpHandler extends Handler.Abstract {
     private final KeepAlives keepAlives;
     private final Repeating sweeper;
     private final Map<String, StreamableSession> sessions = new ConcurrentHashMap<>();
+    private final ProfileEndpoints profiles;
 
     /** A handler with the default limits and its own scheduler (closed when the handler stops). */
     public StreamableHttpHandler(SessionListener listener, HttpTransportOptions options) {
         this(listener, options, new Admission(ServingLimits.DEFAULTS.withSessionIdleTimeout(
-                options.sessionIdleTimeout())), null, null);
+                options.sessionIdleTimeout())), null, null, ProfileEndpoints.NONE);
     }
 
     /**
@@ -80,7 +81,14 @@ public final class StreamableHttpHandler extends Handler.Abstract {
      */
     StreamableHttpHandler(SessionListener listener, HttpTransportOptions options, Admission admission,
                           EventBudget budget, Scheduler scheduler) {
+        this(listener, options, admission, budget, scheduler, ProfileEndpoints.NONE);
+    }
+
+    /** @param profiles the profiles served at {@code /mcp/{name}} */
+    StreamableHttpHandler(SessionListener listener, HttpTransportOptions options, Admission admission,
+                          EventBudget budget, Scheduler scheduler, ProfileEndpoints profiles) {
         this.listener = listener;
+        this.profiles = profiles;
         this.options = options;
         this.admission = admission;
         this.budget = budget != null ? budget : new EventBudget(admission.limits().maxBufferedEvents());
@@ -94,6 +102,11 @@ public final class StreamableHttpHandler extends Handler.Abstract {
 
     public String path() {
         return options.mcpPath();
+    }
+
+    /** The profile a request's path names ({@code /mcp/{name}}), or null for the default endpoint. */
+    private String profileOf(Request request) {
+        return ProfileEndpoints.profileOf(options.mcpPath(), Request.getPathInContext(request));
     }
 
     public int sessionCount() {
@@ -149,8 +162,18 @@ public final class StreamableHttpHandler extends Handler.Abstract {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
-        if (!options.mcpPath().equals(Request.getPathInContext(request))) {
-            return false;
+        String path = Request.getPathInContext(request);
+        if (!options.mcpPath().equals(path)) {
+            String profile = ProfileEndpoints.profileOf(options.mcpPath(), path);
+            if (profile == null) {
+                return false;
+            }
+            if (!profiles.exists(profile)) {
+                HttpIo.rpcError(response, callback, 404, JsonRpc.INVALID_REQUEST, "no profile named \"" + profile
+                        + "\" is configured: " + options.mcpPath() + " serves every server, " + options.mcpPath()
+                        + "/{profile} the profiles of the config's \"profiles\" section");
+                return true;
+            }
         }
         switch (request.getMethod()) {
             case "POST" -> post(request, response, callback);
@@ -223,7 +246,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
                 return;
             }
             try {
-                session = open();
+                session = open(profileOf(request));
             } catch (Admission.Refused refused) {
                 HttpIo.refuse(response, callback, refused, initialize.get("id"));
                 return;
@@ -349,7 +372,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
      * closed to make room (its client gets 404 next time and initializes anew, as the spec says); when every
      * session is busy, {@link Admission.Refused} (503). Concurrent opens may pass the cap by a few.
      */
-    private StreamableSession open() {
+    private StreamableSession open(String profile) {
         int max = admission.limits().maxSessions();
         if (sessions.size() >= max) {
             StreamableSession idlest = null;
@@ -367,11 +390,12 @@ public final class StreamableHttpHandler extends Handler.Abstract {
             idlest.close("evicted: the proxy is at its limit of " + max + " sessions (proxy.limits.maxSessions) "
                     + "and this one was idle longest");
         }
-        StreamableSession session = new StreamableSession(options, scheduler::nanoTime, this::closed, budget);
+        StreamableSession session = new StreamableSession(options, scheduler::nanoTime, this::closed, budget, profile);
         sessions.put(session.id(), session);
         JsonRpcPeer.Handler handler = listener.opened(session);
         session.handler(handler);
-        log.info("session {}: NEW -> OPEN (streamable-http)", session.shortId());
+        log.info("session {}: NEW -> OPEN (streamable-http{})", session.shortId(),
+                profile == null ? "" : ", profile " + profile);
         return session;
     }
 
@@ -395,7 +419,14 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         StreamableSession session = sessions.get(sessionId);
         if (session == null || !session.isOpen()) {
             HttpIo.rpcError(response, callback, 404, JsonRpc.INVALID_REQUEST,
-                    "unknown or expired session " + sessionId + ": initialize a new session");
+                    "unknown or expired session " + StreamableSession.shortId(sessionId) + ": initialize a new session");
+            return null;
+        }
+        if (!java.util.Objects.equals(session.profile(), profileOf(request))) {
+            // a session is bound to the endpoint that opened it: a profile's token must not drive another view
+            HttpIo.rpcError(response, callback, 404, JsonRpc.INVALID_REQUEST, "session "
+                    + StreamableSession.shortId(sessionId) + " was not opened on " + Request.getPathInContext(request)
+                    + ": initialize a new session on this endpoint");
             return null;
         }
         String version = request.getHeaders().get(VERSION_HEADER);
