@@ -131,6 +131,21 @@ final class HttpIo {
         new BodyReader(request, limit, promise).run();
     }
 
+    /**
+     * {@link #readBody} for a JSON-RPC POST: the body goes to {@code onBody}; one over {@code limit} is answered
+     * 413 with a JSON-RPC error; any other failure fails the exchange.
+     */
+    static void readBody(Request request, long limit, Response response, Callback callback,
+                         java.util.function.Consumer<byte[]> onBody) {
+        readBody(request, limit, Promise.from(onBody::accept, failure -> {
+            if (failure instanceof BodyTooLargeException) {
+                rpcError(response, callback, 413, JsonRpc.INVALID_REQUEST, failure.getMessage());
+            } else {
+                callback.failed(failure);
+            }
+        }));
+    }
+
     private static final class BodyReader implements Runnable {
         private final Request request;
         private final long limit;

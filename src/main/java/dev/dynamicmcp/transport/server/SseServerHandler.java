@@ -21,7 +21,6 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.Promise;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -152,15 +151,8 @@ public final class SseServerHandler extends Handler.Abstract {
             HttpIo.unsupportedMediaType(request, response, callback);
             return;
         }
-        HttpIo.readBody(request, options.maxBodyBytes(), Promise.from(
-                body -> posted(session, response, callback, body),
-                failure -> {
-                    if (failure instanceof HttpIo.BodyTooLargeException) {
-                        HttpIo.rpcError(response, callback, 413, JsonRpc.INVALID_REQUEST, failure.getMessage());
-                    } else {
-                        callback.failed(failure);
-                    }
-                }));
+        HttpIo.readBody(request, options.maxBodyBytes(), response, callback,
+                body -> posted(session, response, callback, body));
     }
 
     private void posted(SseSession session, Response response, Callback callback, byte[] body) {

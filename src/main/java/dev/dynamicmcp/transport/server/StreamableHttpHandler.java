@@ -23,7 +23,6 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.Promise;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -201,15 +200,8 @@ public final class StreamableHttpHandler extends Handler.Abstract {
             return;
         }
         // the body arrives without a thread waiting for it; a slow sender holds a connection, nothing more
-        HttpIo.readBody(request, options.maxBodyBytes(), Promise.from(
-                body -> posted(request, response, callback, body),
-                failure -> {
-                    if (failure instanceof HttpIo.BodyTooLargeException) {
-                        HttpIo.rpcError(response, callback, 413, JsonRpc.INVALID_REQUEST, failure.getMessage());
-                    } else {
-                        callback.failed(failure);
-                    }
-                }));
+        HttpIo.readBody(request, options.maxBodyBytes(), response, callback,
+                body -> posted(request, response, callback, body));
     }
 
     private void posted(Request request, Response response, Callback callback, byte[] body) {
