@@ -24,10 +24,16 @@ final class Reloader {
     private final ServerManager manager;
     /** Rotates the bearer token live; false when the HTTP host cannot (then it needs a restart). */
     private final Predicate<String> rotateToken;
+    private final Predicate<String> rotateAdminToken;
 
     Reloader(ServerManager manager, Predicate<String> rotateToken) {
+        this(manager, rotateToken, token -> false);
+    }
+
+    Reloader(ServerManager manager, Predicate<String> rotateToken, Predicate<String> rotateAdminToken) {
         this.manager = manager;
         this.rotateToken = rotateToken;
+        this.rotateAdminToken = rotateAdminToken;
     }
 
     /** {@code previous} and {@code next} must both carry the command line's overrides, so only file edits differ. */
@@ -59,6 +65,13 @@ final class Reloader {
                 case "authToken" -> {
                     if (rotateToken.test(next.proxy().authToken())) {
                         log.info("proxy.authToken changed: rotated; the previous token no longer works");
+                    } else {
+                        restart.add(field);
+                    }
+                }
+                case "adminToken" -> {
+                    if (rotateAdminToken.test(next.proxy().adminToken())) {
+                        log.info("proxy.adminToken changed: rotated; the previous admin token no longer works");
                     } else {
                         restart.add(field);
                     }

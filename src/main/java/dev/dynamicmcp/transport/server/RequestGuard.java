@@ -25,13 +25,21 @@ final class RequestGuard extends Handler.Wrapper {
     private final boolean loopback;
     /** The current token, read per request so that a rotation takes effect at once; null: none needed. */
     private final Supplier<String> token;
+    /** {@code proxy.adminToken}: when set, the only token for the admin routes (it opens the others too). */
+    private final Supplier<String> adminToken;
     private final long maxBodyBytes;
     private final List<String> allowedOrigins;
     private final Set<String> publicPaths;
 
     RequestGuard(Handler next, String boundHost, boolean loopback, Supplier<String> authToken, long maxBodyBytes,
                  HostOptions options) {
+        this(next, boundHost, loopback, authToken, () -> null, maxBodyBytes, options);
+    }
+
+    RequestGuard(Handler next, String boundHost, boolean loopback, Supplier<String> authToken,
+                 Supplier<String> adminToken, long maxBodyBytes, HostOptions options) {
         super(next);
+        this.adminToken = adminToken;
         this.boundHost = normalize(boundHost);
         this.loopback = loopback;
         this.token = authToken;
@@ -55,15 +63,21 @@ final class RequestGuard extends Handler.Wrapper {
                     + "that web page in");
             return true;
         }
-        String expected = token.get();
-        if (expected != null && !publicPaths.contains(Request.getPathInContext(request))) {
+        String path = Request.getPathInContext(request);
+        String admin = adminToken.get();
+        boolean adminPath = path.startsWith(HttpServerHost.ADMIN_PREFIX) || path.equals("/admin");
+        // On the admin routes the admin token replaces the MCP token; elsewhere it is accepted besides it (whoever
+        // may reconfigure the servers may also call them, e.g. the console's "try a tool").
+        String expected = adminPath && admin != null ? admin : token.get();
+        if (expected != null && !publicPaths.contains(path)) {
             String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
             if (authorization == null) {
                 response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
-                reject(request, response, callback, 401, "unauthorized: send Authorization: Bearer <proxy.authToken>");
+                reject(request, response, callback, 401, "unauthorized: send Authorization: Bearer <proxy."
+                        + (adminPath && admin != null ? "adminToken" : "authToken") + ">");
                 return true;
             }
-            if (!matches(authorization, expected)) {
+            if (!matches(authorization, expected) && (adminPath || admin == null || !matches(authorization, admin))) {
                 response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"");
                 reject(request, response, callback, 401, "unauthorized: the bearer token is wrong");
                 return true;
