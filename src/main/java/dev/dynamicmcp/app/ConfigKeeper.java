@@ -14,6 +14,8 @@ import dev.dynamicmcp.config.ProxyConfig;
 import dev.dynamicmcp.config.ProxySettings;
 import dev.dynamicmcp.config.ServerConfig;
 import dev.dynamicmcp.manager.ServerManager;
+import dev.dynamicmcp.manager.ServerState;
+import dev.dynamicmcp.manager.ServerStatus;
 import dev.dynamicmcp.protocol.Json;
 import dev.dynamicmcp.runtime.Scheduler;
 import java.io.IOException;
@@ -116,10 +118,12 @@ final class ConfigKeeper {
     /** As {@link #applyFile}, measured against {@code previous} rather than the running config. */
     void apply(ProxyConfig previous, ProxyConfig next) {
         ConfigDiff diff;
+        Map<String, ServerStatus> changedBefore = new LinkedHashMap<>();
         lock.lock();
         try {
             ProxyConfig before = previous != null ? previous : current;
             diff = ConfigDiff.between(before, next);
+            diff.changed().forEach(server -> changedBefore.put(server.name(), manager.status(server.name())));
             current = next;
             reloader.apply(before, next);
             readDocument().ifPresent(tree -> document = tree);
@@ -128,6 +132,7 @@ final class ConfigKeeper {
         }
         status.applied(next);
         publish(diff, "file");
+        diff.changed().forEach(server -> announceDisabled(server, changedBefore.get(server.name())));
     }
 
     /**
@@ -194,6 +199,8 @@ final class ConfigKeeper {
     Edit put(String name, ObjectNode entry) {
         boolean created;
         CompletableFuture<Void> applied;
+        ServerConfig server;
+        ServerStatus before = manager.status(name);
         lock.lock();
         try {
             ObjectNode candidate = document.deepCopy();
@@ -204,7 +211,7 @@ final class ConfigKeeper {
             } catch (ConfigException e) {
                 return new Edit(false, e.problems(), null);
             }
-            ServerConfig server = read.servers().get(name);
+            server = read.servers().get(name);
             created = manager.config(name).isEmpty();
             Map<String, ServerConfig> servers = new LinkedHashMap<>(current.servers());
             servers.put(name, server);
@@ -215,6 +222,7 @@ final class ConfigKeeper {
         }
         events.configChanged(new ConfigChange(name, created ? ConfigChange.Kind.ADDED : ConfigChange.Kind.REPLACED,
                 "api"));
+        announceDisabled(server, before);
         return new Edit(created, List.of(), applied);
     }
 
@@ -263,10 +271,24 @@ final class ConfigKeeper {
             return null;
         }
         ServerConfig c = config.get();
+        ServerStatus before = manager.status(name);
         CompletableFuture<Void> applied = manager.replace(new ServerConfig(c.name(), c.transport(), c.command(),
                 c.args(), c.env(), c.cwd(), c.url(), c.headers(), disabled, c.isolation(), c.tools(), c.options()));
         events.configChanged(new ConfigChange(name, ConfigChange.Kind.REPLACED, "api"));
+        announceDisabled(manager.config(name).orElse(null), before);
         return applied;
+    }
+
+    /**
+     * A server replaced by a disabled one starts out DISABLED without a transition of its own (the manager only
+     * reports the old connection closing), so the feed says it here: the console then shows "disabled", not
+     * "down".
+     */
+    private void announceDisabled(ServerConfig server, ServerStatus before) {
+        if (server != null && server.disabled() && (before == null || before.state() != ServerState.DISABLED)) {
+            events.stateChanged(server.name(), before == null ? null : before.state(), ServerState.DISABLED,
+                    "disabled in the configuration");
+        }
     }
 
     private interface Write {
