@@ -41,9 +41,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>An API edit is validated by reading the file's tree with the entry in it through the loader (same checks,
  * same messages), written with {@link ConfigWriter} (unless {@code --no-persist}), then applied; the watcher is
- * told the written hash so it does not apply the proxy's own write again. Changes are serialised by one lock;
- * what they do under it only registers with the manager (connects and drains run in the background) and writes
- * the file, and nothing else waits on it. Config-change events are published after the lock is released.
+ * told the written hash so it does not apply the proxy's own write again. Changes are serialised by one lock,
+ * held across the file's read and atomic write on purpose: the file and the running config must change as one
+ * (a second change must see the first's file). Under it nothing waits for a server: the manager only registers
+ * a change (connects and drains run in the background). Only config changes and reads of the config wait on
+ * it, for the milliseconds of a small file write; events are published after it is released.
  */
 final class ConfigKeeper {
     private static final Logger log = LoggerFactory.getLogger(ConfigKeeper.class);

@@ -79,7 +79,8 @@ final class RequestGuard extends Handler.Wrapper {
             }
             if (!matches(authorization, expected) && (adminPath || admin == null || !matches(authorization, admin))) {
                 response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"");
-                reject(request, response, callback, 401, "unauthorized: the bearer token is wrong");
+                reject(request, response, callback, 401, "unauthorized: the bearer token is wrong"
+                        + (adminPath && admin != null ? " (the admin routes need proxy.adminToken)" : ""));
                 return true;
             }
         }
