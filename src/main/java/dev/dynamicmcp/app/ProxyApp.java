@@ -1,8 +1,14 @@
 package dev.dynamicmcp.app;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dynamicmcp.admin.AdminRoutes;
+import dev.dynamicmcp.admin.ConsoleRoutes;
 import dev.dynamicmcp.client.McpClient;
 import dev.dynamicmcp.config.Profile;
+import dev.dynamicmcp.config.ConfigProblem;
+import dev.dynamicmcp.config.ConfigWatcher;
+import dev.dynamicmcp.config.ProxySettings;
+import dev.dynamicmcp.manager.ManagerListener;
 import dev.dynamicmcp.config.ProxyConfig;
 import dev.dynamicmcp.config.ServerConfig;
 import dev.dynamicmcp.manager.DefaultClientFactory;
@@ -31,7 +37,11 @@ import java.io.OutputStream;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import org.eclipse.jetty.server.Request;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -62,12 +72,14 @@ public final class ProxyApp implements AutoCloseable {
      * @param http         serve HTTP (Streamable HTTP at /mcp, legacy SSE at /sse, ops routes)
      * @param stdio        serve one MCP session on {@code stdin}/{@code stdout}
      * @param startTimeout the longest start waits for the servers' first connect and listing
+     * @param persist      write changes made through the admin API to the config file ({@code --no-persist}:
+     *                     false, they last until restart)
      */
     public record Options(boolean http, boolean stdio, InputStream stdin, OutputStream stdout, int pageSize,
-                          Duration startTimeout, Duration shutdownTimeout, String stdioProfile) {
+                          Duration startTimeout, Duration shutdownTimeout, boolean persist, String stdioProfile) {
         public Options(boolean http, boolean stdio, InputStream stdin, OutputStream stdout, int pageSize,
                        Duration startTimeout, Duration shutdownTimeout) {
-            this(http, stdio, stdin, stdout, pageSize, startTimeout, shutdownTimeout, null);
+            this(http, stdio, stdin, stdout, pageSize, startTimeout, shutdownTimeout, true, null);
         }
 
         public static Options httpOnly() {
@@ -87,16 +99,21 @@ public final class ProxyApp implements AutoCloseable {
         }
 
         public Options withPageSize(int size) {
-            return new Options(http, stdio, stdin, stdout, size, startTimeout, shutdownTimeout, stdioProfile);
+            return new Options(http, stdio, stdin, stdout, size, startTimeout, shutdownTimeout, persist, stdioProfile);
         }
 
         public Options withShutdownTimeout(Duration timeout) {
-            return new Options(http, stdio, stdin, stdout, pageSize, startTimeout, timeout, stdioProfile);
+            return new Options(http, stdio, stdin, stdout, pageSize, startTimeout, timeout, persist, stdioProfile);
+        }
+
+        /** {@code false}: admin API changes are not written to the config file ({@code --no-persist}). */
+        public Options withPersist(boolean value) {
+            return new Options(http, stdio, stdin, stdout, pageSize, startTimeout, shutdownTimeout, value, stdioProfile);
         }
 
         /** The stdio session serves this profile's view ({@code --stdio --profile NAME}); null: everything. */
         public Options withStdioProfile(String profile) {
-            return new Options(http, stdio, stdin, stdout, pageSize, startTimeout, shutdownTimeout, profile);
+            return new Options(http, stdio, stdin, stdout, pageSize, startTimeout, shutdownTimeout, persist, profile);
         }
     }
 
@@ -113,8 +130,9 @@ public final class ProxyApp implements AutoCloseable {
     private final ServerManager manager;
     private final HttpServerHost http;
     private final StdioServer stdio;
-    private final Reloader reloader;
     private final ConfigState configState;
+    private final ConfigKeeper keeper;
+    private final AdminRoutes admin;
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
     private final AtomicBoolean startupFinished = new AtomicBoolean();
 
@@ -130,12 +148,14 @@ public final class ProxyApp implements AutoCloseable {
         new JvmGcMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         MicrometerManagerListener metrics = new MicrometerManagerListener(registry);
+        AdminRelay adminEvents = new AdminRelay();
+        ManagerListener listener = new CompositeManagerListener(metrics, adminEvents);
         this.merged = new ProxyServer(config.proxy(), config.profiles(), options.pageSize(), attach -> {
             clientFactory[0] = new DefaultClientFactory(McpClient.Options.defaults(), attach, scheduler);
             return ServerManager.builder(config.proxy())
                     .servers(List.copyOf(config.servers().values()))
                     .clientFactory(clientFactory[0])
-                    .listener(metrics)
+                    .listener(listener)
                     .scheduler(scheduler)
                     .build();
         });
@@ -145,29 +165,43 @@ public final class ProxyApp implements AutoCloseable {
         Gauge.builder("mcp_proxy_exposed_tools", merged, m -> m.tools().size())
                 .description("tools in the merged list").register(registry);
         OpsRoutes ops = new OpsRoutes(new OpsSource(this), registry::scrape);
-        this.http = options.http()
-                ? new HttpServerHost(config.proxy(), merged.sessions(), HostOptions.DEFAULTS.withProfiles(
-                        new ProfileEndpoints() {
-                            @Override
-                            public boolean exists(String name) {
-                                return merged.hasProfile(name);
-                            }
+        // The console's page and assets need no token: the page itself asks for it.
+        Set<String> publicPaths = new HashSet<>(HostOptions.DEFAULTS.publicPaths());
+        publicPaths.addAll(ConsoleRoutes.ASSETS.keySet());
+        HostOptions hostOptions = new HostOptions(HostOptions.DEFAULTS.transport(),
+                HostOptions.DEFAULTS.allowedOrigins(), publicPaths, HostOptions.DEFAULTS.stopTimeout(),
+                new ProfileEndpoints() {
+                    @Override
+                    public boolean exists(String name) {
+                        return merged.hasProfile(name);
+                    }
 
-                            @Override
-                            public String token(String name) {
-                                Profile profile = merged.profiles().get(name);
-                                return profile == null ? null : profile.token();
-                            }
-                        }), scheduler) : null;
+                    @Override
+                    public String token(String name) {
+                        Profile profile = merged.profiles().get(name);
+                        return profile == null ? null : profile.token();
+                    }
+                });
+        this.http = options.http()
+                ? new HttpServerHost(config.proxy(), merged.sessions(), hostOptions, scheduler) : null;
+        this.stdio = options.stdio() ? new StdioServer(options.stdin(), options.stdout(), merged.sessions(),
+                options.stdioProfile(), scheduler) : null;
+        Reloader reloader = new Reloader(manager, this::rotateToken, this::rotateAdminToken, merged::updateProfiles);
+        this.keeper = new ConfigKeeper(configFile, options.persist(), config, manager, reloader, configState,
+                adminEvents);
+        this.admin = http == null ? null
+                : new AdminRoutes(new ProxyAdminBackend(manager, keeper, adminEvents), scheduler);
         if (http != null) {
             http.addRoute("GET", "/healthz", ops.healthz())
                     .addRoute("GET", "/readyz", ops.readyz())
                     .addRoute("GET", "/status", ops.status())
-                    .addRoute("GET", "/metrics", ops.metrics());
+                    .addRoute("GET", "/metrics", ops.metrics())
+                    .addPrefixRoute(HttpServerHost.ADMIN_PREFIX, admin.handler());
+            Request.Handler console = new ConsoleRoutes().handler();
+            for (String path : ConsoleRoutes.ASSETS.keySet()) {
+                http.addRoute("GET", path, console).addRoute("HEAD", path, console);
+            }
         }
-        this.stdio = options.stdio() ? new StdioServer(options.stdin(), options.stdout(), merged.sessions(),
-                options.stdioProfile(), scheduler) : null;
-        this.reloader = new Reloader(manager, this::rotateToken, merged::updateProfiles);
     }
 
     /**
@@ -320,13 +354,53 @@ public final class ProxyApp implements AutoCloseable {
      * logged as "restart needed" when not.
      */
     public void reload(ProxyConfig previous, ProxyConfig next) {
-        reloader.apply(previous, next);
-        configState.applied(next);
+        keeper.apply(previous, next);
+    }
+
+    /**
+     * Applies a config read from the file (overrides applied) against the running one — which includes what the
+     * admin API changed. The watcher's and SIGHUP's way in.
+     */
+    public void applyConfig(ProxyConfig next) {
+        keeper.applyFile(next);
+    }
+
+    /** The config in use now: the file's as last applied plus the admin API's changes, overrides applied. */
+    public ProxyConfig runningConfig() {
+        return keeper.current();
+    }
+
+    /**
+     * The command line's settings, applied on top of every config read from the file later (reloads, the
+     * watcher); set before {@link #start()}.
+     */
+    public void configOverrides(UnaryOperator<ProxySettings> overrides) {
+        keeper.overrides(overrides);
+    }
+
+    /** Re-reads the config file now and applies it: empty when applied, else every problem (nothing changes). */
+    public List<ConfigProblem> reloadFromFile() {
+        return keeper.reloadFromFile();
+    }
+
+    /**
+     * Watches the config file (polling every {@code interval}) and applies its changes; the proxy's own writes
+     * (admin API) are recognised and not applied twice. Closed with the proxy, or earlier by the caller.
+     */
+    public ConfigWatcher watchConfig(Duration interval) {
+        return keeper.watch(interval, scheduler);
     }
 
     /** The config file on disk is invalid; the running config stays (shown in {@code /status}). */
     public void configRejected(String problems) {
         configState.rejected(problems);
+    }
+
+    private boolean rotateAdminToken(String token) {
+        if (http != null) {
+            http.setAdminToken(token);
+        }
+        return true;
     }
 
     /** Rotates the HTTP bearer token; false when it cannot be done live (then a restart is needed). */
@@ -355,8 +429,12 @@ public final class ProxyApp implements AutoCloseable {
             return;
         }
         log.info("shutting down{}", before == State.STARTING ? " (while starting)" : "");
+        keeper.close();
         if (stdio != null) {
             stdio.close();
+        }
+        if (admin != null) {
+            admin.close(); // ends the event streams, which would otherwise hold Jetty's stop
         }
         if (http != null) {
             http.close();

@@ -27,13 +27,16 @@ final class Reloader {
     private final ServerManager manager;
     /** Rotates the bearer token live; false when the HTTP host cannot (then it needs a restart). */
     private final Predicate<String> rotateToken;
+    private final Predicate<String> rotateAdminToken;
 
     /** Serves the next config's profiles (views rebuilt live, no server restarted). */
     private final Consumer<Map<String, Profile>> updateProfiles;
 
-    Reloader(ServerManager manager, Predicate<String> rotateToken, Consumer<Map<String, Profile>> updateProfiles) {
+    Reloader(ServerManager manager, Predicate<String> rotateToken, Predicate<String> rotateAdminToken,
+             Consumer<Map<String, Profile>> updateProfiles) {
         this.manager = manager;
         this.rotateToken = rotateToken;
+        this.rotateAdminToken = rotateAdminToken;
         this.updateProfiles = updateProfiles;
     }
 
@@ -74,6 +77,13 @@ final class Reloader {
                 case "authToken" -> {
                     if (rotateToken.test(next.proxy().authToken())) {
                         log.info("proxy.authToken changed: rotated; the previous token no longer works");
+                    } else {
+                        restart.add(field);
+                    }
+                }
+                case "adminToken" -> {
+                    if (rotateAdminToken.test(next.proxy().adminToken())) {
+                        log.info("proxy.adminToken changed: rotated; the previous admin token no longer works");
                     } else {
                         restart.add(field);
                     }

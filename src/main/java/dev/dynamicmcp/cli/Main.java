@@ -74,6 +74,10 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--no-watch", description = "Do not reload the config file when it changes.")
     boolean noWatch;
 
+    @Option(names = "--no-persist", description = {"Do not write changes made through the admin API or the console",
+            "to the config file: they last until the proxy restarts (or the file changes)."})
+    boolean noPersist;
+
     /** The proxy's environment, where {@value AuthTokenSource#ENV_VAR} is looked up (tests inject theirs). */
     Map<String, String> environment = System.getenv();
 
@@ -134,11 +138,12 @@ public final class Main implements Callable<Integer> {
             running.stop();
             return 2;
         }
-        ProxyApp.Options options = stdio ? ProxyApp.Options.stdio(System.in, protocolOut, alsoHttp).withStdioProfile(profile)
-                : ProxyApp.Options.httpOnly();
+        ProxyApp.Options options = (stdio ? ProxyApp.Options.stdio(System.in, protocolOut, alsoHttp).withStdioProfile(profile)
+                : ProxyApp.Options.httpOnly()).withPersist(!noPersist);
         ProxyApp proxy = ProxyApp.assemble(config, options, common.config);
+        proxy.configOverrides(this::withOverrides);
         running.proxy = proxy;
-        Reloads reloads = common.config == null ? null : new Reloads(common.config, config, proxy, this::withOverrides);
+        Reloads reloads = common.config == null ? null : new Reloads(common.config, proxy);
         if (reloads != null) {
             Signals.onHangUp(reloads::reloadNow); // before start: a SIGHUP during start-up must not stop the proxy
         }
@@ -211,7 +216,7 @@ public final class Main implements Callable<Integer> {
         allowedOrigins.stream().filter(origin -> !origins.contains(origin)).forEach(origins::add);
         return new ProxySettings(host != null ? host : base.host(), port != null ? port : base.port(), base.namespace(),
                 base.separator(), token, base.maxBodyBytes(), base.connectConcurrency(), base.defaults(), base.limits(),
-                origins);
+                origins, base.adminToken());
     }
 
     /** Options shared by every command. */

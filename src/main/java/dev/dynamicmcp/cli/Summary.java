@@ -30,6 +30,7 @@ final class Summary {
             out.println("MCP endpoint (Streamable HTTP): " + endpoint);
             out.println("Legacy SSE endpoint:            " + base.resolve("/sse"));
             out.println("Status / metrics:               " + base.resolve("/status") + "  " + base.resolve("/metrics"));
+            out.println("Console / admin API:            " + base.resolve("/") + "  " + base.resolve("/admin/servers"));
             out.println();
             out.println("HTTP clients (Cursor, VS Code, SDKs) - add to their mcpServers:");
             out.println("  \"proxy\": { \"url\": \"" + endpoint + "\" }");

@@ -93,6 +93,34 @@ public final class ConfigLoader {
         return profile;
     }
 
+    /**
+     * The config's JSON tree as written (variables not expanded), read with the loader's own leniency (comments,
+     * trailing commas) and strictness (duplicate keys): what the admin API shows and edits. A ConfigException
+     * with the syntax problem when it is not a JSON object.
+     */
+    public static com.fasterxml.jackson.databind.node.ObjectNode tree(byte[] content) {
+        String text = new String(content, StandardCharsets.UTF_8);
+        text = text.startsWith("\uFEFF") ? text.substring(1) : text;
+        try {
+            if (MAPPER.readTree(text) instanceof com.fasterxml.jackson.databind.node.ObjectNode root) {
+                return root;
+            }
+        } catch (JsonProcessingException e) {
+            throw new ConfigException("file", List.of(syntaxProblem(e)));
+        }
+        throw new ConfigException("file", List.of(new ConfigProblem(null, null,
+                "the top level must be a JSON object ({ \"mcpServers\": { ... } })")));
+    }
+
+    /**
+     * Reads a tree exactly as the file loader reads the file's (same checks, same messages): the config, or a
+     * ConfigException with every problem. The admin API validates an entry this way, inside the file's tree.
+     */
+    public static ProxyConfig read(JsonNode root, Map<String, String> env, Path baseDir) {
+        return orThrow(ConfigReader.read(root, env, baseDir == null ? Path.of("").toAbsolutePath() : baseDir),
+                "entry");
+    }
+
     /** Reads and parses a file without throwing or logging: for callers that decide what to report. */
     static ConfigReader.Outcome read(Path file, Map<String, String> env) {
         byte[] bytes;

@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
 /** Turns a parsed JSON tree into a {@link ProxyConfig}, collecting every problem and warning on the way. */
 final class ConfigReader {
     private static final Set<String> PROXY_KEYS = Set.of("host", "port", "namespace", "separator", "authToken",
-            "maxBodyBytes", "connectConcurrency", "defaults", "limits", "allowedOrigins");
+            "maxBodyBytes", "connectConcurrency", "defaults", "limits", "allowedOrigins", "adminToken");
     private static final Set<String> LIMIT_KEYS = Set.of("maxSessions", "sessionIdleTimeout", "maxOpenStreams",
             "maxStreamsPerClient", "maxConcurrentRequests", "maxRequestsPerClient", "maxRequestsPerSession",
             "maxBufferedEvents");
@@ -162,6 +162,15 @@ final class ConfigReader {
                 ctx.problem(at.child("authToken"), "is empty; remove the key to run without authentication");
             }
         }
+        String adminToken = null;
+        JsonNode adminTokenNode = ReadContext.field(proxy, "adminToken");
+        if (adminTokenNode != null) {
+            adminToken = ctx.string(adminTokenNode, at.child("adminToken")).orElse(null);
+            if (adminToken != null && adminToken.isEmpty()) {
+                // Fail closed, as for authToken: an empty variable must not fall back to the MCP token silently.
+                ctx.problem(at.child("adminToken"), "is empty; remove the key to let proxy.authToken open the admin routes");
+            }
+        }
         long maxBodyBytes = optional(proxy, "maxBodyBytes").flatMap(n -> ctx.size(n, at.child("maxBodyBytes")))
                 .orElse(base.maxBodyBytes());
         int connectConcurrency = optional(proxy, "connectConcurrency")
@@ -190,7 +199,7 @@ final class ConfigReader {
         List<String> allowedOrigins = optional(proxy, "allowedOrigins")
                 .flatMap(n -> ctx.stringList(n, at.child("allowedOrigins"))).orElse(List.of());
         return new ProxySettings(host, port, namespace, separator, authToken, maxBodyBytes, connectConcurrency,
-                defaults, limits, allowedOrigins);
+                defaults, limits, allowedOrigins, adminToken);
     }
 
     /** The {@code proxy.limits} section; a key left out keeps its default. */

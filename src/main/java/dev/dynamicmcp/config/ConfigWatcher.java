@@ -59,6 +59,8 @@ public final class ConfigWatcher implements AutoCloseable {
     private volatile ProxyConfig current;
     private volatile State state = State.RUNNING;
     private final AtomicLong settledChanges = new AtomicLong();
+    /** Hashes of the proxy's own writes (admin API), already applied: seen on disk, they are only recorded. */
+    private final java.util.Set<String> ownWrites = java.util.concurrent.ConcurrentHashMap.newKeySet();
     // Touched only by the watcher thread.
     private Fingerprint handled;
     private Fingerprint pending;
@@ -124,6 +126,16 @@ public final class ConfigWatcher implements AutoCloseable {
 
     public State state() {
         return state;
+    }
+
+    /**
+     * The proxy wrote the file itself ({@link ConfigWriter}) and has already applied {@code applied}: when the
+     * file's hash is {@code sha256} the watcher takes it as current without telling the listener, so the proxy's
+     * own write is never applied a second time. Also the new base for measuring later hand edits.
+     */
+    public void ownWrite(String sha256, ProxyConfig applied) {
+        ownWrites.add(sha256);
+        current = Objects.requireNonNull(applied, "applied");
     }
 
     /**
@@ -197,6 +209,11 @@ public final class ConfigWatcher implements AutoCloseable {
         pending = null;
         handled = seen;
         try {
+            if (ownWrites.remove(seen.sha256())) {
+                log.debug("config file {} changed by the proxy itself; already applied", file);
+                lastRejected = false;
+                return;
+            }
             if (seen == Fingerprint.MISSING) {
                 log.warn("config file {} is missing or unreadable; keeping the current config", file);
             } else {

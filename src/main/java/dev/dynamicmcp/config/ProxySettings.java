@@ -11,6 +11,9 @@ import java.util.List;
  * @param limits       what the HTTP endpoint lets one client and all clients hold ({@code proxy.limits})
  * @param allowedOrigins browser origins accepted besides the local ones ({@code proxy.allowedOrigins}), full
  *                     ({@code https://app.example.com}) or a bare host ({@code app.example.com})
+ * @param adminToken   when set, {@code /admin/*} needs {@code Authorization: Bearer <adminToken>} instead of
+ *                     {@code authToken} (an MCP client's token then cannot change servers); null: the admin
+ *                     routes take {@code authToken}
  */
 public record ProxySettings(
         String host,
@@ -22,7 +25,8 @@ public record ProxySettings(
         int connectConcurrency,
         ServerOptions defaults,
         ServingLimits limits,
-        List<String> allowedOrigins) {
+        List<String> allowedOrigins,
+        String adminToken) {
 
     public static final ProxySettings DEFAULTS = new ProxySettings(
             "127.0.0.1", 8080, NamespaceMode.PREFIX, "__", null, 4L * 1024 * 1024, 8, ServerOptions.DEFAULTS);
@@ -30,6 +34,14 @@ public record ProxySettings(
     public ProxySettings {
         limits = limits == null ? ServingLimits.DEFAULTS : limits;
         allowedOrigins = allowedOrigins == null ? List.of() : List.copyOf(allowedOrigins);
+    }
+
+    /** Settings without an admin token (the admin routes take {@code authToken}). */
+    public ProxySettings(String host, int port, NamespaceMode namespace, String separator, String authToken,
+                         long maxBodyBytes, int connectConcurrency, ServerOptions defaults, ServingLimits limits,
+                         List<String> allowedOrigins) {
+        this(host, port, namespace, separator, authToken, maxBodyBytes, connectConcurrency, defaults, limits,
+                allowedOrigins, null);
     }
 
     /** Settings with the default {@link ServingLimits} and no extra allowed origins. */
@@ -41,11 +53,16 @@ public record ProxySettings(
 
     public ProxySettings withLimits(ServingLimits value) {
         return new ProxySettings(host, port, namespace, separator, authToken, maxBodyBytes, connectConcurrency,
-                defaults, value, allowedOrigins);
+                defaults, value, allowedOrigins, adminToken);
     }
 
     public ProxySettings withAllowedOrigins(List<String> value) {
         return new ProxySettings(host, port, namespace, separator, authToken, maxBodyBytes, connectConcurrency,
-                defaults, limits, value);
+                defaults, limits, value, adminToken);
+    }
+
+    public ProxySettings withAdminToken(String value) {
+        return new ProxySettings(host, port, namespace, separator, authToken, maxBodyBytes, connectConcurrency,
+                defaults, limits, allowedOrigins, value);
     }
 }

@@ -48,11 +48,15 @@ public final class HttpServerHost implements AutoCloseable {
     private final Scheduler scheduler;
     private final boolean ownsScheduler;
     private final AtomicReference<String> authToken;
+    private final AtomicReference<String> adminToken;
     private final Admission admission;
     private final EventBudget budget;
     private final StreamableHttpHandler streamableHttp;
     private final SseServerHandler legacySse;
     private final Map<String, Request.Handler> routes = new ConcurrentHashMap<>();
+    /** Prefix routes, longest prefix first so a more specific mount wins. */
+    private final java.util.concurrent.CopyOnWriteArrayList<Map.Entry<String, Request.Handler>> prefixRoutes =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
     private volatile Server server;
     private volatile ServerConnector connector;
@@ -75,6 +79,7 @@ public final class HttpServerHost implements AutoCloseable {
         this.ownsScheduler = scheduler == null;
         this.scheduler = scheduler != null ? scheduler : new SystemScheduler();
         this.authToken = new AtomicReference<>(settings.authToken());
+        this.adminToken = new AtomicReference<>(settings.adminToken());
         this.admission = new Admission(settings.limits());
         this.budget = new EventBudget(settings.limits().maxBufferedEvents());
         HttpTransportOptions transport = options.transport().withMaxBodyBytes(settings.maxBodyBytes())
@@ -98,6 +103,15 @@ public final class HttpServerHost implements AutoCloseable {
         String previous = authToken.getAndSet(none ? null : token);
         if (!java.util.Objects.equals(previous, authToken.get())) {
             log.info("HTTP server: the bearer token was {}", none ? "removed" : previous == null ? "set" : "rotated");
+        }
+    }
+
+    /** Switches the admin token ({@code proxy.adminToken}); null: the admin routes take the bearer token again. */
+    public void setAdminToken(String token) {
+        String previous = adminToken.getAndSet(token == null || token.isBlank() ? null : token);
+        if (!java.util.Objects.equals(previous, adminToken.get())) {
+            log.info("HTTP server: the admin token was {}", adminToken.get() == null ? "removed"
+                    : previous == null ? "set" : "rotated");
         }
     }
 
@@ -125,6 +139,21 @@ public final class HttpServerHost implements AutoCloseable {
         routes.put(method.toUpperCase(Locale.ROOT) + " " + path, handler);
         return this;
     }
+
+    /**
+     * Serves {@code handler} for every method and every path that starts with {@code prefix} (e.g.
+     * {@code /admin/}), after the exact routes and behind the same checks; paths under {@link #ADMIN_PREFIX} need
+     * the admin token when one is set. The handler returns false for a path it does not serve.
+     */
+    public HttpServerHost addPrefixRoute(String prefix, Request.Handler handler) {
+        prefixRoutes.add(Map.entry(prefix, handler));
+        prefixRoutes.sort(java.util.Comparator.comparingInt((Map.Entry<String, Request.Handler> e) -> e.getKey().length())
+                .reversed());
+        return this;
+    }
+
+    /** Where the admin API lives: {@code proxy.adminToken}, when set, is the only token accepted there. */
+    public static final String ADMIN_PREFIX = "/admin/";
 
     public StreamableHttpHandler streamableHttp() {
         return streamableHttp;
@@ -163,8 +192,8 @@ public final class HttpServerHost implements AutoCloseable {
         Handler.Sequence chain = new Handler.Sequence(new Routes(), streamableHttp, legacySse, new NotFound());
         List<String> origins = new ArrayList<>(options.allowedOrigins());
         origins.addAll(settings.allowedOrigins());
-        jetty.setHandler(new RequestGuard(chain, settings.host(), loopback, authToken::get, settings.maxBodyBytes(),
-                options.withAllowedOrigins(origins)));
+        jetty.setHandler(new RequestGuard(chain, settings.host(), loopback, authToken::get, adminToken::get,
+                settings.maxBodyBytes(), options.withAllowedOrigins(origins)));
         jetty.setStopTimeout(options.stopTimeout().toMillis());
         server = jetty;
         connector = http;
@@ -228,8 +257,17 @@ public final class HttpServerHost implements AutoCloseable {
     private final class Routes extends Handler.Abstract {
         @Override
         public boolean handle(Request request, Response response, Callback callback) throws Exception {
-            Request.Handler route = routes.get(request.getMethod() + " " + Request.getPathInContext(request));
-            return route != null && route.handle(request, response, callback);
+            String path = Request.getPathInContext(request);
+            Request.Handler route = routes.get(request.getMethod() + " " + path);
+            if (route != null) {
+                return route.handle(request, response, callback);
+            }
+            for (Map.Entry<String, Request.Handler> prefix : prefixRoutes) {
+                if (path.startsWith(prefix.getKey()) && prefix.getValue().handle(request, response, callback)) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 

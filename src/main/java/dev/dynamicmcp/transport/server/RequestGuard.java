@@ -3,6 +3,7 @@ package dev.dynamicmcp.transport.server;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -25,6 +26,8 @@ final class RequestGuard extends Handler.Wrapper {
     private final boolean loopback;
     /** The current token, read per request so that a rotation takes effect at once; null: none needed. */
     private final Supplier<String> token;
+    /** {@code proxy.adminToken}: when set, the only token for the admin routes (it opens the others too). */
+    private final Supplier<String> adminToken;
     private final long maxBodyBytes;
     private final List<String> allowedOrigins;
     private final Set<String> publicPaths;
@@ -33,7 +36,13 @@ final class RequestGuard extends Handler.Wrapper {
 
     RequestGuard(Handler next, String boundHost, boolean loopback, Supplier<String> authToken, long maxBodyBytes,
                  HostOptions options) {
+        this(next, boundHost, loopback, authToken, () -> null, maxBodyBytes, options);
+    }
+
+    RequestGuard(Handler next, String boundHost, boolean loopback, Supplier<String> authToken,
+                 Supplier<String> adminToken, long maxBodyBytes, HostOptions options) {
         super(next);
+        this.adminToken = adminToken;
         this.boundHost = normalize(boundHost);
         this.loopback = loopback;
         this.token = authToken;
@@ -59,23 +68,40 @@ final class RequestGuard extends Handler.Wrapper {
                     + "that web page in");
             return true;
         }
-        String expected = token.get();
         String path = Request.getPathInContext(request);
-        String profile = ProfileEndpoints.profileOf(mcpPath, path);
-        // a profile's own token opens that profile's endpoint and nothing else; the proxy's token opens all
+        String admin = adminToken.get();
+        String proxyToken = token.get();
+        boolean adminPath = path.startsWith(HttpServerHost.ADMIN_PREFIX) || path.equals("/admin");
+        String profile = adminPath ? null : ProfileEndpoints.profileOf(mcpPath, path);
         String profileToken = profile == null ? null : profiles.token(profile);
-        if ((expected != null || profileToken != null) && !publicPaths.contains(path)) {
+        // On the admin routes the admin token replaces the MCP token. Elsewhere the proxy's token opens every
+        // endpoint, a profile's own token only that profile's, and the admin token is accepted besides them
+        // (whoever may reconfigure the servers may also call them, e.g. the console's "try a tool").
+        List<String> accepted = new ArrayList<>(3);
+        String named;
+        if (adminPath) {
+            accepted.add(admin != null ? admin : proxyToken);
+            named = admin != null ? "proxy.adminToken" : "proxy.authToken";
+        } else {
+            accepted.add(proxyToken);
+            accepted.add(profileToken);
+            if (proxyToken != null || profileToken != null) {
+                accepted.add(admin);
+            }
+            named = profileToken != null ? "the token of profile " + profile : "proxy.authToken";
+        }
+        accepted.removeIf(java.util.Objects::isNull);
+        if (!accepted.isEmpty() && !publicPaths.contains(path)) {
             String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
             if (authorization == null) {
                 response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
-                reject(request, response, callback, 401, "unauthorized: send Authorization: Bearer <"
-                        + (profileToken != null ? "the token of profile " + profile + ">" : "proxy.authToken>"));
+                reject(request, response, callback, 401, "unauthorized: send Authorization: Bearer <" + named + ">");
                 return true;
             }
-            if (!(expected != null && matches(authorization, expected))
-                    && !(profileToken != null && matches(authorization, profileToken))) {
+            if (accepted.stream().noneMatch(expected -> matches(authorization, expected))) {
                 response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"");
-                reject(request, response, callback, 401, "unauthorized: the bearer token is wrong");
+                reject(request, response, callback, 401, "unauthorized: the bearer token is wrong"
+                        + (adminPath && admin != null ? " (the admin routes need proxy.adminToken)" : ""));
                 return true;
             }
         }
