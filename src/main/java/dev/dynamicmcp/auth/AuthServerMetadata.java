@@ -90,7 +90,7 @@ public record AuthServerMetadata(String issuer, URI authorizationEndpoint, URI t
         }
     }
 
-    static List<String> strings(JsonNode doc, String field) {
+    public static List<String> strings(JsonNode doc, String field) {
         JsonNode value = doc.get(field);
         List<String> out = new ArrayList<>();
         if (value != null && value.isArray()) {
