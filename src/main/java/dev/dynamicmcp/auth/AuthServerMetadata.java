@@ -46,7 +46,7 @@ public record AuthServerMetadata(String issuer, URI authorizationEndpoint, URI t
             try {
                 answer = http.get(candidate);
             } catch (IOException e) {
-                tried.add(candidate + ": " + e.getMessage());
+                tried.add(candidate + ": " + dev.dynamicmcp.runtime.Failures.describe(e));
                 continue;
             }
             if (!answer.ok() || answer.body().isEmpty()) {

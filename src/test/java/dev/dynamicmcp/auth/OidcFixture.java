@@ -116,9 +116,13 @@ public final class OidcFixture implements AutoCloseable {
         }
     }
 
-    /** Revokes a token of the public client "app" (RFC 7009). */
-    public void revoke(String token) {
-        form("/token/revocation", "client_id=" + APP_ID + "&token=" + OAuthHttp.encode(token), false);
+    /** Revokes a token of a public client (RFC 7009); the provider only revokes for the client it was issued to. */
+    public void revoke(String token, String publicClientId) {
+        ObjectNode answer = form("/token/revocation", "client_id=" + OAuthHttp.encode(publicClientId)
+                + "&token=" + OAuthHttp.encode(token), false);
+        if (answer.has("error")) {
+            throw new IllegalStateException("revocation failed: " + answer);
+        }
     }
 
     ObjectNode form(String path, String body, boolean m2mAuth) {

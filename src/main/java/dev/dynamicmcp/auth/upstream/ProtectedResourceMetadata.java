@@ -37,7 +37,7 @@ record ProtectedResourceMetadata(String resource, List<String> authorizationServ
             try {
                 answer = http.get(candidate);
             } catch (IOException e) {
-                tried.add(candidate + ": " + e.getMessage());
+                tried.add(candidate + ": " + dev.dynamicmcp.runtime.Failures.describe(e));
                 continue;
             }
             if (!answer.ok() || answer.body().isEmpty()) {
