@@ -1,5 +1,7 @@
 package dev.dynamicmcp.proxy;
 
+import dev.dynamicmcp.auth.AuthWiring; // wiring: auth
+import dev.dynamicmcp.auth.upstream.UpstreamSignIns; // wiring: auth
 import dev.dynamicmcp.client.McpClient;
 import dev.dynamicmcp.client.Version;
 import dev.dynamicmcp.config.ConfigDiff;
@@ -81,7 +83,7 @@ public final class ProxyServer implements AutoCloseable {
     private final Instant startedAt = Instant.now();
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final DefaultClientFactory clientFactory = new DefaultClientFactory(McpClient.Options.defaults(),
-            this::attach);
+            this::attach, null, this::upstreamAuth); // wiring: auth
     private final Map<String, AtomicLong> generations = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<Void>> discoveries = new ConcurrentHashMap<>();
     private final AtomicBoolean startupFinished = new AtomicBoolean();
@@ -90,6 +92,7 @@ public final class ProxyServer implements AutoCloseable {
     private final ManagerUpstreams upstreams;
     private final ProxyCore core;
     private final OpsRoutes ops;
+    private final UpstreamSignIns signIns; // wiring: auth
     private volatile HttpServerHost http;
     private volatile StdioServer stdio;
 
@@ -105,6 +108,8 @@ public final class ProxyServer implements AutoCloseable {
                 .clientFactory(clientFactory)
                 .listener(new MicrometerManagerListener(registry))
                 .build();
+        this.signIns = AuthWiring.upstream(config.proxy(), this::baseUri, manager.scheduler()); // wiring: auth
+        signIns.addSignInListener(name -> manager.connectNow(name, "signed in")); // wiring: auth
         this.upstreams = new ManagerUpstreams(manager);
         this.core = new ProxyCore(config.proxy(), upstreams, options.pageSize(), manager::order, manager.scheduler());
         Gauge.builder("mcp_proxy_sessions", core, ProxyCore::sessionCount)
@@ -128,6 +133,7 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     private void startUp(ProxyConfig config) throws Exception {
+        AuthWiring.openIfNeeded(signIns, config.servers().values()); // wiring: auth
         manager.initialize();
         CompletableFuture<?>[] pending = discoveries.values().toArray(CompletableFuture[]::new);
         try {
@@ -142,6 +148,7 @@ public final class ProxyServer implements AutoCloseable {
                     .addRoute("GET", "/readyz", ops.readyz())
                     .addRoute("GET", "/status", ops.status())
                     .addRoute("GET", "/metrics", ops.metrics());
+            AuthWiring.mount(host, config.proxy(), signIns, manager.scheduler()); // wiring: auth
             host.start();
             http = host;
             log.info("serving MCP at {}", endpoint());
@@ -178,6 +185,10 @@ public final class ProxyServer implements AutoCloseable {
         });
         client.addNotificationListener(notification -> core.upstreamNotification(server, notification));
     }
+
+    private dev.dynamicmcp.auth.upstream.UpstreamAuth upstreamAuth(ServerConfig config) throws java.io.IOException { // wiring: auth
+        return signIns.forServer(config); // wiring: auth
+    } // wiring: auth
 
     private void onServerEvent(ServerEvent event) {
         String server = event.server();
@@ -326,6 +337,7 @@ public final class ProxyServer implements AutoCloseable {
                     report.timedOut(), report.forceKilled().size(), report.forceKilled());
         }
         clientFactory.close();
+        signIns.close(); // wiring: auth
         registry.close();
         log.info("stopped after {}", Duration.between(startedAt, Instant.now()));
     }

@@ -196,6 +196,7 @@ final class UpstreamCredential implements UpstreamAuth {
             store(((TokenResult.Granted) result).tokens(), found, registered);
             setState(State.AUTHORIZED, "signed in");
             LOG.info("server {}: signed in{}", server, principal.equals(Binding.SHARED) ? "" : " for " + principal);
+            owner.signedIn(server);
             return null;
         } catch (IOException e) {
             fail("the code exchange failed: " + e.getMessage());
@@ -248,8 +249,16 @@ final class UpstreamCredential implements UpstreamAuth {
         } finally {
             lock.unlock();
         }
+        URI redirect;
+        try {
+            redirect = owner.redirectUri();
+        } catch (IOException noCallback) {
+            // `check`, or a stdio-only proxy: a person still has to sign in, just not through this process.
+            setState(State.SIGN_IN_REQUIRED, why + "; " + noCallback.getMessage());
+            return new Outcome(Kind.SIGN_IN_REQUIRED, "server " + server + " needs sign-in, and " + noCallback.getMessage()
+                    + ": run the proxy with its HTTP endpoint and open the link it logs", null);
+        }
         Client registered = clientFor(found);
-        URI redirect = owner.redirectUri();
         AuthorizationRequest request = flow.authorizationRequest(found, registered, redirect, scopes);
         PendingSignIn sign = new PendingSignIn(this, request, redirect, found.server().issuer(),
                 found.server().issParameterSupported(), scheduler.nanoTime());

@@ -7,9 +7,13 @@ import dev.dynamicmcp.auth.upstream.UpstreamCredential.PendingSignIn;
 import dev.dynamicmcp.runtime.Scheduler;
 import java.io.IOException;
 import java.net.URI;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.eclipse.jetty.server.Request;
 
 /**
@@ -21,7 +25,8 @@ public final class UpstreamOAuth {
     public static final String CALLBACK_PATH = "/oauth/callback";
 
     private final TokenStore store;
-    private final URI redirectUri;
+    private final Supplier<URI> redirectUri;
+    private final List<Consumer<String>> signInListeners = new CopyOnWriteArrayList<>();
     private final OAuthFlow flow;
     private final Scheduler scheduler;
     private final Map<Binding, UpstreamCredential> credentials = new ConcurrentHashMap<>();
@@ -32,6 +37,14 @@ public final class UpstreamOAuth {
      *                    {@code http://127.0.0.1:8080/oauth/callback}; it is registered with authorization servers
      */
     public UpstreamOAuth(TokenStore store, URI redirectUri, OAuthHttp http, Scheduler scheduler) {
+        this(store, () -> redirectUri, http, scheduler);
+    }
+
+    /**
+     * @param redirectUri this proxy's public URL of {@value #CALLBACK_PATH}, asked for when a sign-in starts (the
+     *                    HTTP port may be bound after the first connects); null while it is not known
+     */
+    public UpstreamOAuth(TokenStore store, Supplier<URI> redirectUri, OAuthHttp http, Scheduler scheduler) {
         this.store = store;
         this.redirectUri = redirectUri;
         this.flow = new OAuthFlow(http, scheduler);
@@ -81,8 +94,32 @@ public final class UpstreamOAuth {
         return store;
     }
 
-    URI redirectUri() {
-        return redirectUri;
+    URI redirectUri() throws IOException {
+        URI uri = redirectUri.get();
+        if (uri == null) {
+            throw new IOException("the sign-in callback " + CALLBACK_PATH + " is not being served (the proxy's HTTP"
+                    + " endpoint is off or not started yet), so no sign-in can complete");
+        }
+        return uri;
+    }
+
+    /**
+     * Calls {@code listener} with the server's name each time a sign-in of it completes (the manager then
+     * connects at once instead of waiting for its backoff). Listeners must be quick and must not throw.
+     */
+    public void addSignInListener(Consumer<String> listener) {
+        signInListeners.add(listener);
+    }
+
+    void signedIn(String server) {
+        for (Consumer<String> listener : signInListeners) {
+            try {
+                listener.accept(server);
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(UpstreamOAuth.class)
+                        .warn("server {}: a sign-in listener failed: {}", server, e.toString());
+            }
+        }
     }
 
     void register(PendingSignIn sign, PendingSignIn replaced) {

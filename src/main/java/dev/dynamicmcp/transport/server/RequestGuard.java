@@ -1,5 +1,7 @@
 package dev.dynamicmcp.transport.server;
 
+import dev.dynamicmcp.auth.Authenticator;
+import dev.dynamicmcp.auth.Principal;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -16,10 +18,19 @@ import org.eclipse.jetty.util.Callback;
 
 /**
  * The checks every request passes before any route sees it: Host (when bound to loopback) and Origin against
- * DNS rebinding, the bearer token, and the declared body size.
+ * DNS rebinding, the caller's credentials, and the declared body size.
+ *
+ * <p>Credentials: the static bearer token ({@code proxy.authToken}) alone, or with {@code proxy.auth} an OAuth
+ * {@link Authenticator} whose challenges (401 with {@code resource_metadata}, 403 {@code insufficient_scope},
+ * 503 when the identity provider is unreachable) are written as they are; the static token, when also set,
+ * is still accepted then (the operator's and scripts' key), compared first in constant time. The caller's
+ * {@link Principal} is left on the request as {@value #PRINCIPAL_ATTRIBUTE}; its token goes no further (the
+ * proxy never passes a client's token upstream).
  */
 final class RequestGuard extends Handler.Wrapper {
     private static final Set<String> LOOPBACK_NAMES = Set.of("localhost", "127.0.0.1", "::1", "[::1]");
+    /** The request attribute holding the authenticated {@link Principal} (absent without authentication). */
+    static final String PRINCIPAL_ATTRIBUTE = "dev.dynamicmcp.auth.principal";
 
     private final String boundHost;
     private final boolean loopback;
@@ -28,16 +39,28 @@ final class RequestGuard extends Handler.Wrapper {
     private final long maxBodyBytes;
     private final List<String> allowedOrigins;
     private final Set<String> publicPaths;
+    /** OAuth ({@code proxy.auth}); null: the static token alone. */
+    private final Authenticator oauth;
 
     RequestGuard(Handler next, String boundHost, boolean loopback, Supplier<String> authToken, long maxBodyBytes,
                  HostOptions options) {
+        this(next, boundHost, loopback, authToken, maxBodyBytes, options, options.publicPaths(), null);
+    }
+
+    /**
+     * @param publicPaths paths that need no credentials (a live set: routes mounted later may add to it)
+     * @param oauth       the OAuth authenticator, or null
+     */
+    RequestGuard(Handler next, String boundHost, boolean loopback, Supplier<String> authToken, long maxBodyBytes,
+                 HostOptions options, Set<String> publicPaths, Authenticator oauth) {
         super(next);
+        this.oauth = oauth;
         this.boundHost = normalize(boundHost);
         this.loopback = loopback;
         this.token = authToken;
         this.maxBodyBytes = maxBodyBytes;
         this.allowedOrigins = options.allowedOrigins().stream().map(o -> o.toLowerCase(Locale.ROOT)).toList();
-        this.publicPaths = options.publicPaths();
+        this.publicPaths = publicPaths;
     }
 
     @Override
@@ -55,19 +78,9 @@ final class RequestGuard extends Handler.Wrapper {
                     + "that web page in");
             return true;
         }
-        String expected = token.get();
-        if (expected != null && !publicPaths.contains(Request.getPathInContext(request))) {
-            String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
-            if (authorization == null) {
-                response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
-                reject(request, response, callback, 401, "unauthorized: send Authorization: Bearer <proxy.authToken>");
-                return true;
-            }
-            if (!matches(authorization, expected)) {
-                response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"");
-                reject(request, response, callback, 401, "unauthorized: the bearer token is wrong");
-                return true;
-            }
+        String path = Request.getPathInContext(request);
+        if (!publicPaths.contains(path) && !authenticated(request, response, callback, path)) {
+            return true;
         }
         if (request.getLength() > maxBodyBytes) {
             HttpIo.text(response, callback, 413, "request body of " + request.getLength() + " bytes is larger than "
@@ -75,6 +88,46 @@ final class RequestGuard extends Handler.Wrapper {
             return true;
         }
         return super.handle(request, response, callback);
+    }
+
+    /** True when the request may go on; otherwise it was answered (401, 403, 400 or 503). */
+    private boolean authenticated(Request request, Response response, Callback callback, String path) {
+        String expected = token.get();
+        String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+        if (oauth == null) {
+            if (expected == null) {
+                return true;
+            }
+            if (authorization == null) {
+                response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
+                reject(request, response, callback, 401, "unauthorized: send Authorization: Bearer <proxy.authToken>");
+                return false;
+            }
+            if (!matches(authorization, expected)) {
+                response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"");
+                reject(request, response, callback, 401, "unauthorized: the bearer token is wrong");
+                return false;
+            }
+            request.setAttribute(PRINCIPAL_ATTRIBUTE, Principal.staticToken());
+            return true;
+        }
+        if (expected != null && authorization != null && matches(authorization, expected)) {
+            request.setAttribute(PRINCIPAL_ATTRIBUTE, Principal.staticToken());
+            return true;
+        }
+        switch (oauth.authenticate(authorization, path)) {
+            case Authenticator.Result.Allowed allowed -> {
+                request.setAttribute(PRINCIPAL_ATTRIBUTE, allowed.principal());
+                return true;
+            }
+            case Authenticator.Result.Challenge challenge -> {
+                if (challenge.wwwAuthenticate() != null) {
+                    response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, challenge.wwwAuthenticate());
+                }
+                reject(request, response, callback, () -> HttpIo.json(response, callback, challenge.status(), challenge.body()));
+                return false;
+            }
+        }
     }
 
     /** {@code Bearer <token>}; the scheme is case-insensitive (RFC 9110), the token compared in constant time. */
@@ -93,14 +146,16 @@ final class RequestGuard extends Handler.Wrapper {
      * the server close the connection under it, and the client would see a reset instead of the status.
      */
     private void reject(Request request, Response response, Callback callback, int status, String text) {
+        reject(request, response, callback, () -> HttpIo.text(response, callback, status, text));
+    }
+
+    private void reject(Request request, Response response, Callback callback, Runnable answer) {
         long length = request.getLength();
         if (length < 0 || length > maxBodyBytes) { // unknown or too large: not worth reading
-            HttpIo.text(response, callback, status, text);
+            answer.run();
             return;
         }
-        Content.Source.consumeAll(request, Callback.from(
-                () -> HttpIo.text(response, callback, status, text),
-                failure -> HttpIo.text(response, callback, status, text)));
+        Content.Source.consumeAll(request, Callback.from(answer, failure -> answer.run()));
     }
 
     private boolean originAllowed(String origin) {
