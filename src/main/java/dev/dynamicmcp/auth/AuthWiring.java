@@ -40,20 +40,42 @@ public final class AuthWiring {
     /**
      * The client side, inert until a server with {@code oauth} connects (then the token store opens).
      *
-     * @param baseUri the proxy's HTTP base ({@code http://127.0.0.1:8080/}), or null while it is not serving:
-     *                the sign-in callback is {@value UpstreamOAuth#CALLBACK_PATH} under it
+     * @param servingHttp whether this process serves HTTP (and with it the sign-in callback); without it
+     *                    ({@code check}, stdio only) a server that needs sign-in says so, with no link
+     * @param boundBase   the proxy's HTTP base once bound ({@code http://127.0.0.1:8080/}), else null; before
+     *                    that, a configured port gives the base (the first connects run before the bind)
      */
-    public static UpstreamSignIns upstream(ProxySettings settings, Supplier<URI> baseUri, Scheduler scheduler) {
-        return upstream(settings, baseUri, scheduler, System.getenv());
+    public static UpstreamSignIns upstream(ProxySettings settings, boolean servingHttp, Supplier<URI> boundBase,
+                                           Scheduler scheduler) {
+        return upstream(settings, servingHttp, boundBase, scheduler, System.getenv());
     }
 
-    static UpstreamSignIns upstream(ProxySettings settings, Supplier<URI> baseUri, Scheduler scheduler,
-                                    Map<String, String> env) {
+    static UpstreamSignIns upstream(ProxySettings settings, boolean servingHttp, Supplier<URI> boundBase,
+                                    Scheduler scheduler, Map<String, String> env) {
         Supplier<URI> redirect = () -> {
-            URI base = baseUri.get();
+            URI base = servingHttp ? callbackBase(settings, boundBase.get()) : null;
             return base == null ? null : base.resolve(UpstreamOAuth.CALLBACK_PATH);
         };
         return new UpstreamSignIns(dataDir(settings), env, redirect, OAuthHttp.withDefaultClient(), scheduler);
+    }
+
+    /**
+     * Where a browser reaches this proxy: the bound address, or the configured one before the bind; a wildcard
+     * address ({@code 0.0.0.0}, {@code ::}) is reached as {@code localhost} (the person signing in is usually at
+     * the machine; behind a reverse proxy the registered redirect must be that proxy's, a known gap).
+     */
+    static URI callbackBase(ProxySettings settings, URI bound) {
+        int port = bound != null ? bound.getPort() : settings.port();
+        if (port <= 0) {
+            return null;
+        }
+        String host = settings.host();
+        if (host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")) {
+            host = "localhost";
+        } else if (host.contains(":") && !host.startsWith("[")) {
+            host = "[" + host + "]";
+        }
+        return URI.create("http://" + host + ":" + port + "/");
     }
 
     /**

@@ -108,7 +108,7 @@ public final class ProxyServer implements AutoCloseable {
                 .clientFactory(clientFactory)
                 .listener(new MicrometerManagerListener(registry))
                 .build();
-        this.signIns = AuthWiring.upstream(config.proxy(), this::baseUri, manager.scheduler()); // wiring: auth
+        this.signIns = AuthWiring.upstream(config.proxy(), options.http(), this::baseUri, manager.scheduler()); // wiring: auth
         signIns.addSignInListener(name -> manager.connectNow(name, "signed in")); // wiring: auth
         this.upstreams = new ManagerUpstreams(manager);
         this.core = new ProxyCore(config.proxy(), upstreams, options.pageSize(), manager::order, manager.scheduler());
