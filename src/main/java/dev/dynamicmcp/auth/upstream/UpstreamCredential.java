@@ -390,7 +390,9 @@ final class UpstreamCredential implements UpstreamAuth {
         } finally {
             lock.unlock();
         }
-        Client registered = flow.register(found.server(), settings, owner.redirectUri(), server);
+        // A pre-registered client needs no redirect URI to exist (client credentials: there is none).
+        URI redirect = settings.clientId() != null ? null : owner.redirectUri();
+        Client registered = flow.register(found.server(), settings, redirect, server);
         lock.lock();
         try {
             if (client == null) {
