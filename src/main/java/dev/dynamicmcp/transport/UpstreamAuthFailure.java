@@ -17,7 +17,11 @@ public final class UpstreamAuthFailure extends UpstreamFailure {
     private final boolean needsSignIn;
     private final URI signInUrl;
 
-    UpstreamAuthFailure(String server, int status, String what, Outcome outcome) {
+    /**
+     * @param what    what was refused ("initialize (id 0)", "GET http://..."), for the detail
+     * @param outcome what the credentials said of the refusal
+     */
+    public UpstreamAuthFailure(String server, int status, String what, Outcome outcome) {
         super(server, summary(status, outcome), "answered HTTP " + status + " to " + what + "; " + outcome.message(),
                 null);
         this.status = status;
