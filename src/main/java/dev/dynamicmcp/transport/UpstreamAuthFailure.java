@@ -31,7 +31,7 @@ public final class UpstreamAuthFailure extends UpstreamFailure {
 
     private static String summary(int status, Outcome outcome) {
         return outcome.kind() == Outcome.Kind.SIGN_IN_REQUIRED
-                ? NEEDS_SIGN_IN + " (the sign-in link is in the proxy's log and the admin console)"
+                ? NEEDS_SIGN_IN + " (the sign-in link is in the proxy's log)"
                 : "refused the proxy's OAuth credentials (HTTP " + status + ")";
     }
 
