@@ -3,6 +3,8 @@ package dev.dynamicmcp.app;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dynamicmcp.admin.AdminRoutes;
 import dev.dynamicmcp.admin.ConsoleRoutes;
+import dev.dynamicmcp.auth.AuthWiring;
+import dev.dynamicmcp.auth.upstream.UpstreamSignIns;
 import dev.dynamicmcp.client.McpClient;
 import dev.dynamicmcp.config.Profile;
 import dev.dynamicmcp.config.ConfigProblem;
@@ -127,6 +129,7 @@ public final class ProxyApp implements AutoCloseable {
     private final PrometheusMeterRegistry registry;
     private final DefaultClientFactory[] clientFactory = new DefaultClientFactory[1];
     private final ProxyServer merged;
+    private final UpstreamSignIns signIns;
     private final ServerManager manager;
     private final HttpServerHost http;
     private final StdioServer stdio;
@@ -150,8 +153,11 @@ public final class ProxyApp implements AutoCloseable {
         MicrometerManagerListener metrics = new MicrometerManagerListener(registry);
         AdminRelay adminEvents = new AdminRelay();
         ManagerListener listener = new CompositeManagerListener(metrics, adminEvents);
+        // upstream OAuth: one sign-in keeper; its callback URL is on our own HTTP host (known once bound)
+        this.signIns = AuthWiring.upstream(config.proxy(), options.http(), this::baseUri, scheduler);
         this.merged = new ProxyServer(config.proxy(), config.profiles(), options.pageSize(), attach -> {
-            clientFactory[0] = new DefaultClientFactory(McpClient.Options.defaults(), attach, scheduler);
+            clientFactory[0] = new DefaultClientFactory(McpClient.Options.defaults(), attach, scheduler,
+                    signIns::forServer);
             return ServerManager.builder(config.proxy())
                     .servers(List.copyOf(config.servers().values()))
                     .clientFactory(clientFactory[0])
@@ -160,6 +166,7 @@ public final class ProxyApp implements AutoCloseable {
                     .build();
         });
         this.manager = merged.manager();
+        signIns.addSignInListener(name -> manager.connectNow(name, "signed in"));
         Gauge.builder("mcp_proxy_sessions", merged, ProxyServer::sessionCount)
                 .description("open downstream sessions").register(registry);
         Gauge.builder("mcp_proxy_exposed_tools", merged, m -> m.tools().size())
@@ -201,6 +208,7 @@ public final class ProxyApp implements AutoCloseable {
             for (String path : ConsoleRoutes.ASSETS.keySet()) {
                 http.addRoute("GET", path, console).addRoute("HEAD", path, console);
             }
+            AuthWiring.mount(http, config.proxy(), signIns, scheduler); // OAuth resource server + sign-in callback
         }
     }
 
@@ -254,6 +262,7 @@ public final class ProxyApp implements AutoCloseable {
             stdio.start();
         }
         ensureNotClosed();
+        AuthWiring.openIfNeeded(signIns, manager.configs()); // the token store, when some server signs in
         manager.initialize();
         if (!merged.awaitListings(options.startTimeout())) {
             log.warn("some servers were still listing their tools after {}; they join when done",
@@ -447,6 +456,7 @@ public final class ProxyApp implements AutoCloseable {
         if (clientFactory[0] != null) {
             clientFactory[0].close();
         }
+        signIns.close();
         registry.close();
         long uptime = uptimeNanos();
         scheduler.close(Duration.ofSeconds(2));

@@ -2,6 +2,8 @@ package dev.dynamicmcp.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dynamicmcp.auth.AuthSettings;
+import dev.dynamicmcp.auth.Parsed;
 import dev.dynamicmcp.config.ReadContext.Where;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -16,7 +18,8 @@ import java.util.regex.Pattern;
 /** Turns a parsed JSON tree into a {@link ProxyConfig}, collecting every problem and warning on the way. */
 final class ConfigReader {
     private static final Set<String> PROXY_KEYS = Set.of("host", "port", "namespace", "separator", "authToken",
-            "maxBodyBytes", "connectConcurrency", "defaults", "limits", "allowedOrigins", "adminToken");
+            "maxBodyBytes", "connectConcurrency", "defaults", "limits", "allowedOrigins", "adminToken", "auth",
+            "dataDir");
     private static final Set<String> LIMIT_KEYS = Set.of("maxSessions", "sessionIdleTimeout", "maxOpenStreams",
             "maxStreamsPerClient", "maxConcurrentRequests", "maxRequestsPerClient", "maxRequestsPerSession",
             "maxBufferedEvents");
@@ -198,8 +201,39 @@ final class ConfigReader {
                 .orElse(ServingLimits.DEFAULTS);
         List<String> allowedOrigins = optional(proxy, "allowedOrigins")
                 .flatMap(n -> ctx.stringList(n, at.child("allowedOrigins"))).orElse(List.of());
+        AuthSettings auth = optional(proxy, "auth").flatMap(n -> auth(n, at.child("auth"), ctx)).orElse(null);
+        Path dataDir = optional(proxy, "dataDir").flatMap(n -> ctx.string(n, at.child("dataDir")))
+                .flatMap(text -> dataDir(text, at.child("dataDir"), ctx)).orElse(null);
         return new ProxySettings(host, port, namespace, separator, authToken, maxBodyBytes, connectConcurrency,
-                defaults, limits, allowedOrigins, adminToken);
+                defaults, limits, allowedOrigins, adminToken, auth, dataDir);
+    }
+
+    /** {@code proxy.auth}, read by the auth package; its problems keep their key paths. */
+    private static Optional<AuthSettings> auth(JsonNode node, Where at, ReadContext ctx) {
+        Optional<ObjectNode> object = ctx.object(node, at).flatMap(o -> ServerReader.expandAll(o, at, ctx));
+        if (object.isEmpty()) {
+            return Optional.empty();
+        }
+        Parsed<AuthSettings> parsed = AuthSettings.fromJson(object.get(), at.key());
+        ctx.problems.addAll(parsed.problems());
+        return Optional.ofNullable(parsed.settings());
+    }
+
+    /** {@code proxy.dataDir}: {@code ~/} is the home directory, a relative path starts at the config's folder. */
+    private static Optional<Path> dataDir(String text, Where where, ReadContext ctx) {
+        if (text.isBlank()) {
+            ctx.problem(where, "must not be empty");
+            return Optional.empty();
+        }
+        try {
+            Path path = text.equals("~") || text.startsWith("~/")
+                    ? Path.of(System.getProperty("user.home")).resolve(text.equals("~") ? "" : text.substring(2))
+                    : Path.of(text);
+            return Optional.of(path.isAbsolute() || ctx.baseDir == null ? path : ctx.baseDir.resolve(path));
+        } catch (java.nio.file.InvalidPathException e) {
+            ctx.problem(where, "is not a valid path");
+            return Optional.empty();
+        }
     }
 
     /** The {@code proxy.limits} section; a key left out keeps its default. */

@@ -3,6 +3,7 @@ package dev.dynamicmcp.manager;
 import dev.dynamicmcp.client.McpClient;
 import dev.dynamicmcp.config.ServerConfig;
 import dev.dynamicmcp.runtime.Backoff;
+import dev.dynamicmcp.transport.UpstreamAuthFailure;
 import dev.dynamicmcp.runtime.Failures;
 import dev.dynamicmcp.runtime.Scheduler;
 import dev.dynamicmcp.transport.UpstreamFailure;
@@ -205,6 +206,11 @@ final class ConnectionState {
             }
             boolean now = immediate && backoff.attempts() == 0;
             long computed = backoff.nextDelayNanos();
+            if (UpstreamAuthFailure.waitsForSignIn(lastError)) {
+                // Only a person can fix this: ask rarely; the completed sign-in connects at once (connectNow).
+                computed = Math.max(computed, config.options().backoffMax().toNanos());
+                now = false;
+            }
             long delay = now ? 0 : computed;
             return new Reconnect(delay, backoff.attempts(), delay > 0 ? moveLocked(ServerState.BACKOFF, reason) : null);
         } finally {

@@ -1,6 +1,8 @@
 package dev.dynamicmcp.manager;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dynamicmcp.auth.upstream.UpstreamAuth;
+import dev.dynamicmcp.auth.upstream.UpstreamAuthSource;
 import dev.dynamicmcp.client.McpClient;
 import dev.dynamicmcp.config.ServerConfig;
 import dev.dynamicmcp.config.TransportKind;
@@ -39,6 +41,7 @@ public final class DefaultClientFactory implements ClientFactory, AutoCloseable 
     private final HttpClient http;
     private final Scheduler scheduler;
     private final boolean ownsScheduler;
+    private final UpstreamAuthSource upstreamAuth;
 
     public DefaultClientFactory() {
         this(McpClient.Options.defaults(), (client, isolationKey) -> { });
@@ -61,6 +64,16 @@ public final class DefaultClientFactory implements ClientFactory, AutoCloseable 
      */
     public DefaultClientFactory(McpClient.Options baseOptions, BiConsumer<McpClient, String> beforeConnect,
                                 Scheduler scheduler) {
+        this(baseOptions, beforeConnect, scheduler, UpstreamAuthSource.NONE);
+    }
+
+    /**
+     * @param upstreamAuth the OAuth credentials of each HTTP server with {@code oauth} (asked at every connect;
+     *                     the same server gets the same credential, so a token outlives its connections)
+     */
+    public DefaultClientFactory(McpClient.Options baseOptions, BiConsumer<McpClient, String> beforeConnect,
+                                Scheduler scheduler, UpstreamAuthSource upstreamAuth) {
+        this.upstreamAuth = upstreamAuth == null ? UpstreamAuthSource.NONE : upstreamAuth;
         this.ownsScheduler = scheduler == null;
         this.scheduler = ownsScheduler ? new SystemScheduler() : scheduler;
         java.util.concurrent.Executor httpExecutor = this.scheduler.executor("mcp-http-client");
@@ -110,7 +123,8 @@ public final class DefaultClientFactory implements ClientFactory, AutoCloseable 
     }
 
     private McpClient connect(ServerConfig config, TransportKind kind, String isolationKey) throws IOException {
-        McpClient client = new McpClient(config.name(), transport(config, kind), options(config), scheduler);
+        UpstreamAuth auth = kind == TransportKind.STDIO ? UpstreamAuth.NONE : upstreamAuth.forServer(config);
+        McpClient client = new McpClient(config.name(), transport(config, kind, auth), options(config), scheduler);
         beforeConnect.accept(client, isolationKey);
         client.connect(config.options().connectTimeout()); // closes the transport itself when it fails
         return client;
@@ -121,14 +135,18 @@ public final class DefaultClientFactory implements ClientFactory, AutoCloseable 
     }
 
     Transport transport(ServerConfig config, TransportKind kind) {
+        return transport(config, kind, UpstreamAuth.NONE);
+    }
+
+    Transport transport(ServerConfig config, TransportKind kind, UpstreamAuth auth) {
         return switch (kind) {
             case STDIO -> new StdioTransport(config.name(), config.command(), config.args(),
                     ChildEnvironment.of(config.env(), config.options().inheritEnv()), config.cwd(),
                     StdioTransport.DEFAULT_CLOSE_GRACE, scheduler);
             case STREAMABLE_HTTP -> new StreamableHttpTransport(config.name(), config.url(), config.headers(), client(config),
-                    config.options().connectTimeout(), scheduler);
+                    config.options().connectTimeout(), scheduler, auth);
             case SSE -> new SseTransport(config.name(), config.url(), config.headers(), client(config),
-                    config.options().connectTimeout(), scheduler);
+                    config.options().connectTimeout(), scheduler, auth);
             case HTTP_AUTO -> throw new IllegalArgumentException("HTTP_AUTO is resolved by connect()");
         };
     }

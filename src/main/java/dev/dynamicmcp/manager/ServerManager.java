@@ -192,6 +192,17 @@ public final class ServerManager {
         return status(name);
     }
 
+    /**
+     * Connects the server now if it is waiting for its next attempt (BACKOFF or UNHEALTHY), e.g. because the
+     * sign-in it needed has just completed; does nothing when it is connected, connecting, closed or unknown.
+     */
+    public void connectNow(String name, String reason) {
+        ConnectionState cs = pool.get(name);
+        if (cs != null && (cs.state() == ServerState.BACKOFF || cs.state() == ServerState.UNHEALTHY)) {
+            pool.connect(cs, reason);
+        }
+    }
+
     /** Remembers how many tools the server listed (for {@code /status}); called by discovery. */
     public void recordToolCount(String server, int toolCount) {
         ConnectionState cs = pool.get(server);

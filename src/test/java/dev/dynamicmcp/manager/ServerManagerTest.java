@@ -144,6 +144,30 @@ class ServerManagerTest {
     }
 
     @Test
+    void aServerWaitingForSignInIsAskedOnlyAtTheMaxBackoffAndConnectsAtOnceWhenTheSignInCompletes() {
+        upstream.knobs("a").needsSignIn.set(true);
+        start(server("a"));
+
+        assertThat(manager.status("a").state()).isEqualTo(ServerState.BACKOFF);
+        assertThat(manager.status("a").lastError()).contains("needs sign-in");
+        for (int attempt = 1; attempt <= 2; attempt++) {
+            int connects = attempt;
+            await().until(() -> upstream.connects("a") == connects && clock.nextDelay() != null);
+            assertThat(clock.nextDelay()).as("the cap (400 ms), not 50 then 100").isEqualTo(Duration.ofMillis(400));
+            advanceMillis(400);
+        }
+        await().until(() -> upstream.connects("a") == 3 && clock.nextDelay() != null);
+
+        upstream.knobs("a").needsSignIn.set(false);
+        manager.connectNow("a", "signed in");
+        await().until(() -> manager.status("a").state() == ServerState.READY);
+        assertThat(upstream.connects("a")).isEqualTo(4);
+        assertThat(clock.pending()).doesNotContain("mcp-reconnect-a");
+        manager.connectNow("a", "signed in again"); // READY: nothing to do
+        assertThat(upstream.connects("a")).isEqualTo(4);
+    }
+
+    @Test
     void backoffJitterSpreadsTheDelayAndTheCapHolds() {
         clock.random(() -> 0.0); // the low end: -20%
         upstream.knobs("a").refuseConnects.set(true);
