@@ -191,8 +191,8 @@ public final class StreamableHttpHandler extends Handler.Abstract {
 
     private void post(Request request, Response response, Callback callback) {
         if (!HttpIo.accepts(request, HttpIo.JSON) || !HttpIo.accepts(request, HttpIo.EVENT_STREAM)) {
-            HttpIo.rpcError(response, callback, 406, JsonRpc.INVALID_REQUEST,
-                    "the Accept header must list both application/json and text/event-stream");
+            HttpIo.answerAfterBody(request, response, () -> HttpIo.rpcError(response, callback, 406,
+                    JsonRpc.INVALID_REQUEST, "the Accept header must list both application/json and text/event-stream"));
             return;
         }
         if (!HttpIo.isJson(request)) {
