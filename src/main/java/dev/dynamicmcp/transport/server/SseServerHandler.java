@@ -6,6 +6,8 @@ import dev.dynamicmcp.protocol.Json;
 import dev.dynamicmcp.protocol.JsonRpc;
 import dev.dynamicmcp.protocol.JsonRpcPeer;
 import dev.dynamicmcp.protocol.MalformedMessageException;
+import dev.dynamicmcp.protocol.MessageTooLargeException;
+import dev.dynamicmcp.protocol.OversizedMessage;
 import dev.dynamicmcp.config.ServingLimits;
 import dev.dynamicmcp.runtime.Scheduler;
 import dev.dynamicmcp.runtime.SystemScheduler;
@@ -159,6 +161,15 @@ public final class SseServerHandler extends Handler.Abstract {
         JsonNode parsed;
         try {
             parsed = Json.parse(body);
+        } catch (MessageTooLargeException e) {
+            OversizedMessage.Envelope envelope = OversizedMessage.envelope(body, 0, body.length);
+            if (envelope.answersRequest()) { // the client's answer to one of our requests: that request fails
+                session.peer.onMessage(OversizedMessage.failedAnswer(envelope.id()));
+                HttpIo.text(response, callback, 202, "Accepted");
+            } else {
+                HttpIo.json(response, callback, 400, OversizedMessage.refusal(envelope));
+            }
+            return;
         } catch (MalformedMessageException e) {
             HttpIo.rpcError(response, callback, 400, JsonRpc.PARSE_ERROR, "parse error: " + e.getMessage());
             return;

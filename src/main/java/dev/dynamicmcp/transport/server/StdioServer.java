@@ -8,6 +8,8 @@ import dev.dynamicmcp.protocol.JsonRpc;
 import dev.dynamicmcp.protocol.JsonRpcPeer;
 import dev.dynamicmcp.runtime.Scheduler;
 import dev.dynamicmcp.protocol.MalformedMessageException;
+import dev.dynamicmcp.protocol.MessageTooLargeException;
+import dev.dynamicmcp.protocol.OversizedMessage;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -128,6 +130,9 @@ public final class StdioServer implements DownstreamSession, AutoCloseable {
         JsonNode parsed;
         try {
             parsed = Json.parse(line);
+        } catch (MessageTooLargeException e) {
+            oversized(OversizedMessage.envelope(line));
+            return;
         } catch (MalformedMessageException e) {
             reply(JsonRpc.error(NullNode.getInstance(), JsonRpc.PARSE_ERROR, "parse error: " + e.getMessage(), null));
             return;
@@ -139,6 +144,20 @@ public final class StdioServer implements DownstreamSession, AutoCloseable {
                 reply(JsonRpc.error(NullNode.getInstance(), JsonRpc.INVALID_REQUEST,
                         "invalid request: a JSON-RPC message must be a JSON object", null));
             }
+        }
+    }
+
+    /**
+     * A line over the string limit: the client's answer to one of our requests fails that request now; anything
+     * else is refused under its id when the line's beginning gives it.
+     */
+    private void oversized(OversizedMessage.Envelope envelope) {
+        log.warn("the stdio client sent a message over {} ({}, id {})", OversizedMessage.LIMIT,
+                envelope.response() ? "a response" : envelope.method(), envelope.id());
+        if (envelope.answersRequest()) {
+            peer.onMessage(OversizedMessage.failedAnswer(envelope.id()));
+        } else {
+            reply(OversizedMessage.refusal(envelope));
         }
     }
 

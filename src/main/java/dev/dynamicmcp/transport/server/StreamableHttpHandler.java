@@ -6,6 +6,8 @@ import dev.dynamicmcp.protocol.Json;
 import dev.dynamicmcp.protocol.JsonRpc;
 import dev.dynamicmcp.protocol.JsonRpcPeer;
 import dev.dynamicmcp.protocol.MalformedMessageException;
+import dev.dynamicmcp.protocol.MessageTooLargeException;
+import dev.dynamicmcp.protocol.OversizedMessage;
 import dev.dynamicmcp.protocol.McpMethods;
 import dev.dynamicmcp.config.ServingLimits;
 import dev.dynamicmcp.runtime.Durations;
@@ -211,6 +213,17 @@ public final class StreamableHttpHandler extends Handler.Abstract {
             JsonNode parsed = Json.parse(body);
             batch = parsed.isArray();
             messages = messages(parsed);
+        } catch (MessageTooLargeException e) {
+            // the client's answer to one of our requests fails that request; a request is refused under its id
+            OversizedMessage.Envelope envelope = OversizedMessage.envelope(body, 0, body.length);
+            log.warn("a POST carried a message over {} ({}, id {})", OversizedMessage.LIMIT,
+                    envelope.response() ? "a response" : envelope.method(), envelope.id());
+            if (!envelope.answersRequest()) {
+                HttpIo.json(response, callback, 400, OversizedMessage.refusal(envelope));
+                return;
+            }
+            batch = false;
+            messages = List.of(OversizedMessage.failedAnswer(envelope.id()));
         } catch (MalformedMessageException e) {
             HttpIo.rpcError(response, callback, 400, JsonRpc.PARSE_ERROR, "parse error: " + e.getMessage());
             return;
