@@ -72,6 +72,8 @@ final class CatalogKeeper {
     private final AtomicReference<Catalog> catalog = new AtomicReference<>(Catalog.EMPTY);
     private final AtomicReference<Catalog> former = new AtomicReference<>(Catalog.EMPTY);
     private final AtomicReference<Stamps> stamps = new AtomicReference<>(Stamps.ZERO);
+    /** Told of every change after the sessions are (the listen streams of 2026-07-28 clients). */
+    private volatile Consumer<Stamps> onChanged = stamps -> { };
     /** Servers being listed again; TRUE when another list_changed came meanwhile. */
     private final Map<String, Boolean> refreshing = new ConcurrentHashMap<>();
 
@@ -94,6 +96,11 @@ final class CatalogKeeper {
 
     Stamps stamps() {
         return stamps.get();
+    }
+
+    /** Who else hears that the lists moved on, besides the sessions; called outside the lock. */
+    void onChanged(Consumer<Stamps> listener) {
+        this.onChanged = listener;
     }
 
     /** The instructions of every READY server that gave some, in config order. */
@@ -184,6 +191,7 @@ final class CatalogKeeper {
             for (ProxySession session : sessions.initialized()) {
                 told += session.listsChanged(now) ? 1 : 0;
             }
+            onChanged.accept(now);
             log.info("merged lists changed ({} tools, {} prompts, {} resources from {}): told {} session(s)",
                     after.tools().size(), after.prompts().size(), after.resources().size(), after.servers(), told);
         }

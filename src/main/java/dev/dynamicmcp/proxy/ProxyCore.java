@@ -6,6 +6,7 @@ import dev.dynamicmcp.config.ProxySettings;
 import dev.dynamicmcp.protocol.JsonRpcPeer;
 import dev.dynamicmcp.runtime.Scheduler;
 import dev.dynamicmcp.transport.server.DownstreamSession;
+import dev.dynamicmcp.transport.server.ModernEndpoint;
 import dev.dynamicmcp.transport.server.SessionListener;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -44,6 +45,8 @@ final class ProxyCore implements SessionListener {
     private final CallRouter calls;
     private final ClientRequestRouter clientRequests;
     private final UpstreamNotifications notifications;
+    private final ListenStreams listens;
+    private final ModernProxyHandler modern;
 
     /**
      * @param configOrder position of a server in the config (lower first): decides collisions and order
@@ -60,7 +63,12 @@ final class ProxyCore implements SessionListener {
         this.subscriptions = new Subscriptions(upstreams, catalogs::catalog);
         this.calls = new CallRouter(upstreams, catalogs, running, subscriptions);
         this.clientRequests = new ClientRequestRouter(running, sessions);
-        this.notifications = new UpstreamNotifications(sessions, catalogs, subscriptions, logLevels);
+        this.listens = new ListenStreams(catalogs, subscriptions);
+        ModernLogs modernLogs = new ModernLogs(running);
+        this.notifications = new UpstreamNotifications(sessions, catalogs, subscriptions, logLevels, listens,
+                modernLogs);
+        this.modern = new ModernProxyHandler(this, listens, modernLogs);
+        catalogs.onChanged(listens::listsChanged);
     }
 
     // ---- for ProxyServer ---------------------------------------------------------------------------
@@ -123,6 +131,12 @@ final class ProxyCore implements SessionListener {
         sessions.add(proxySession);
         log.debug("session {} opened over {}", session.id(), session.transport());
         return proxySession;
+    }
+
+    /** The stateless 2026-07-28 requests, on the same endpoints as the sessions. */
+    @Override
+    public ModernEndpoint modern() {
+        return modern;
     }
 
     @Override

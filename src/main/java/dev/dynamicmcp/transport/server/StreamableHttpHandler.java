@@ -55,6 +55,8 @@ public final class StreamableHttpHandler extends Handler.Abstract {
     static final String SESSION_HEADER = "Mcp-Session-Id";
     static final String VERSION_HEADER = "MCP-Protocol-Version";
     static final String LAST_EVENT_ID = "Last-Event-ID";
+    static final String METHOD_HEADER = "Mcp-Method";
+    static final String NAME_HEADER = "Mcp-Name";
     /** A POST still waiting this long has its connection watched for the client's end (see PostAnswer#watch). */
     static final Duration WATCH_AFTER = Duration.ofSeconds(1);
 
@@ -67,6 +69,8 @@ public final class StreamableHttpHandler extends Handler.Abstract {
     private final KeepAlives keepAlives;
     private final Repeating sweeper;
     private final Map<String, StreamableSession> sessions = new ConcurrentHashMap<>();
+    /** The 2026-07-28 requests on the same path; null when the listener serves none. */
+    private final ModernHttpExchange modern;
 
     /** A handler with the default limits and its own scheduler (closed when the handler stops). */
     public StreamableHttpHandler(SessionListener listener, HttpTransportOptions options) {
@@ -90,6 +94,9 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         long period = Math.max(1000, Math.min(options.sessionIdleTimeout().toMillis() / 4, 60_000));
         this.sweeper = new Repeating(this.scheduler, "mcp-session-expiry", Duration.ofMillis(period),
                 () -> expireIdle(this.scheduler.nanoTime()));
+        ModernEndpoint endpoint = listener.modern();
+        this.modern = endpoint == null ? null : new ModernHttpExchange(endpoint, options, admission, this.budget,
+                this.scheduler, keepAlives);
     }
 
     public String path() {
@@ -152,6 +159,14 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         if (!options.mcpPath().equals(Request.getPathInContext(request))) {
             return false;
         }
+        if (modern != null && !"POST".equals(request.getMethod()) && isModernStreamRequest(request)) {
+            // the 2026-07-28 revision has no GET stream and no session to DELETE (subscriptions/listen instead)
+            response.getHeaders().put(HttpHeader.ALLOW, "POST");
+            HttpIo.rpcError(response, callback, 405, JsonRpc.INVALID_REQUEST, request.getMethod() + " is not part "
+                    + "of MCP " + request.getHeaders().get(VERSION_HEADER).strip() + ": POST each request; open "
+                    + "subscriptions/listen for notifications");
+            return true;
+        }
         switch (request.getMethod()) {
             case "POST" -> post(request, response, callback);
             case "GET" -> get(request, response, callback);
@@ -194,6 +209,22 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         boolean batch;
         try {
             JsonNode parsed = Json.parse(body);
+            if (modern != null) {
+                EraClassifier.Headers headers = modernHeaders(request);
+                switch (EraClassifier.classify(parsed, headers)) {
+                    case EraClassifier.Reject reject -> {
+                        HttpIo.json(response, callback, reject.status(), reject.error());
+                        return;
+                    }
+                    case EraClassifier.Modern request2026 -> {
+                        modern.serve(request, response, callback, request2026, headers);
+                        return;
+                    }
+                    case EraClassifier.Legacy legacy -> {
+                        // the session path below, exactly as before the 2026-07-28 revision
+                    }
+                }
+            }
             batch = parsed.isArray();
             messages = messages(parsed);
         } catch (MalformedMessageException e) {
@@ -301,6 +332,18 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         timers[1] = scheduler.schedule("mcp-post-watch", WATCH_AFTER, answer::watch);
         messages.forEach(session.peer()::onMessage);
         answer.iterate();
+    }
+
+    private static EraClassifier.Headers modernHeaders(Request request) {
+        return new EraClassifier.Headers(request.getHeaders().get(VERSION_HEADER),
+                request.getHeaders().get(METHOD_HEADER), request.getHeaders().get(NAME_HEADER));
+    }
+
+    /** A GET or DELETE of the modern revision: a modern version header and no session to act on. */
+    private static boolean isModernStreamRequest(Request request) {
+        String version = request.getHeaders().get(VERSION_HEADER);
+        return request.getHeaders().get(SESSION_HEADER) == null && version != null
+                && dev.dynamicmcp.protocol.McpMeta.isModernVersion(version.strip());
     }
 
     private static void cancelPending(StreamableSession session, PostExchange exchange, Throwable why) {
