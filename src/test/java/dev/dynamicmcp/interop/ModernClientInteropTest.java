@@ -44,14 +44,20 @@ class ModernClientInteropTest {
 
     /** Runs the modern client script against {@code url}; its JSON report, after asserting it exited 0. */
     static JsonNode runModernClient(String url, String mode, Path dir) throws IOException, InterruptedException {
+        return runModernClient(url, mode, dir, Map.of());
+    }
+
+    static JsonNode runModernClient(String url, String mode, Path dir, Map<String, String> env)
+            throws IOException, InterruptedException {
         Path stdout = dir.resolve("modern-client.out");
         Path stderr = dir.resolve("modern-client.err");
-        Process process = new ProcessBuilder(List.of(Peers.node22().toString(),
+        ProcessBuilder builder = new ProcessBuilder(List.of(Peers.node22().toString(),
                 Peers.fixture("modern-client.mjs").toString(), url, mode))
                 .directory(Peers.dir().toFile())
                 .redirectOutput(stdout.toFile())
-                .redirectError(stderr.toFile())
-                .start();
+                .redirectError(stderr.toFile());
+        builder.environment().putAll(env);
+        Process process = builder.start();
         if (!process.waitFor(90, TimeUnit.SECONDS)) {
             process.destroyForcibly();
             throw new AssertionError("the modern client did not finish within 90 s");
@@ -114,6 +120,35 @@ class ModernClientInteropTest {
             assertThat(report.path("era").asText()).isEqualTo("modern");
             assertThat(report.path("echo").asText()).isEqualTo("Echo: hello from 2026");
         }
+    }
+
+    /**
+     * The proxy as a child process on stdio (as Claude Desktop starts it), and the modern client speaking
+     * 2026-07-28 on its stdin/stdout: the same steps as over HTTP, listen included. The SDK probes with
+     * {@code server/discover} on a throw-away sibling process first, so the proxy starts twice.
+     */
+    @Test
+    @Timeout(180)
+    void aModernClientOverStdio(@TempDir Path dir) throws Exception {
+        String config = """
+                {"proxy": {"port": 0, "namespace": "none"},
+                 "mcpServers": {"everything": {"command": %s, "args": [%s, "stdio"]}}}
+                """.formatted(quote(Peers.node()), quote(Peers.everythingScript().toString()));
+        Path file = java.nio.file.Files.writeString(dir.resolve("proxy.json"), config);
+        String java = ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        List<String> command = List.of(java, dev.dynamicmcp.cli.Main.class.getName(), "--stdio", "--no-watch",
+                "--config", file.toString());
+        JsonNode report = runModernClient("stdio", "auto", dir, Map.of(
+                "MODERN_CLIENT_COMMAND", Json.write(Json.MAPPER.valueToTree(command)),
+                "CLASSPATH", System.getProperty("java.class.path")));
+        System.out.println("modern client over stdio: " + report);
+        assertThat(report.path("era").asText()).isEqualTo("modern");
+        assertThat(report.path("version").asText()).isEqualTo("2026-07-28");
+        assertThat(report.path("echo").asText()).isEqualTo("Echo: hello from 2026");
+        assertThat(report.path("read").path("same").asBoolean()).isTrue();
+        assertThat(report.path("prompt").asInt()).isPositive();
+        assertThat(report.path("listChanged").asText()).isEqualTo("resources");
     }
 
     private static String echo(McpSyncClient client, String message) {

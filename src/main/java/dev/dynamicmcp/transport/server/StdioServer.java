@@ -38,6 +38,8 @@ public final class StdioServer implements DownstreamSession, AutoCloseable {
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     private final JsonRpcPeer peer;
     private volatile JsonRpcPeer.Handler handler;
+    /** The 2026-07-28 requests on the same lines; null when the listener serves none. */
+    private final ModernStdio modern;
 
     public StdioServer(InputStream in, OutputStream out, SessionListener listener) {
         this.in = in;
@@ -54,6 +56,8 @@ public final class StdioServer implements DownstreamSession, AutoCloseable {
                 handler.onNotification(notification);
             }
         });
+        ModernEndpoint endpoint = listener.modern();
+        this.modern = endpoint == null ? null : new ModernStdio(endpoint, this::reply);
     }
 
     @Override
@@ -110,6 +114,9 @@ public final class StdioServer implements DownstreamSession, AutoCloseable {
             reply(JsonRpc.error(NullNode.getInstance(), JsonRpc.PARSE_ERROR, "parse error: " + e.getMessage(), null));
             return;
         }
+        if (modern != null && modern.offer(parsed)) {
+            return;
+        }
         for (JsonNode node : parsed.isArray() ? parsed : java.util.List.of(parsed)) {
             if (node instanceof ObjectNode message) {
                 peer.onMessage(message);
@@ -156,6 +163,9 @@ public final class StdioServer implements DownstreamSession, AutoCloseable {
         }
         log.info("session stdio: {} -> CLOSED ({})", previous, reason);
         peer.close(new IOException("stdio session closed: " + reason));
+        if (modern != null) {
+            modern.closed();
+        }
         if (previous == State.RUNNING) {
             try {
                 listener.closed(this);
