@@ -74,6 +74,8 @@ final class ListenStreams {
     private final CatalogKeeper catalogs;
     private final Subscriptions subscriptions;
     private final Map<String, Listen> open = new ConcurrentHashMap<>();
+    /** The request future of each open stream, by key: completing it ends the stream. */
+    private final Map<String, CompletableFuture<JsonNode>> streams = new ConcurrentHashMap<>();
 
     ListenStreams(CatalogKeeper catalogs, Subscriptions subscriptions) {
         this.catalogs = catalogs;
@@ -121,6 +123,7 @@ final class ListenStreams {
             }));
         }
         CompletableFuture<JsonNode> stream = new CompletableFuture<>();
+        streams.put(key, stream);
         CompletableFuture.allOf(subscribing.toArray(CompletableFuture[]::new)).thenRun(() -> {
             Set<String> uris = new LinkedHashSet<>();
             asked.stream().filter(honoured::contains).forEach(uris::add);
@@ -155,7 +158,23 @@ final class ListenStreams {
         return stream;
     }
 
+    /**
+     * Ends every stream the way the revision ends one gracefully: a complete result on the listen request,
+     * naming its subscription; clients then know to listen again elsewhere (another replica).
+     */
+    void closeAll() {
+        for (Map.Entry<String, CompletableFuture<JsonNode>> stream : streams.entrySet()) {
+            Listen listen = open.get(stream.getKey());
+            ObjectNode result = Json.object().put(McpMeta.RESULT_TYPE, McpMeta.COMPLETE);
+            if (listen != null) {
+                result.putObject("_meta").set(McpMeta.SUBSCRIPTION_ID, listen.id);
+            }
+            stream.getValue().complete(result);
+        }
+    }
+
     private void close(String key) {
+        streams.remove(key);
         open.remove(key);
         subscriptions.sessionClosed(key);
     }

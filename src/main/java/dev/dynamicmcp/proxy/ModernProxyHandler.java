@@ -162,9 +162,27 @@ final class ModernProxyHandler implements ModernEndpoint {
             }
             logs.close(sessionId);
             core.logLevels().forget(sessionId);
-            core.upstreams().sessionClosed(sessionId); // an isolated upstream session lives one request
+            closeIsolated(sessionId);
         });
         return answer;
+    }
+
+    /**
+     * A stateless client has no session to give an isolated upstream session ({@code "isolation": "session"})
+     * to, so such a session lives one request: it closes when the answer is out. Closing waits for the
+     * upstream, so it runs on the scheduler, not on the thread that completed the answer.
+     */
+    private void closeIsolated(String sessionId) {
+        Upstreams upstreams = core.upstreams();
+        if (upstreams.readyServers().stream().anyMatch(upstreams::isolated)) {
+            core.scheduler().execute("modern-isolated-close", () -> upstreams.sessionClosed(sessionId));
+        }
+    }
+
+    /** The proxy is stopping: every listen stream ends gracefully (a result on its request). */
+    @Override
+    public void stopping() {
+        listens.closeAll();
     }
 
     /** The context of one modern request: the same shape a session's request gets, from the envelope. */

@@ -185,4 +185,8 @@ final class ProxyCore implements SessionListener {
     SessionRegistry sessions() {
         return sessions;
     }
+
+    Scheduler scheduler() {
+        return scheduler;
+    }
 }

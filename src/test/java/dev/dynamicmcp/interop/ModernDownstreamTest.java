@@ -406,4 +406,41 @@ class ModernDownstreamTest {
         }
         olderSessionStillWorks();
     }
+
+    @Test
+    void aStoppingProxyEndsListenStreamsGracefully() throws Exception {
+        String json = """
+                {"proxy": {"port": 0, "namespace": "none"},
+                 "mcpServers": {"fixture": {"url": "%s", "transport": "streamable-http"}}}
+                """.formatted(fixture.url());
+        ProxyServer stopping = ProxyServer.start(ConfigLoader.parse(json, Map.of(), Path.of(".")),
+                ProxyServer.Options.httpOnly());
+        RawMcpHttp other = new RawMcpHttp(stopping.endpoint(), Map.of());
+        ObjectNode params = params(meta("{}"));
+        params.putObject("notifications").put("toolsListChanged", true);
+        ObjectNode request = request(77, "subscriptions/listen", params);
+        HttpResponse<InputStream> response = other.http().send(other.request(headers(request))
+                .POST(HttpRequest.BodyPublishers.ofString(Json.write(request))).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        List<JsonNode> seen = new ArrayList<>();
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = lines.readLine()) != null) {
+                if (line.startsWith("data:")) {
+                    seen.add(Json.parse(line.substring(5).trim()));
+                    if (seen.size() == 1) {
+                        Thread.ofVirtual().start(stopping::close);
+                    }
+                }
+            }
+        } finally {
+            stopping.close();
+        }
+        assertThat(seen).hasSize(2);
+        assertThat(seen.get(0).path("method").asText()).isEqualTo("notifications/subscriptions/acknowledged");
+        JsonNode end = seen.get(1);
+        assertThat(end.path("id").asInt()).isEqualTo(77);
+        assertThat(end.path("result").path("resultType").asText()).isEqualTo("complete");
+        assertThat(end.path("result").path("_meta").path("io.modelcontextprotocol/subscriptionId").asInt()).isEqualTo(77);
+    }
 }

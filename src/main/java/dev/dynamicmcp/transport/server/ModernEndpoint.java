@@ -23,4 +23,8 @@ public interface ModernEndpoint {
 
     /** Serves one request; see the class comment. Never throws: failures are in the future. */
     CompletableFuture<JsonNode> request(ObjectNode request, Consumer<ObjectNode> related);
+
+    /** The transport is stopping: end long-lived requests (listen streams) gracefully while it still can. */
+    default void stopping() {
+    }
 }

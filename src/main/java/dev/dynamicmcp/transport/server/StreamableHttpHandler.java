@@ -71,6 +71,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
     private final Map<String, StreamableSession> sessions = new ConcurrentHashMap<>();
     /** The 2026-07-28 requests on the same path; null when the listener serves none. */
     private final ModernHttpExchange modern;
+    private final ModernEndpoint modernEndpoint;
 
     /** A handler with the default limits and its own scheduler (closed when the handler stops). */
     public StreamableHttpHandler(SessionListener listener, HttpTransportOptions options) {
@@ -95,6 +96,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         this.sweeper = new Repeating(this.scheduler, "mcp-session-expiry", Duration.ofMillis(period),
                 () -> expireIdle(this.scheduler.nanoTime()));
         ModernEndpoint endpoint = listener.modern();
+        this.modernEndpoint = endpoint;
         this.modern = endpoint == null ? null : new ModernHttpExchange(endpoint, options, admission, this.budget,
                 this.scheduler, keepAlives);
     }
@@ -117,8 +119,14 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         return budget.total();
     }
 
-    /** Closes every session (the listener hears about each). */
+    /**
+     * Closes every session (the listener hears about each), and ends the 2026-07-28 listen streams with their
+     * graceful result. Called when the proxy stops, before Jetty does, so those answers still go out.
+     */
     public void closeAllSessions(String reason) {
+        if (modernEndpoint != null) {
+            modernEndpoint.stopping();
+        }
         for (StreamableSession session : new ArrayList<>(sessions.values())) {
             session.close(reason);
         }
