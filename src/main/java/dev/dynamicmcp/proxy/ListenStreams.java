@@ -7,6 +7,7 @@ import dev.dynamicmcp.protocol.JsonRpc;
 import dev.dynamicmcp.protocol.McpMeta;
 import dev.dynamicmcp.protocol.McpMethods;
 import dev.dynamicmcp.runtime.Failures;
+import dev.dynamicmcp.runtime.Scheduler;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -39,18 +40,19 @@ final class ListenStreams {
         final boolean prompts;
         final boolean resources;
         final Set<String> uris;
-        final Consumer<ObjectNode> send;
+        /** In order, off the caller's thread: a client that does not read holds up only its own stream. */
+        final Outbox outbox;
         final AtomicReference<CatalogKeeper.Stamps> seen;
 
         Listen(JsonNode id, String key, boolean tools, boolean prompts, boolean resources, Set<String> uris,
-               Consumer<ObjectNode> send, CatalogKeeper.Stamps seen) {
+               Outbox outbox, CatalogKeeper.Stamps seen) {
             this.id = id;
             this.key = key;
             this.tools = tools;
             this.prompts = prompts;
             this.resources = resources;
             this.uris = uris;
-            this.send = send;
+            this.outbox = outbox;
             this.seen = new AtomicReference<>(seen);
         }
 
@@ -58,7 +60,7 @@ final class ListenStreams {
             ObjectNode tagged = params == null ? Json.object() : params.deepCopy();
             ObjectNode meta = tagged.get("_meta") instanceof ObjectNode m ? m : tagged.putObject("_meta");
             meta.set(McpMeta.SUBSCRIPTION_ID, id);
-            send.accept(JsonRpc.notification(method, tagged));
+            outbox.post(method, tagged);
         }
 
         boolean wants(String listChanged) {
@@ -73,13 +75,15 @@ final class ListenStreams {
 
     private final CatalogKeeper catalogs;
     private final Subscriptions subscriptions;
+    private final Scheduler scheduler;
     private final Map<String, Listen> open = new ConcurrentHashMap<>();
     /** The request future of each open stream, by key: completing it ends the stream. */
     private final Map<String, CompletableFuture<JsonNode>> streams = new ConcurrentHashMap<>();
 
-    ListenStreams(CatalogKeeper catalogs, Subscriptions subscriptions) {
+    ListenStreams(CatalogKeeper catalogs, Subscriptions subscriptions, Scheduler scheduler) {
         this.catalogs = catalogs;
         this.subscriptions = subscriptions;
+        this.scheduler = scheduler;
     }
 
     int size() {
@@ -127,7 +131,9 @@ final class ListenStreams {
         CompletableFuture.allOf(subscribing.toArray(CompletableFuture[]::new)).thenRun(() -> {
             Set<String> uris = new LinkedHashSet<>();
             asked.stream().filter(honoured::contains).forEach(uris::add);
-            Listen listen = new Listen(id, key, tools, prompts, resources, Set.copyOf(uris), send, catalogs.stamps());
+            Outbox outbox = new Outbox("listen-" + id, (method, p) -> send.accept(JsonRpc.notification(method, p)),
+                    scheduler);
+            Listen listen = new Listen(id, key, tools, prompts, resources, Set.copyOf(uris), outbox, catalogs.stamps());
             ObjectNode ack = Json.object();
             ObjectNode notifications = ack.putObject("notifications");
             if (tools) {
@@ -175,7 +181,10 @@ final class ListenStreams {
 
     private void close(String key) {
         streams.remove(key);
-        open.remove(key);
+        Listen listen = open.remove(key);
+        if (listen != null) {
+            listen.outbox.close();
+        }
         subscriptions.sessionClosed(key);
     }
 

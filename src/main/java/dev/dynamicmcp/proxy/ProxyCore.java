@@ -24,7 +24,10 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link UpstreamNotifications}: a server's notifications to the clients they concern;</li>
  *   <li>{@link Subscriptions} and {@link LogLevels}: what each client follows and hears;</li>
  *   <li>{@link SessionRegistry}: the open sessions; each {@link ProxySession} is the downstream edge that
- *       turns the wire into a {@link CallContext}.</li>
+ *       turns the wire into a {@link CallContext};</li>
+ *   <li>{@link ModernProxyHandler}: the same edge for stateless MCP 2026-07-28 requests (no session: each
+ *       request's {@code _meta} becomes its {@link CallContext}), with {@link ListenStreams} (their
+ *       {@code subscriptions/listen}) and {@link ModernLogs} (their per-request log level).</li>
  * </ul>
  *
  * <p>Upstream-session model: one shared upstream connection per server, or one per client session for
@@ -63,7 +66,7 @@ final class ProxyCore implements SessionListener {
         this.subscriptions = new Subscriptions(upstreams, catalogs::catalog);
         this.calls = new CallRouter(upstreams, catalogs, running, subscriptions);
         this.clientRequests = new ClientRequestRouter(running, sessions);
-        this.listens = new ListenStreams(catalogs, subscriptions);
+        this.listens = new ListenStreams(catalogs, subscriptions, scheduler);
         ModernLogs modernLogs = new ModernLogs(running);
         this.notifications = new UpstreamNotifications(sessions, catalogs, subscriptions, logLevels, listens,
                 modernLogs);

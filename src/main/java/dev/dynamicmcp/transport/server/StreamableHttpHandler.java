@@ -49,6 +49,10 @@ import org.slf4j.LoggerFactory;
  * sessions by an {@link EventBudget}.
  * Sessions are created by an {@code initialize} POST without {@code Mcp-Session-Id}; the handler the
  * {@link SessionListener} returns answers initialize itself.
+ *
+ * <p>MCP 2026-07-28 shares the path: each POST is first classified ({@link EraClassifier}); requests of that
+ * stateless revision go to {@link ModernHttpExchange} (no session), everything else takes the session path
+ * above unchanged. A GET or DELETE with a 2026-07-28 version header and no session is 405.
  */
 public final class StreamableHttpHandler extends Handler.Abstract {
     private static final Logger log = LoggerFactory.getLogger(StreamableHttpHandler.class);
