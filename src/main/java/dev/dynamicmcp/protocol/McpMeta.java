@@ -55,7 +55,7 @@ public final class McpMeta {
     /** {@code params._meta} of a message when it is an object, else null. */
     public static ObjectNode requestMeta(JsonNode message) {
         JsonNode meta = message == null ? null : message.path("params").get("_meta");
-        return meta instanceof ObjectNode object && message.path("params").isObject() ? object : null;
+        return meta instanceof ObjectNode object ? object : null;
     }
 
     /** True when the message claims a modern envelope: {@code params._meta} names a protocol version key. */
@@ -109,7 +109,7 @@ public final class McpMeta {
     public static final List<String> LOG_LEVELS =
             List.of("debug", "info", "notice", "warning", "error", "critical", "alert", "emergency");
 
-    /** The keys of the envelope that missing, for an error that names them ({@code _meta} when no object). */
+    /** The required envelope keys that are missing, for an error that names them ({@code _meta} when none). */
     public static List<String> missingKeys(ObjectNode meta) {
         if (meta == null) {
             return List.of("_meta");
