@@ -126,8 +126,10 @@ final class ModernProxyHandler implements ModernEndpoint {
         ObjectNode params = JsonRpc.params(request);
         ObjectNode meta = McpMeta.requestMeta(request);
         String sessionId = "modern-" + requests.incrementAndGet();
-        CompletableFuture<JsonNode> refused = new CompletableFuture<>();
-        CallContext context = context(sessionId, meta, params, related, refused);
+        // an answer the edge gives before the upstream's: today -32021 (the server asked for what the client
+        // did not declare); the revision bridge completes it with input_required and keeps the upstream call
+        CompletableFuture<JsonNode> early = new CompletableFuture<>();
+        CallContext context = context(sessionId, meta, params, related, early);
         int level = LogLevels.indexOf(meta.path(McpMeta.LOG_LEVEL).asText(""));
         if (level >= 0) {
             logs.open(sessionId, level, log -> related.accept(JsonRpc.notification(McpMethods.LOGGING_MESSAGE, log)));
@@ -147,7 +149,8 @@ final class ModernProxyHandler implements ModernEndpoint {
         upstream.whenComplete((result, failure) -> {
             if (failure == null) {
                 ObjectNode modern = McpMeta.modernResult(result, ProxySession.serverInfo());
-                if (cacheable && !modern.has("ttlMs")) {
+                boolean complete = McpMeta.COMPLETE.equals(modern.path(McpMeta.RESULT_TYPE).asText());
+                if (cacheable && complete && !modern.has("ttlMs")) {
                     CacheHint.UNCACHEABLE.writeTo(modern); // a 2025-era server's read: no hints, so none
                 }
                 answer.complete(modern);
@@ -155,7 +158,13 @@ final class ModernProxyHandler implements ModernEndpoint {
                 answer.completeExceptionally(modernError(request, failure));
             }
         });
-        refused.whenComplete((never, failure) -> answer.completeExceptionally(failure));
+        early.whenComplete((result, failure) -> {
+            if (failure != null) {
+                answer.completeExceptionally(failure);
+            } else {
+                answer.complete(result);
+            }
+        });
         answer.whenComplete((value, failure) -> {
             if (answer.isCancelled()) {
                 context.cancel().cancel(ClientRequestRouter.reasonOf(failure, "cancelled by the client"));
@@ -187,7 +196,7 @@ final class ModernProxyHandler implements ModernEndpoint {
 
     /** The context of one modern request: the same shape a session's request gets, from the envelope. */
     private CallContext context(String sessionId, ObjectNode meta, ObjectNode params, Consumer<ObjectNode> related,
-                                CompletableFuture<JsonNode> refused) {
+                                CompletableFuture<JsonNode> early) {
         ObjectNode capabilities = meta.get(McpMeta.CLIENT_CAPABILITIES) instanceof ObjectNode c ? c : Json.object();
         ObjectNode info = meta.get(McpMeta.CLIENT_INFO) instanceof ObjectNode i ? i : Json.object();
         String version = meta.path(McpMeta.PROTOCOL_VERSION).asText();
@@ -218,7 +227,7 @@ final class ModernProxyHandler implements ModernEndpoint {
             @Override
             public void missingCapability(String method, String capability) {
                 // what the revision says a server answers when a request needs an undeclared capability
-                refused.completeExceptionally(new McpException(McpMeta.MISSING_CLIENT_CAPABILITY,
+                early.completeExceptionally(new McpException(McpMeta.MISSING_CLIENT_CAPABILITY,
                         "the server behind the proxy needs the client capability \"" + capability + "\" (it asked "
                                 + method + "), which the request's _meta did not declare",
                         McpMeta.missingCapabilityData(capability)));
