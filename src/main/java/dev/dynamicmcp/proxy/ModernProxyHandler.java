@@ -226,6 +226,12 @@ final class ModernProxyHandler implements ModernEndpoint {
 
             @Override
             public void missingCapability(String method, String capability) {
+                if (McpMethods.ROOTS_LIST.equals(method)) {
+                    // servers ask for roots on their own (at connect, after roots changed), and on a shared
+                    // stdio connection the proxy can only guess which call a request belongs to: the refusal
+                    // goes to the server, the call is not failed for what it may never have asked
+                    return;
+                }
                 // what the revision says a server answers when a request needs an undeclared capability
                 early.completeExceptionally(new McpException(McpMeta.MISSING_CLIENT_CAPABILITY,
                         "the server behind the proxy needs the client capability \"" + capability + "\" (it asked "

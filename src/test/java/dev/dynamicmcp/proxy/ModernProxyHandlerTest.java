@@ -150,6 +150,22 @@ class ModernProxyHandlerTest {
     }
 
     @Test
+    void rootsAskedDuringACallOfAClientWithoutRootsAreRefusedWithoutFailingTheCall() throws Exception {
+        ProxyCore core = core();
+        CompletableFuture<JsonNode> answer = send(core, McpMethods.TOOLS_CALL, params("{}", null).put("name", "echo"));
+        ProxyCoreTest.Call upstream = fixture.upstreams.last();
+
+        CompletableFuture<JsonNode> roots = core.upstreamRequest("alpha",
+                JsonRpc.request(Json.MAPPER.getNodeFactory().numberNode(1), McpMethods.ROOTS_LIST, Json.object()), null);
+
+        assertThat(roots).isCompletedExceptionally();
+        assertThat(answer).isNotDone();
+        assertThat(upstream.cancels()).isEmpty();
+        upstream.result().complete(Json.object());
+        assertThat(get(answer).path("resultType").asText()).isEqualTo("complete");
+    }
+
+    @Test
     void aServerAskingADeclaringClientHearsThatTheBridgeIsNotThereYet() throws Exception {
         ProxyCore core = core();
         CompletableFuture<JsonNode> answer = send(core, McpMethods.TOOLS_CALL,
