@@ -63,6 +63,13 @@ record CallContext(String sessionId, String caller, String profile, ObjectNode c
     @FunctionalInterface
     interface ClientRequests {
         PendingRequest send(String method, JsonNode params, Duration timeout);
+
+        /**
+         * A server asked for something the client did not declare it can do; the server hears a refusal. A
+         * front whose revision says the client's call fails then (2026-07-28: -32021) does that here.
+         */
+        default void missingCapability(String method, String capability) {
+        }
     }
 
     /**

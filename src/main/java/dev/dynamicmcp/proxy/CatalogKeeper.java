@@ -93,6 +93,8 @@ final class CatalogKeeper {
     private long version;
     /** Written under lock, read without: a request looks its view up here and never waits. */
     private final AtomicReference<Views> views = new AtomicReference<>(Views.EMPTY);
+    /** Told of every change after the sessions are (the listen streams of 2026-07-28 clients). */
+    private volatile Consumer<Stamps> onChanged = stamps -> { };
     /** Servers being listed again; TRUE when another list_changed came meanwhile. */
     private final Map<String, Boolean> refreshing = new ConcurrentHashMap<>();
 
@@ -150,6 +152,11 @@ final class CatalogKeeper {
         Set<String> removed = new LinkedHashSet<>(before.byProfile().keySet());
         removed.removeAll(copy.keySet());
         return removed;
+    }
+
+    /** Who else hears that the lists moved on (the default view's stamps), besides the sessions; outside the lock. */
+    void onChanged(Consumer<Stamps> listener) {
+        this.onChanged = listener;
     }
 
     /** The instructions of every READY server in the view that gave some, in config order. */
@@ -254,6 +261,7 @@ final class CatalogKeeper {
             for (ProxySession session : sessions.initialized()) {
                 told += session.listsChanged(after.of(session.profile()).stamps()) ? 1 : 0;
             }
+            onChanged.accept(after.all().stamps());
             Catalog merged = after.all().catalog();
             log.info("merged lists changed ({} tools, {} prompts, {} resources from {}): told {} session(s)",
                     merged.tools().size(), merged.prompts().size(), merged.resources().size(), merged.servers(), told);

@@ -98,6 +98,7 @@ final class ClientRequestRouter {
                     "the proxy has no client session to send " + method + " from server \"" + server + "\" to"));
         }
         if (capability != null && !target.clientCan(capability)) {
+            target.requests().missingCapability(method, capability);
             return CompletableFuture.failedFuture(new McpException(JsonRpc.METHOD_NOT_FOUND,
                     "the client behind the proxy does not support " + capability + " (" + method
                             + " from server \"" + server + "\")"));

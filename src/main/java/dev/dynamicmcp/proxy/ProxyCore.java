@@ -7,6 +7,7 @@ import dev.dynamicmcp.config.ProxySettings;
 import dev.dynamicmcp.protocol.JsonRpcPeer;
 import dev.dynamicmcp.runtime.Scheduler;
 import dev.dynamicmcp.transport.server.DownstreamSession;
+import dev.dynamicmcp.transport.server.ModernEndpoint;
 import dev.dynamicmcp.transport.server.SessionListener;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +27,10 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link UpstreamNotifications}: a server's notifications to the clients they concern;</li>
  *   <li>{@link Subscriptions} and {@link LogLevels}: what each client follows and hears;</li>
  *   <li>{@link SessionRegistry}: the open sessions; each {@link ProxySession} is the downstream edge that
- *       turns the wire into a {@link CallContext}.</li>
+ *       turns the wire into a {@link CallContext};</li>
+ *   <li>{@link ModernProxyHandler}: the same edge for stateless MCP 2026-07-28 requests (no session: each
+ *       request's {@code _meta} becomes its {@link CallContext}), with {@link ListenStreams} (their
+ *       {@code subscriptions/listen}) and {@link ModernLogs} (their per-request log level).</li>
  * </ul>
  *
  * <p>Profiles: a session opened on a profile ({@link DownstreamSession#profile()}) sees, calls and hears only
@@ -50,6 +54,8 @@ final class ProxyCore implements SessionListener {
     private final CallRouter calls;
     private final ClientRequestRouter clientRequests;
     private final UpstreamNotifications notifications;
+    private final ListenStreams listens;
+    private final ModernProxyHandler modern;
 
     /**
      * @param configOrder position of a server in the config (lower first): decides collisions and order
@@ -76,7 +82,12 @@ final class ProxyCore implements SessionListener {
         this.subscriptions = new Subscriptions(upstreams, catalogs::catalog);
         this.calls = new CallRouter(upstreams, catalogs, running, subscriptions);
         this.clientRequests = new ClientRequestRouter(running, sessions, catalogs);
-        this.notifications = new UpstreamNotifications(sessions, catalogs, subscriptions, logLevels);
+        this.listens = new ListenStreams(catalogs, subscriptions, scheduler);
+        ModernLogs modernLogs = new ModernLogs(running);
+        this.notifications = new UpstreamNotifications(sessions, catalogs, subscriptions, logLevels, listens,
+                modernLogs);
+        this.modern = new ModernProxyHandler(this, listens, modernLogs);
+        catalogs.onChanged(listens::listsChanged);
     }
 
     // ---- for ProxyServer ---------------------------------------------------------------------------
@@ -192,6 +203,12 @@ final class ProxyCore implements SessionListener {
         return proxySession;
     }
 
+    /** The stateless 2026-07-28 requests, on the same endpoints as the sessions. */
+    @Override
+    public ModernEndpoint modern() {
+        return modern;
+    }
+
     @Override
     public void closed(DownstreamSession session) {
         ProxySession proxySession = sessions.remove(session.id());
@@ -237,5 +254,9 @@ final class ProxyCore implements SessionListener {
 
     SessionRegistry sessions() {
         return sessions;
+    }
+
+    Scheduler scheduler() {
+        return scheduler;
     }
 }

@@ -221,28 +221,42 @@ final class ProxySession implements JsonRpcPeer.Handler {
         core.upstreams().clientArrived();
 
         ObjectNode result = Json.object().put("protocolVersion", protocolVersion);
-        ObjectNode capabilities = result.putObject("capabilities");
-        capabilities.putObject("tools").put("listChanged", true);
-        capabilities.putObject("prompts").put("listChanged", true);
-        capabilities.putObject("resources").put("subscribe", true).put("listChanged", true);
-        capabilities.putObject("logging");
-        capabilities.putObject("completions");
-        result.putObject("serverInfo").put("name", "dynamic-mcp-proxy").put("title", "Dynamic MCP Proxy")
-                .put("version", Version.get());
-        result.put("instructions", instructions());
+        result.set("capabilities", serverCapabilities());
+        result.set("serverInfo", serverInfo());
+        result.put("instructions", instructions(core, view()));
         log.info("session {} initialized by {} {} (protocol {}{})", DownstreamSession.logId(session.id()),
                 clientInfo.path("name").asText("?"), clientInfo.path("version").asText(""), protocolVersion,
                 profile() == null ? "" : ", profile " + profile());
         return result;
     }
 
-    private String instructions() {
+    /**
+     * What the merged server can do, the same whichever revision the client speaks: the proxy serves every
+     * kind itself (an empty list when no upstream offers one) and tells of every change.
+     */
+    static ObjectNode serverCapabilities() {
+        ObjectNode capabilities = Json.object();
+        capabilities.putObject("tools").put("listChanged", true);
+        capabilities.putObject("prompts").put("listChanged", true);
+        capabilities.putObject("resources").put("subscribe", true).put("listChanged", true);
+        capabilities.putObject("logging");
+        capabilities.putObject("completions");
+        return capabilities;
+    }
+
+    static ObjectNode serverInfo() {
+        return Json.object().put("name", "dynamic-mcp-proxy").put("title", "Dynamic MCP Proxy")
+                .put("version", Version.get());
+    }
+
+    /** What the merged server says at initialize / discover: how names are made, then each server's own words. */
+    static String instructions(ProxyCore core, ProfileView view) {
         StringBuilder text = new StringBuilder("Dynamic MCP Proxy: one MCP server in front of several.");
         if (core.settings().namespace() == dev.dynamicmcp.config.NamespaceMode.PREFIX) {
             text.append(" Tool and prompt names start with their server's name and \"")
                     .append(core.settings().separator()).append("\".");
         }
-        for (Map.Entry<String, String> entry : core.catalogs().instructionsByServer(view()).entrySet()) {
+        for (Map.Entry<String, String> entry : core.catalogs().instructionsByServer(view).entrySet()) {
             text.append("\n\n## ").append(entry.getKey()).append("\n").append(entry.getValue());
         }
         return text.toString();

@@ -21,9 +21,13 @@ final class UpstreamNotifications {
     private final CatalogKeeper catalogs;
     private final Subscriptions subscriptions;
     private final LogLevels logLevels;
+    private final ListenStreams listens;
+    private final ModernLogs modernLogs;
 
     UpstreamNotifications(SessionRegistry sessions, CatalogKeeper catalogs, Subscriptions subscriptions,
-                          LogLevels logLevels) {
+                          LogLevels logLevels, ListenStreams listens, ModernLogs modernLogs) {
+        this.listens = listens;
+        this.modernLogs = modernLogs;
         this.sessions = sessions;
         this.catalogs = catalogs;
         this.subscriptions = subscriptions;
@@ -43,6 +47,7 @@ final class UpstreamNotifications {
                         session.post(method, notification.get("params"));
                     }
                 }
+                listens.resourceUpdated(uri, notification.get("params"));
             }
             case McpMethods.LOGGING_MESSAGE -> {
                 ObjectNode forwarded = params.has("logger") ? params : Json.shallowCopy(params).put("logger", server);
@@ -52,6 +57,7 @@ final class UpstreamNotifications {
                         session.post(method, forwarded);
                     }
                 }
+                modernLogs.fromShared(server, forwarded);
             }
             case McpMethods.PROGRESS -> log.debug("server \"{}\" sent progress for no running request: {}", server, params);
             default -> sessions.broadcast(server, method, notification.get("params"));
@@ -64,6 +70,13 @@ final class UpstreamNotifications {
             case McpMethods.TOOLS_LIST_CHANGED, McpMethods.PROMPTS_LIST_CHANGED, McpMethods.RESOURCES_LIST_CHANGED ->
                     catalogs.refresh(server);
             case McpMethods.PROGRESS -> log.debug("isolated session of \"{}\" sent progress for no running request", server);
+            case McpMethods.LOGGING_MESSAGE -> {
+                ObjectNode params = JsonRpc.params(notification);
+                modernLogs.fromIsolated(sessionId, params.has("logger") ? params
+                        : Json.shallowCopy(params).put("logger", server));
+                sessions.get(sessionId).filter(s -> s.isInitialized() && s.view().exposes(server))
+                        .ifPresent(session -> session.post(method, notification.get("params")));
+            }
             default -> sessions.get(sessionId).filter(s -> s.isInitialized() && s.view().exposes(server))
                     .ifPresent(session -> session.post(method, notification.get("params")));
         }

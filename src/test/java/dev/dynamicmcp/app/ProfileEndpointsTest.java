@@ -136,6 +136,25 @@ class ProfileEndpointsTest {
                 .isIn(401, 404);
     }
 
+    @Test
+    void aModernRequestOnAProfileEndpointIsRefusedInsteadOfSeeingEveryServer() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        String discover = "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/list\",\"params\":{\"_meta\":{"
+                + "\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\","
+                + "\"io.modelcontextprotocol/clientCapabilities\":{}}}}";
+        HttpResponse<String> refused = http.send(post("/mcp/reviewer", "reviewer-token")
+                .header("MCP-Protocol-Version", "2026-07-28").header("Mcp-Method", "tools/list")
+                .POST(HttpRequest.BodyPublishers.ofString(discover)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(refused.statusCode()).isEqualTo(400);
+        assertThat(refused.body()).contains("\"id\":9").contains("profile endpoints").doesNotContain("beta__echo");
+
+        HttpResponse<String> served = http.send(post("/mcp", "proxy-token")
+                .header("MCP-Protocol-Version", "2026-07-28").header("Mcp-Method", "tools/list")
+                .POST(HttpRequest.BodyPublishers.ofString(discover)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(served.statusCode()).isEqualTo(200);
+        assertThat(served.body()).contains("beta__echo");
+    }
+
     private HttpRequest.Builder post(String path, String token) {
         return HttpRequest.newBuilder(app.baseUri().resolve(path))
                 .header("Authorization", "Bearer " + token)

@@ -52,6 +52,13 @@ class ProxyCoreTest {
         /** Per isolated call, the client session it was sent for. */
         final Map<Call, String> isolatedFor = new ConcurrentHashMap<>();
         volatile String unavailable;
+        /** Cache hints a 2026-07-28 upstream would have given (absent: a 2025-era server, none). */
+        final Map<String, CacheHint> cacheHints = new ConcurrentHashMap<>();
+
+        @Override
+        public java.util.Optional<CacheHint> cacheHint(String server, String method) {
+            return java.util.Optional.ofNullable(cacheHints.get(server));
+        }
 
         @Override
         public java.util.Optional<String> unavailableReason(String server) {

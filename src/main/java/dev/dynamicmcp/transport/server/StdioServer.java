@@ -43,6 +43,8 @@ public final class StdioServer implements DownstreamSession, AutoCloseable {
     private volatile JsonRpcPeer.Handler handler;
     private final String profile;
     private final Scheduler scheduler;
+    /** The 2026-07-28 requests on the same lines; null when the listener serves none. */
+    private final ModernStdio modern;
 
     public StdioServer(InputStream in, OutputStream out, SessionListener listener) {
         this(in, out, listener, null, null);
@@ -69,6 +71,9 @@ public final class StdioServer implements DownstreamSession, AutoCloseable {
                 handler.onNotification(notification);
             }
         });
+        ModernEndpoint endpoint = listener.modern();
+        // a profile's view is served to the session revisions only (a modern request would see every server)
+        this.modern = endpoint == null || profile != null ? null : new ModernStdio(endpoint, this::reply);
     }
 
     @Override
@@ -137,6 +142,9 @@ public final class StdioServer implements DownstreamSession, AutoCloseable {
             reply(JsonRpc.error(NullNode.getInstance(), JsonRpc.PARSE_ERROR, "parse error: " + e.getMessage(), null));
             return;
         }
+        if (modern != null && modern.offer(parsed)) {
+            return;
+        }
         for (JsonNode node : parsed.isArray() ? parsed : java.util.List.of(parsed)) {
             if (node instanceof ObjectNode message) {
                 peer.onMessage(message);
@@ -197,6 +205,9 @@ public final class StdioServer implements DownstreamSession, AutoCloseable {
         }
         log.info("session stdio: {} -> CLOSED ({})", previous, reason);
         peer.close(new IOException("stdio session closed: " + reason));
+        if (modern != null) {
+            modern.closed();
+        }
         if (previous == State.RUNNING) {
             try {
                 listener.closed(this);

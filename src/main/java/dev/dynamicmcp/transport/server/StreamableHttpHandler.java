@@ -50,12 +50,18 @@ import org.slf4j.LoggerFactory;
  * sessions by an {@link EventBudget}.
  * Sessions are created by an {@code initialize} POST without {@code Mcp-Session-Id}; the handler the
  * {@link SessionListener} returns answers initialize itself.
+ *
+ * <p>MCP 2026-07-28 shares the path: each POST is first classified ({@link EraClassifier}); requests of that
+ * stateless revision go to {@link ModernHttpExchange} (no session), everything else takes the session path
+ * above unchanged. A GET or DELETE with a 2026-07-28 version header and no session is 405.
  */
 public final class StreamableHttpHandler extends Handler.Abstract {
     private static final Logger log = LoggerFactory.getLogger(StreamableHttpHandler.class);
     static final String SESSION_HEADER = "Mcp-Session-Id";
     static final String VERSION_HEADER = "MCP-Protocol-Version";
     static final String LAST_EVENT_ID = "Last-Event-ID";
+    static final String METHOD_HEADER = "Mcp-Method";
+    static final String NAME_HEADER = "Mcp-Name";
     /** A POST still waiting this long has its connection watched for the client's end (see PostAnswer#watch). */
     static final Duration WATCH_AFTER = Duration.ofSeconds(1);
 
@@ -69,6 +75,9 @@ public final class StreamableHttpHandler extends Handler.Abstract {
     private final Repeating sweeper;
     private final Map<String, StreamableSession> sessions = new ConcurrentHashMap<>();
     private final ProfileEndpoints profiles;
+    /** The 2026-07-28 requests on the same path; null when the listener serves none. */
+    private final ModernHttpExchange modern;
+    private final ModernEndpoint modernEndpoint;
 
     /** A handler with the default limits and its own scheduler (closed when the handler stops). */
     public StreamableHttpHandler(SessionListener listener, HttpTransportOptions options) {
@@ -99,6 +108,10 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         long period = Math.max(1000, Math.min(options.sessionIdleTimeout().toMillis() / 4, 60_000));
         this.sweeper = new Repeating(this.scheduler, "mcp-session-expiry", Duration.ofMillis(period),
                 () -> expireIdle(this.scheduler.nanoTime()));
+        ModernEndpoint endpoint = listener.modern();
+        this.modernEndpoint = endpoint;
+        this.modern = endpoint == null ? null : new ModernHttpExchange(endpoint, options, admission, this.budget,
+                this.scheduler, keepAlives);
     }
 
     public String path() {
@@ -124,8 +137,14 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         return budget.total();
     }
 
-    /** Closes every session (the listener hears about each). */
+    /**
+     * Closes every session (the listener hears about each), and ends the 2026-07-28 listen streams with their
+     * graceful result. Called when the proxy stops, before Jetty does, so those answers still go out.
+     */
     public void closeAllSessions(String reason) {
+        if (modernEndpoint != null) {
+            modernEndpoint.stopping();
+        }
         for (StreamableSession session : new ArrayList<>(sessions.values())) {
             session.close(reason);
         }
@@ -176,6 +195,14 @@ public final class StreamableHttpHandler extends Handler.Abstract {
                 return true;
             }
         }
+        if (modern != null && !"POST".equals(request.getMethod()) && isModernStreamRequest(request)) {
+            // the 2026-07-28 revision has no GET stream and no session to DELETE (subscriptions/listen instead)
+            response.getHeaders().put(HttpHeader.ALLOW, "POST");
+            HttpIo.rpcError(response, callback, 405, JsonRpc.INVALID_REQUEST, request.getMethod() + " is not part "
+                    + "of MCP " + request.getHeaders().get(VERSION_HEADER).strip() + ": POST each request; open "
+                    + "subscriptions/listen for notifications");
+            return true;
+        }
         switch (request.getMethod()) {
             case "POST" -> post(request, response, callback);
             case "GET" -> get(request, response, callback);
@@ -211,6 +238,32 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         boolean batch;
         try {
             JsonNode parsed = Json.parse(body);
+            if (modern != null) {
+                EraClassifier.Headers headers = modernHeaders(request);
+                switch (EraClassifier.classify(parsed, headers)) {
+                    case EraClassifier.Reject reject -> {
+                        HttpIo.json(response, callback, reject.status(), reject.error());
+                        return;
+                    }
+                    case EraClassifier.Modern request2026 -> {
+                        String profile = profileOf(request);
+                        if (profile != null) {
+                            // a profile's view is served to sessions; a modern request would see every server
+                            HttpIo.json(response, callback, 400, JsonRpc.error(parsed.path("id").isMissingNode()
+                                    ? com.fasterxml.jackson.databind.node.NullNode.getInstance() : parsed.get("id"),
+                                    JsonRpc.INVALID_REQUEST, "profile endpoints (" + Request.getPathInContext(request)
+                                            + ") serve MCP up to 2025-11-25 for now; use initialize here, or "
+                                            + options.mcpPath() + " for 2026-07-28 requests", null));
+                            return;
+                        }
+                        modern.serve(request, response, callback, request2026, headers);
+                        return;
+                    }
+                    case EraClassifier.Legacy legacy -> {
+                        // the session path below, exactly as before the 2026-07-28 revision
+                    }
+                }
+            }
             batch = parsed.isArray();
             messages = messages(parsed);
         } catch (MessageTooLargeException e) {
@@ -329,6 +382,18 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         timers[1] = scheduler.schedule("mcp-post-watch", WATCH_AFTER, answer::watch);
         messages.forEach(session.peer()::onMessage);
         answer.iterate();
+    }
+
+    private static EraClassifier.Headers modernHeaders(Request request) {
+        return new EraClassifier.Headers(request.getHeaders().get(VERSION_HEADER),
+                request.getHeaders().get(METHOD_HEADER), request.getHeaders().get(NAME_HEADER));
+    }
+
+    /** A GET or DELETE of the modern revision: a modern version header and no session to act on. */
+    private static boolean isModernStreamRequest(Request request) {
+        String version = request.getHeaders().get(VERSION_HEADER);
+        return request.getHeaders().get(SESSION_HEADER) == null && version != null
+                && dev.dynamicmcp.protocol.McpMeta.isModernVersion(version.strip());
     }
 
     private static void cancelPending(StreamableSession session, PostExchange exchange, Throwable why) {
