@@ -138,6 +138,8 @@ public final class ProxyApp implements AutoCloseable {
     private final AdminRoutes admin;
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
     private final AtomicBoolean startupFinished = new AtomicBoolean();
+    /** Completes with start-up (or close): calls to names not listed yet wait for it instead of failing. */
+    private final CompletableFuture<Void> listed = new CompletableFuture<>();
 
     private ProxyApp(ProxyConfig config, Options options, Path configFile) {
         this.options = options;
@@ -166,6 +168,7 @@ public final class ProxyApp implements AutoCloseable {
                     .build();
         });
         this.manager = merged.manager();
+        merged.startingUp(listed);
         signIns.addSignInListener(name -> manager.connectNow(name, "signed in"));
         Gauge.builder("mcp_proxy_sessions", merged, ProxyServer::sessionCount)
                 .description("open downstream sessions").register(registry);
@@ -269,6 +272,7 @@ public final class ProxyApp implements AutoCloseable {
                     Durations.format(options.startTimeout()));
         }
         startupFinished.set(true);
+        listed.complete(null);
         ensureNotClosed();
         state.compareAndSet(State.STARTING, State.RUNNING);
     }
@@ -438,6 +442,7 @@ public final class ProxyApp implements AutoCloseable {
             return;
         }
         log.info("shutting down{}", before == State.STARTING ? " (while starting)" : "");
+        listed.complete(null);
         keeper.close();
         if (stdio != null) {
             stdio.close();

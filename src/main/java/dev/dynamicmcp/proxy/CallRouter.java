@@ -35,10 +35,34 @@ final class CallRouter {
         this.subscriptions = subscriptions;
     }
 
+    /**
+     * Completes when the proxy's start-up has listed the servers that were connecting. Until then a call to a name
+     * no server offers yet waits for it (bounded by the start-up timeout) instead of failing: over stdio a client
+     * is answered before the servers are up, and may call a tool it knows before it heard list_changed.
+     */
+    private volatile CompletableFuture<Void> startup = CompletableFuture.completedFuture(null);
+
+    void startingUp(CompletableFuture<Void> listed) {
+        this.startup = listed;
+    }
+
+    /** The call again once start-up finished, when the name is unknown only because start-up is still under way. */
+    private Optional<CompletableFuture<JsonNode>> afterStartup(java.util.function.Supplier<CompletableFuture<JsonNode>> call) {
+        CompletableFuture<Void> gate = startup;
+        return gate.isDone() ? Optional.empty()
+                : Optional.of(gate.handle((v, e) -> null).thenCompose(v -> call.get()));
+    }
+
     CompletableFuture<JsonNode> callTool(CallContext context, ObjectNode params) {
         String name = params.path("name").asText("");
         ProfileView view = catalogs.view(context.profile());
         Optional<Catalog.Route> route = view.catalog().tool(name);
+        if (route.isEmpty() && view.former().tool(name).isEmpty()) {
+            Optional<CompletableFuture<JsonNode>> later = afterStartup(() -> callTool(context, params));
+            if (later.isPresent()) {
+                return later.get();
+            }
+        }
         CompletableFuture<JsonNode> outcome;
         String server;
         if (route.isPresent()) {
@@ -126,6 +150,12 @@ final class CallRouter {
                                                  Function<Catalog.Route, CompletableFuture<JsonNode>> send) {
         ProfileView view = catalogs.view(context.profile());
         Optional<Catalog.Route> route = view.catalog().prompt(name);
+        if (route.isEmpty() && view.former().prompt(name).isEmpty()) {
+            Optional<CompletableFuture<JsonNode>> later = afterStartup(() -> byPrompt(context, name, send));
+            if (later.isPresent()) {
+                return later.get();
+            }
+        }
         if (route.isPresent()) {
             return send.apply(route.get());
         }

@@ -150,6 +150,11 @@ final class ProxyCore implements SessionListener {
         catalogs.serverUpdated(serverLists);
     }
 
+    /** Until {@code listed} completes, calls to names no server offers yet wait for it (see CallRouter). */
+    void startingUp(CompletableFuture<Void> listed) {
+        calls.startingUp(listed);
+    }
+
     /** A server is down or removed: its items leave the lists. */
     void serverGone(String server) {
         catalogs.serverGone(server);

@@ -62,6 +62,14 @@ public final class ProxyServer {
         this.manager.addServerListener(this::onServerEvent);
     }
 
+    /**
+     * Start-up is under way until {@code listed} completes: a call to a name no server offers yet waits for it
+     * rather than being told "unknown" while the servers are still connecting.
+     */
+    public void startingUp(CompletableFuture<Void> listed) {
+        core.startingUp(listed);
+    }
+
     /** The profiles served now, in config order. */
     public Map<String, Profile> profiles() {
         return core.profiles();
