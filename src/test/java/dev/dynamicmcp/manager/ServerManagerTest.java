@@ -480,9 +480,8 @@ class ServerManagerTest {
             assertThat(manager.status("c")).isNull();
             assertThat(upstream.transports).noneMatch(t -> t.server.equals("c"));
 
-            // the superseded attempt's thread notices its interrupt on its own time: wait for its line
-            await().atMost(Duration.ofSeconds(5)).until(() -> log.lines().stream()
-                    .anyMatch(line -> line.contains("\"b\": connect attempt abandoned")));
+            // (the superseded attempt ended: `added` completed; whether it was still in the fake's connect, and so
+            // logs "connect attempt abandoned", or had not started yet is a race; either way it is no failure)
             assertThat(log.lines()).as("a cancelled attempt is not the server's failure")
                     .noneMatch(line -> line.startsWith("WARN") && line.contains("connect failed"));
         }
