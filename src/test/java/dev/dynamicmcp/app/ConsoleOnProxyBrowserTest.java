@@ -330,10 +330,16 @@ class ConsoleOnProxyBrowserTest {
         }
         assertThat(ConfigLoader.load(dir.resolve("proxy.json")).profiles()).containsOnlyKeys("ops");
 
+        js("document.querySelector('.profiles-panel').scrollIntoView()");
+        Files.write(Path.of("target/console-profiles.png"), ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+
         // Narrow: the panel becomes cards, nothing overflows sideways.
         viewport(420, 800);
         waitFor(() -> (Boolean) js("return document.documentElement.scrollWidth <= window.innerWidth"));
         assertThat(profileRow("ops").isDisplayed()).isTrue();
+        js("document.querySelector('.profiles-panel').scrollIntoView()");
+        Files.write(Path.of("target/console-profiles-narrow.png"),
+                ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
         viewport(1280, 800);
 
         // Remove takes two clicks; the row goes and so does the endpoint.
