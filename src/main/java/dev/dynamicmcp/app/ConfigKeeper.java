@@ -4,12 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dynamicmcp.admin.AdminListener;
 import dev.dynamicmcp.admin.ConfigChange;
+import dev.dynamicmcp.admin.ServerInUseException;
 import dev.dynamicmcp.config.ConfigDiff;
 import dev.dynamicmcp.config.ConfigException;
 import dev.dynamicmcp.config.ConfigLoader;
 import dev.dynamicmcp.config.ConfigProblem;
 import dev.dynamicmcp.config.ConfigWatcher;
 import dev.dynamicmcp.config.ConfigWriter;
+import dev.dynamicmcp.config.Profile;
 import dev.dynamicmcp.config.ProxyConfig;
 import dev.dynamicmcp.config.ProxySettings;
 import dev.dynamicmcp.config.ServerConfig;
@@ -110,6 +112,17 @@ final class ConfigKeeper {
         }
     }
 
+    /** The profile's entry as in the file (variables not expanded); empty when the file has none. */
+    Optional<ObjectNode> profileEntry(String name) {
+        lock.lock();
+        try {
+            JsonNode entry = document.path("profiles").get(name);
+            return entry instanceof ObjectNode object ? Optional.of(object.deepCopy()) : Optional.empty();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     // ---- changes from the file
 
     /** A config read from the file (overrides applied): applied against the running one. */
@@ -121,9 +134,11 @@ final class ConfigKeeper {
     void apply(ProxyConfig previous, ProxyConfig next) {
         ConfigDiff diff;
         Map<String, ServerStatus> changedBefore = new LinkedHashMap<>();
+        Map<String, Profile> profilesBefore;
         lock.lock();
         try {
             ProxyConfig before = previous != null ? previous : current;
+            profilesBefore = before.profiles();
             diff = ConfigDiff.between(before, next);
             diff.changed().forEach(server -> changedBefore.put(server.name(), manager.status(server.name())));
             current = next;
@@ -134,6 +149,7 @@ final class ConfigKeeper {
         }
         status.applied(next);
         publish(diff, "file");
+        publishProfiles(profilesBefore, next.profiles(), "file");
         diff.changed().forEach(server -> announceDisabled(server, changedBefore.get(server.name())));
     }
 
@@ -228,12 +244,21 @@ final class ConfigKeeper {
         return new Edit(created, List.of(), applied);
     }
 
-    /** Removes a server (it drains in the background) and its entry; false when unknown. */
+    /**
+     * Removes a server (it drains in the background) and its entry; false when unknown.
+     *
+     * @throws ServerInUseException when profiles name it: the file would no longer load
+     */
     boolean remove(String name) {
         lock.lock();
         try {
             if (manager.config(name).isEmpty()) {
                 return false;
+            }
+            List<String> users = current.profiles().values().stream().filter(p -> p.exposes(name))
+                    .map(Profile::name).toList();
+            if (!users.isEmpty()) {
+                throw new ServerInUseException(name, users);
             }
             ObjectNode candidate = document.deepCopy();
             section(candidate).remove(name);
@@ -245,6 +270,66 @@ final class ConfigKeeper {
             lock.unlock();
         }
         events.configChanged(new ConfigChange(name, ConfigChange.Kind.REMOVED, "api"));
+        return true;
+    }
+
+    /**
+     * Adds or replaces one profile from its entry: validated as the loader validates it (against the running
+     * servers, {@code proxy.authToken} as the command line set it, and the other profiles' tokens), then inside
+     * the file's tree (the file must still load), persisted and applied live. {@code applied} is null: nothing
+     * connects.
+     */
+    Edit putProfile(String name, ObjectNode entry) {
+        boolean created;
+        lock.lock();
+        try {
+            Profile profile;
+            ObjectNode candidate = document.deepCopy();
+            profiles(candidate).set(name, entry.deepCopy());
+            try {
+                profile = ConfigLoader.readProfile(name, entry, current, env);
+                if (file != null) { // without a file the running servers are not in the tree (the demo)
+                    ConfigLoader.read(candidate, env, baseDir());
+                }
+            } catch (ConfigException e) {
+                return new Edit(false, e.problems(), null);
+            }
+            created = !current.profiles().containsKey(name);
+            Map<String, Profile> profiles = new LinkedHashMap<>(current.profiles());
+            profiles.put(name, profile);
+            ProxyConfig before = current;
+            ProxyConfig next = new ProxyConfig(current.proxy(), current.servers(), profiles);
+            commit(candidate, next, w -> w.putProfile(name, entry));
+            reloader.apply(before, next); // views rebuilt; nothing waits for a server
+        } finally {
+            lock.unlock();
+        }
+        events.configChanged(ConfigChange.ofProfile(name, created ? ConfigChange.Kind.ADDED
+                : ConfigChange.Kind.REPLACED, "api"));
+        return new Edit(created, List.of(), null);
+    }
+
+    /** Removes a profile and its entry; its sessions are closed. False when unknown. */
+    boolean removeProfile(String name) {
+        lock.lock();
+        try {
+            if (!current.profiles().containsKey(name)) {
+                return false;
+            }
+            ObjectNode candidate = document.deepCopy();
+            if (candidate.get("profiles") instanceof ObjectNode section) {
+                section.remove(name);
+            }
+            Map<String, Profile> profiles = new LinkedHashMap<>(current.profiles());
+            profiles.remove(name);
+            ProxyConfig before = current;
+            ProxyConfig next = new ProxyConfig(current.proxy(), current.servers(), profiles);
+            commit(candidate, next, w -> w.removeProfile(name));
+            reloader.apply(before, next);
+        } finally {
+            lock.unlock();
+        }
+        events.configChanged(ConfigChange.ofProfile(name, ConfigChange.Kind.REMOVED, "api"));
         return true;
     }
 
@@ -328,6 +413,19 @@ final class ConfigKeeper {
                 new ConfigChange(config.name(), ConfigChange.Kind.REPLACED, source)));
     }
 
+    private void publishProfiles(Map<String, Profile> before, Map<String, Profile> after, String source) {
+        before.keySet().stream().filter(name -> !after.containsKey(name)).forEach(name ->
+                events.configChanged(ConfigChange.ofProfile(name, ConfigChange.Kind.REMOVED, source)));
+        after.forEach((name, profile) -> {
+            Profile old = before.get(name);
+            if (old == null) {
+                events.configChanged(ConfigChange.ofProfile(name, ConfigChange.Kind.ADDED, source));
+            } else if (!old.equals(profile)) {
+                events.configChanged(ConfigChange.ofProfile(name, ConfigChange.Kind.REPLACED, source));
+            }
+        });
+    }
+
     /** The file's tree now, or empty without a file or when it cannot be read or parsed. */
     private Optional<ObjectNode> readDocument() {
         if (file == null) {
@@ -343,6 +441,11 @@ final class ConfigKeeper {
 
     private Path baseDir() {
         return file == null || file.getParent() == null ? Path.of("").toAbsolutePath() : file.getParent();
+    }
+
+    /** The {@code profiles} section, created when absent. */
+    private static ObjectNode profiles(ObjectNode root) {
+        return root.get("profiles") instanceof ObjectNode object ? object : root.putObject("profiles");
     }
 
     /** The servers section the loader reads: {@code mcpServers}, or {@code servers} when only that is there. */

@@ -3,17 +3,20 @@ package dev.dynamicmcp.app;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dynamicmcp.admin.AdminBackend;
 import dev.dynamicmcp.admin.AdminListener;
+import dev.dynamicmcp.admin.AdminProfile;
 import dev.dynamicmcp.admin.AdminServer;
 import dev.dynamicmcp.admin.ConfigChange;
 import dev.dynamicmcp.admin.PutOutcome;
 import dev.dynamicmcp.admin.ServerCatalog;
 import dev.dynamicmcp.config.ConfigProblem;
+import dev.dynamicmcp.config.Profile;
 import dev.dynamicmcp.config.ServerConfig;
 import dev.dynamicmcp.discovery.Discoverer;
 import dev.dynamicmcp.discovery.DiscoveryResult;
 import dev.dynamicmcp.manager.ServerManager;
 import dev.dynamicmcp.manager.ServerState;
 import dev.dynamicmcp.manager.ServerStatus;
+import dev.dynamicmcp.proxy.ProxyServer;
 import dev.dynamicmcp.runtime.Failures;
 import java.time.Duration;
 import java.util.List;
@@ -29,7 +32,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The admin API's view of the running proxy: statuses from the manager, what a server offers from a fresh
  * listing, config entries and every change through the {@link ConfigKeeper} (validated like the file, persisted,
- * applied), events from the manager and the keeper through the {@link AdminRelay}.
+ * applied), profiles as the merged server serves them, events from the manager and the keeper through the
+ * {@link AdminRelay}.
  */
 final class ProxyAdminBackend implements AdminBackend {
     private static final Logger log = LoggerFactory.getLogger(ProxyAdminBackend.class);
@@ -40,12 +44,14 @@ final class ProxyAdminBackend implements AdminBackend {
     static final Duration FIRST_ATTEMPT_WAIT = Duration.ofSeconds(10);
 
     private final ServerManager manager;
+    private final ProxyServer merged;
     private final Discoverer discoverer;
     private final ConfigKeeper keeper;
     private final AdminRelay relay;
 
-    ProxyAdminBackend(ServerManager manager, ConfigKeeper keeper, AdminRelay relay) {
-        this.manager = manager;
+    ProxyAdminBackend(ProxyServer merged, ConfigKeeper keeper, AdminRelay relay) {
+        this.manager = merged.manager();
+        this.merged = merged;
         this.discoverer = new Discoverer(manager);
         this.keeper = keeper;
         this.relay = relay;
@@ -133,6 +139,40 @@ final class ProxyAdminBackend implements AdminBackend {
         CompletableFuture<Void> attempt = keeper.setDisabled(name, false);
         awaitFirstAttempt(name, attempt);
         return attempt != null;
+    }
+
+    @Override
+    public List<AdminProfile> profiles() {
+        return merged.profiles().values().stream().map(this::profile).toList();
+    }
+
+    @Override
+    public Optional<AdminProfile> profile(String name) {
+        return Optional.ofNullable(merged.profiles().get(name)).map(this::profile);
+    }
+
+    private AdminProfile profile(Profile profile) {
+        return new AdminProfile(profile.name(), profile.servers(), profile.token() != null,
+                merged.sessionCount(profile.name()), keeper.profileEntry(profile.name()).orElse(null));
+    }
+
+    @Override
+    public Optional<List<ObjectNode>> profileTools(String name) {
+        return merged.hasProfile(name) ? Optional.of(merged.tools(name)) : Optional.empty();
+    }
+
+    @Override
+    public PutOutcome putProfile(String name, ObjectNode entry) {
+        ConfigKeeper.Edit edit = keeper.putProfile(name, entry);
+        if (!edit.problems().isEmpty()) {
+            return new PutOutcome.Invalid(edit.problems());
+        }
+        return edit.created() ? PutOutcome.CREATED : PutOutcome.REPLACED;
+    }
+
+    @Override
+    public boolean removeProfile(String name) {
+        return keeper.removeProfile(name);
     }
 
     @Override

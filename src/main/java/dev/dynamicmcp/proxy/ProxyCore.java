@@ -100,6 +100,11 @@ final class ProxyCore implements SessionListener {
         return sessions.size();
     }
 
+    /** Sessions open on {@code profile} now (a pass over the open sessions: for the admin API, not a hot path). */
+    int sessionCount(String profile) {
+        return (int) sessions.all().stream().filter(session -> profile.equals(session.profile())).count();
+    }
+
     // ---- profiles (for the composition root, the admin API and the routing of /mcp/{profile}) -------
 
     /** The profiles served now, in config order (empty without profiles: then only the default view). */

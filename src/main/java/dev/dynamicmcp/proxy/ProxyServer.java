@@ -115,6 +115,11 @@ public final class ProxyServer {
         return core.sessionCount();
     }
 
+    /** Downstream sessions open on the profile now. */
+    public int sessionCount(String profile) {
+        return core.sessionCount(profile);
+    }
+
     /** Waits (at most {@code timeout}) for the listings started so far; false when some were still running. */
     public boolean awaitListings(Duration timeout) {
         CompletableFuture<?>[] pending = discoveries.values().toArray(CompletableFuture[]::new);

@@ -152,6 +152,10 @@ class ConsoleOnProxyBrowserTest {
         return driver.findElement(By.cssSelector("#servers tbody tr[data-server='" + name + "']"));
     }
 
+    private static WebElement profileRow(String name) {
+        return driver.findElement(By.cssSelector("#profiles tbody tr[data-profile='" + name + "']"));
+    }
+
     private static String status(String name) {
         return row(name).findElement(By.cssSelector(".state")).getText();
     }
@@ -283,6 +287,68 @@ class ConsoleOnProxyBrowserTest {
         assertThat(driver.findElement(By.id("add-entry")).getAttribute("aria-invalid")).isEqualTo("true");
         assertThat(app.manager().config("broken")).isEmpty();
         assertThat(Files.readString(dir.resolve("proxy.json"))).isEqualTo(fileBefore);
+        assertNoPageErrors("the server responded with a status of 400");
+    }
+
+    @Test
+    void aProfileAddedThroughTheFormAppearsInThePanelAndItsEndpointServesItsTools() throws Exception {
+        startProxy(AdminApiTest.stdio("--name", "files"));
+        open();
+        waitFor(() -> driver.findElement(By.id("no-profiles")).isDisplayed());
+
+        // A bad entry first: the loader's message next to the field, nothing added.
+        driver.findElement(By.id("profile-open")).click();
+        driver.findElement(By.id("profile-name")).sendKeys("ops");
+        WebElement entry = driver.findElement(By.id("profile-entry"));
+        entry.clear();
+        entry.sendKeys("{\"servers\": {\"nosuch\": {}}}");
+        driver.findElement(By.id("profile-submit")).click();
+        waitFor(() -> !driver.findElement(By.id("profile-entry-error")).getText().isEmpty());
+        assertThat(driver.findElement(By.cssSelector("#profile-entry-error li[data-field='servers.nosuch']")).getText())
+                .contains("names server \"nosuch\", which is not in mcpServers");
+        assertThat(driver.findElement(By.id("profile-entry")).getAttribute("aria-invalid")).isEqualTo("true");
+        assertThat(app.merged().hasProfile("ops")).isFalse();
+
+        entry.clear();
+        entry.sendKeys("{\"servers\": {\"web\": {\"tools\": {\"allow\": [\"echo\", \"add\"]}}}}");
+        driver.findElement(By.id("profile-submit")).click();
+        waitFor(() -> driver.findElements(By.cssSelector("#profiles tbody tr[data-profile='ops']")).size() == 1);
+        waitFor(() -> profileRow("ops").findElements(By.cssSelector(".pattern.allow")).size() == 2);
+        assertThat(profileRow("ops").findElements(By.cssSelector("li[data-server='web'] .pattern.allow")))
+                .extracting(WebElement::getText).containsExactly("echo", "add");
+        waitFor(() -> driver.findElement(By.id("profile-tools-list")).getText().contains("web__add"));
+        assertThat(driver.findElements(By.cssSelector("#profile-tools-list li"))).extracting(li -> li.getDomAttribute(
+                "data-item")).containsExactlyInAnyOrder("web__echo", "web__add");
+        assertThat(driver.findElement(By.id("no-profiles")).isDisplayed()).isFalse();
+
+        try (McpClient ops = new McpClient("ops", new StreamableHttpTransport("ops",
+                app.baseUri().resolve("/mcp/ops"), Map.of(), null, Duration.ofSeconds(10)),
+                McpClient.Options.defaults())) {
+            ops.connect(Duration.ofSeconds(20));
+            assertThat(ops.listTools()).extracting(t -> t.path("name").asText())
+                    .containsExactlyInAnyOrder("web__echo", "web__add");
+        }
+        assertThat(ConfigLoader.load(dir.resolve("proxy.json")).profiles()).containsOnlyKeys("ops");
+
+        js("document.querySelector('.profiles-panel').scrollIntoView()");
+        Files.write(Path.of("target/console-profiles.png"), ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+
+        // Narrow: the panel becomes cards, nothing overflows sideways.
+        viewport(420, 800);
+        waitFor(() -> (Boolean) js("return document.documentElement.scrollWidth <= window.innerWidth"));
+        assertThat(profileRow("ops").isDisplayed()).isTrue();
+        js("document.querySelector('.profiles-panel').scrollIntoView()");
+        Files.write(Path.of("target/console-profiles-narrow.png"),
+                ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+        viewport(1280, 800);
+
+        // Remove takes two clicks; the row goes and so does the endpoint.
+        profileRow("ops").findElement(By.cssSelector("button[data-action='remove']")).click();
+        waitFor(() -> profileRow("ops").findElement(By.cssSelector("button[data-action='remove']")).getText()
+                .equals("Confirm remove"));
+        profileRow("ops").findElement(By.cssSelector("button[data-action='remove']")).click();
+        waitFor(() -> driver.findElements(By.cssSelector("#profiles tbody tr[data-profile='ops']")).isEmpty());
+        assertThat(app.merged().hasProfile("ops")).isFalse();
         assertNoPageErrors("the server responded with a status of 400");
     }
 
