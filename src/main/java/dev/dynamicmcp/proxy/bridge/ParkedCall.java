@@ -53,6 +53,8 @@ final class ParkedCall {
     private Consumer<ObjectNode> related;
     private int round = 1;
     private int asksThisRound;
+    /** A gather timer is set for the round being collected (the flag, not the timer, decides: no race). */
+    private boolean gathering;
     private Scheduler.Cancellable gather = Scheduler.Cancellable.NONE;
     private Scheduler.Cancellable expiry = Scheduler.Cancellable.NONE;
     /** The server's outcome when it came while the call was parked: the retry gets it. */
@@ -120,7 +122,8 @@ final class ParkedCall {
             open.put(key, new Open(askMethod, params, answer));
             String k = key;
             answer.whenComplete((v, f) -> withdraw(k, answer));
-            startGather = phase == Phase.RUNNING && gather == Scheduler.Cancellable.NONE;
+            startGather = phase == Phase.RUNNING && !gathering;
+            gathering |= startGather;
         } finally {
             lock.unlock();
         }
@@ -157,7 +160,7 @@ final class ParkedCall {
         McpException refusal = null;
         lock.lock();
         try {
-            gather = Scheduler.Cancellable.NONE;
+            gathering = false;
             if (phase != Phase.RUNNING || open.isEmpty()) {
                 return;
             }
