@@ -45,9 +45,12 @@ public final class MrtrChannel {
         };
     }
 
-    /** The server's outcome of the call (in the client's revision): it answers the client's current request. */
+    /**
+     * The server's outcome of the call (in the client's revision), once it completes: it answers the client's
+     * current request (or, while parked, the retry to come).
+     */
     public void finished(CompletableFuture<JsonNode> outcome) {
-        call.finished(outcome);
+        outcome.whenComplete((value, failure) -> call.finished(outcome));
     }
 
     /** A notification of the call, for the stream of the client's current request (dropped while parked). */
