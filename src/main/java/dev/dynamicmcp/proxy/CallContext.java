@@ -70,6 +70,15 @@ record CallContext(String sessionId, String caller, String profile, ObjectNode c
          */
         default void missingCapability(String method, String capability) {
         }
+
+        /**
+         * How much longer than the server's configured request timeout a call of this client may run, because
+         * the client answers the server's requests between rounds (2026-07-28: the bridge's input wait). The
+         * upstream timeout is extended by this, not paused.
+         */
+        default Duration waitAllowance() {
+            return Duration.ZERO;
+        }
     }
 
     /**

@@ -129,7 +129,7 @@ final class CallRouter {
      * (for the server's own requests).
      */
     CompletableFuture<JsonNode> forward(CallContext context, String server, String method, ObjectNode params) {
-        Duration timeout = upstreams.requestTimeout(server);
+        Duration timeout = upstreams.requestTimeout(server).plus(context.requests().waitAllowance());
         RequestOptions options = RequestOptions.timeout(timeout);
         if (context.progress().wanted()) {
             options = options.withProgress(context.progress()::send, timeout.multipliedBy(10));

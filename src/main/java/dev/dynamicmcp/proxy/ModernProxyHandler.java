@@ -8,6 +8,8 @@ import dev.dynamicmcp.protocol.McpException;
 import dev.dynamicmcp.protocol.McpMeta;
 import dev.dynamicmcp.protocol.McpMethods;
 import dev.dynamicmcp.protocol.PendingRequest;
+import dev.dynamicmcp.proxy.bridge.BridgeStore;
+import dev.dynamicmcp.proxy.bridge.MrtrChannel;
 import dev.dynamicmcp.runtime.Failures;
 import dev.dynamicmcp.transport.server.ModernEndpoint;
 import java.time.Duration;
@@ -30,27 +32,31 @@ import org.slf4j.LoggerFactory;
  * request). Answers {@code server/discover} and the lists itself, routes calls through the {@link CallRouter},
  * and adds what the revision asks of every result ({@code resultType}, server info, cache hints).
  *
- * <p>Until the revision bridge exists, a 2025-era upstream's own request (sampling, elicitation, roots) made
- * while serving a modern client's call is answered with an error that says so: the client cannot be asked
- * mid-call. When the client did not declare the capability at all, the client's call fails with -32021.
+ * <p>A 2025-era upstream's own request (sampling, elicitation, roots) made while serving a modern client's
+ * call goes through the revision bridge ({@code proxy/bridge}): the client's request is answered
+ * {@code input_required} while the upstream call stays parked, and the client's retry (it carries the
+ * proxy's {@code requestState}) brings the answers. When the client did not declare the capability at all,
+ * the client's call fails with -32021.
  */
 final class ModernProxyHandler implements ModernEndpoint {
     private static final Logger log = LoggerFactory.getLogger(ModernProxyHandler.class);
     /** Methods a 2025-era client knew that the revision removed; answered -32601 like any unknown method. */
     private static final Set<String> REMOVED = Set.of(McpMethods.INITIALIZE, McpMethods.PING,
             McpMethods.LOGGING_SET_LEVEL, McpMethods.RESOURCES_SUBSCRIBE, McpMethods.RESOURCES_UNSUBSCRIBE);
-    static final String NO_BRIDGE_YET = "the client speaks MCP 2026-07-28 and cannot be asked mid-call; the "
-            + "revision bridge (input_required) is not built yet";
+    private static final String REQUEST_STATE = "requestState";
+    private static final String INPUT_RESPONSES = "inputResponses";
 
     private final ProxyCore core;
     private final ListenStreams listens;
     private final ModernLogs logs;
+    private final BridgeStore bridge;
     private final AtomicLong requests = new AtomicLong();
 
-    ModernProxyHandler(ProxyCore core, ListenStreams listens, ModernLogs logs) {
+    ModernProxyHandler(ProxyCore core, ListenStreams listens, ModernLogs logs, BridgeStore bridge) {
         this.core = core;
         this.listens = listens;
         this.logs = logs;
+        this.bridge = bridge;
     }
 
     @Override
@@ -124,15 +130,22 @@ final class ModernProxyHandler implements ModernEndpoint {
                                                BiFunction<CallContext, ObjectNode, CompletableFuture<JsonNode>> route,
                                                boolean cacheable) {
         ObjectNode params = JsonRpc.params(request);
+        if (params.has(REQUEST_STATE)) { // a retry of a parked call: only the bridge may answer it
+            return bridge.retry(JsonRpc.method(request), target(params), params, related);
+        }
         ObjectNode meta = McpMeta.requestMeta(request);
         String sessionId = "modern-" + requests.incrementAndGet();
-        // an answer the edge gives before the upstream's: today -32021 (the server asked for what the client
-        // did not declare); the revision bridge completes it with input_required and keeps the upstream call
+        // an answer the edge gives before the upstream's: -32021 (the server asked for what the client did
+        // not declare); the bridge answers input_required through the channel and keeps the upstream call
         CompletableFuture<JsonNode> early = new CompletableFuture<>();
-        CallContext context = context(sessionId, meta, params, related, early);
+        CompletableFuture<JsonNode> answer = new CompletableFuture<>();
+        CallContext.CancelHandle cancel = new CallContext.CancelHandle();
+        MrtrChannel channel = bridge.open(JsonRpc.method(request), target(params), params, answer, related,
+                cancel::cancel);
+        CallContext context = context(sessionId, meta, params, channel::relay, early, channel, cancel);
         int level = LogLevels.indexOf(meta.path(McpMeta.LOG_LEVEL).asText(""));
         if (level >= 0) {
-            logs.open(sessionId, level, log -> related.accept(JsonRpc.notification(McpMethods.LOGGING_MESSAGE, log)));
+            logs.open(sessionId, level, log -> channel.relay(JsonRpc.notification(McpMethods.LOGGING_MESSAGE, log)));
             java.util.Optional<String> before = core.logLevels().upstreamLevel();
             core.logLevels().request(sessionId, level);
             if (!before.equals(core.logLevels().upstreamLevel())) { // the servers must send more than before
@@ -141,23 +154,23 @@ final class ModernProxyHandler implements ModernEndpoint {
         }
         CompletableFuture<JsonNode> upstream;
         try {
-            upstream = route.apply(context, McpMeta.withoutEnvelope(params));
+            ObjectNode upstreamParams = McpMeta.withoutEnvelope(params);
+            upstreamParams.remove(INPUT_RESPONSES); // without a requestState they answer nothing: a fresh call
+            upstream = route.apply(context, upstreamParams);
         } catch (RuntimeException e) {
             upstream = CompletableFuture.failedFuture(e);
         }
-        CompletableFuture<JsonNode> answer = new CompletableFuture<>();
-        upstream.whenComplete((result, failure) -> {
-            if (failure == null) {
-                ObjectNode modern = McpMeta.modernResult(result, ProxySession.serverInfo());
-                boolean complete = McpMeta.COMPLETE.equals(modern.path(McpMeta.RESULT_TYPE).asText());
-                if (cacheable && complete && !modern.has("ttlMs")) {
-                    CacheHint.UNCACHEABLE.writeTo(modern); // a 2025-era server's read: no hints, so none
-                }
-                answer.complete(modern);
-            } else {
-                answer.completeExceptionally(modernError(request, failure));
+        channel.finished(upstream.handle((result, failure) -> {
+            if (failure != null) {
+                throw new java.util.concurrent.CompletionException(modernError(request, failure));
             }
-        });
+            ObjectNode modern = McpMeta.modernResult(result, ProxySession.serverInfo());
+            boolean complete = McpMeta.COMPLETE.equals(modern.path(McpMeta.RESULT_TYPE).asText());
+            if (cacheable && complete && !modern.has("ttlMs")) {
+                CacheHint.UNCACHEABLE.writeTo(modern); // a 2025-era server's read: no hints, so none
+            }
+            return (JsonNode) modern;
+        }));
         early.whenComplete((result, failure) -> {
             if (failure != null) {
                 answer.completeExceptionally(failure);
@@ -167,13 +180,28 @@ final class ModernProxyHandler implements ModernEndpoint {
         });
         answer.whenComplete((value, failure) -> {
             if (answer.isCancelled()) {
-                context.cancel().cancel(ClientRequestRouter.reasonOf(failure, "cancelled by the client"));
+                cancel.cancel(ClientRequestRouter.reasonOf(failure, "cancelled by the client"));
             }
+        });
+        // the call's logs, log level and isolated sessions live as long as the call, across its rounds
+        channel.done().whenComplete((v, f) -> {
             logs.close(sessionId);
             core.logLevels().forget(sessionId);
             closeIsolated(sessionId);
         });
         return answer;
+    }
+
+    /** What a state is bound to besides the method: the name or uri the client called (downstream). */
+    private static String target(ObjectNode params) {
+        if (params.has("name")) {
+            return params.path("name").asText();
+        }
+        if (params.has("uri")) {
+            return params.path("uri").asText();
+        }
+        JsonNode ref = params.path("ref");
+        return ref.path("name").asText(ref.path("uri").asText(""));
     }
 
     /**
@@ -194,9 +222,13 @@ final class ModernProxyHandler implements ModernEndpoint {
         listens.closeAll();
     }
 
-    /** The context of one modern request: the same shape a session's request gets, from the envelope. */
+    /**
+     * The context of one modern request: the same shape a session's request gets, from the envelope. A call's
+     * server requests go through its {@code channel} (the bridge); a listen has none (servers ask within calls).
+     */
     private CallContext context(String sessionId, ObjectNode meta, ObjectNode params, Consumer<ObjectNode> related,
-                                CompletableFuture<JsonNode> early) {
+                                CompletableFuture<JsonNode> early, MrtrChannel channel,
+                                CallContext.CancelHandle cancel) {
         ObjectNode capabilities = meta.get(McpMeta.CLIENT_CAPABILITIES) instanceof ObjectNode c ? c : Json.object();
         ObjectNode info = meta.get(McpMeta.CLIENT_INFO) instanceof ObjectNode i ? i : Json.object();
         String version = meta.path(McpMeta.PROTOCOL_VERSION).asText();
@@ -215,13 +247,20 @@ final class ModernProxyHandler implements ModernEndpoint {
                         related.accept(JsonRpc.notification(McpMethods.PROGRESS, mapped));
                     }
                 };
-        CallContext.CancelHandle cancel = new CallContext.CancelHandle();
         CallContext.ClientRequests requests = new CallContext.ClientRequests() {
             @Override
             public PendingRequest send(String method, JsonNode p, Duration timeout) {
-                log.info("{} from an upstream during a 2026-07-28 client's call refused: {}", method, NO_BRIDGE_YET);
-                return PendingRequests.failed(method, new McpException(JsonRpc.INTERNAL_ERROR,
-                        method + " cannot reach the client: " + NO_BRIDGE_YET));
+                if (channel == null) {
+                    log.info("{} from an upstream outside a 2026-07-28 client's call refused", method);
+                    return PendingRequests.failed(method, new McpException(JsonRpc.INTERNAL_ERROR, method
+                            + " cannot reach a 2026-07-28 client outside one of its calls"));
+                }
+                return channel.ask(method, p);
+            }
+
+            @Override
+            public Duration waitAllowance() {
+                return channel == null ? Duration.ZERO : bridge.limits().inputTimeout();
             }
 
             @Override
@@ -261,7 +300,8 @@ final class ModernProxyHandler implements ModernEndpoint {
     private CompletableFuture<JsonNode> listen(ObjectNode request, Consumer<ObjectNode> related) {
         String key = "listen-" + requests.incrementAndGet();
         ObjectNode meta = McpMeta.requestMeta(request);
-        CallContext context = context(key, meta, JsonRpc.params(request), related, new CompletableFuture<>());
+        CallContext context = context(key, meta, JsonRpc.params(request), related, new CompletableFuture<>(), null,
+                new CallContext.CancelHandle());
         return listens.open(request, key, related,
                 uri -> core.calls().subscribe(context, Json.object().put("uri", uri)));
     }

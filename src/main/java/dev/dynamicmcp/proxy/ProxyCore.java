@@ -86,7 +86,9 @@ final class ProxyCore implements SessionListener {
         ModernLogs modernLogs = new ModernLogs(running);
         this.notifications = new UpstreamNotifications(sessions, catalogs, subscriptions, logLevels, listens,
                 modernLogs);
-        this.modern = new ModernProxyHandler(this, listens, modernLogs);
+        this.modern = new ModernProxyHandler(this, listens, modernLogs, new dev.dynamicmcp.proxy.bridge.BridgeStore(
+                scheduler, dev.dynamicmcp.proxy.bridge.BridgeLimits.DEFAULTS,
+                dev.dynamicmcp.proxy.bridge.RequestStateCodec.random()));
         catalogs.onChanged(listens::listsChanged);
     }
 

@@ -113,6 +113,26 @@ class ModernClientInteropTest {
         }
     }
 
+    /**
+     * The revision bridge with real peers: server-everything (2025-era, stdio) asks for sampling and
+     * elicitation mid-call; the SDK v2 client sees input_required, its handlers answer, it retries with the
+     * proxy's requestState, and the tools' results carry the client's answers.
+     */
+    @Test
+    void aModernClientAnswersTheOlderServersSamplingAndElicitationThroughTheBridge(@TempDir Path dir)
+            throws Exception {
+        try (ProxyServer proxy = startProxy()) {
+            JsonNode report = runModernClient(proxy.endpoint().toString(), "auto", dir,
+                    Map.of("MODERN_CLIENT_BRIDGE", "1"));
+            System.out.println("modern client, bridged: " + report);
+            assertThat(report.path("era").asText()).isEqualTo("modern");
+            assertThat(report.path("asked")).extracting(JsonNode::asText)
+                    .containsExactly("sampling/createMessage", "elicitation/create");
+            assertThat(report.path("sampled").asText()).contains("sampled by the 2026 client");
+            assertThat(report.path("elicited").asText()).contains("Alice Modern");
+        }
+    }
+
     @Test
     void aClientPinnedTo2026Works(@TempDir Path dir) throws Exception {
         try (ProxyApp proxy = startProxy()) {

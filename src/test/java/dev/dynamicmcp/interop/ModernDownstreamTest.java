@@ -250,17 +250,48 @@ class ModernDownstreamTest {
     }
 
     @Test
-    void aServerAskingADeclaringClientHearsWhyNotAndTheCallEnds() throws Exception {
+    void aServerAskingADeclaringClientGetsItsAnswerThroughInputRequired() throws Exception {
         ObjectNode call = params(meta("{\"sampling\":{}}")).put("name", "test_sampling");
         call.putObject("arguments").put("prompt", "hi");
-        ObjectNode request = request(nextId++, "tools/call", call);
-        long started = System.nanoTime();
-        HttpResponse<String> response = post(request, headers(request));
-        assertThat(System.nanoTime() - started).isLessThan(20_000_000_000L); // answered, not hung
-        assertThat(response.statusCode()).isEqualTo(200);
-        // the fixture turns the refused sampling request into its own error: the proxy's words reach the client
-        assertThat(answer(response).toString()).contains("cannot be asked mid-call");
+        JsonNode first = ok("tools/call", call);
+        assertThat(first.path("resultType").asText()).as(first.toString()).isEqualTo("input_required");
+        assertThat(first.path("requestState").asText()).startsWith("v1.");
+        String key = first.path("inputRequests").fieldNames().next();
+        JsonNode asked = first.path("inputRequests").path(key);
+        assertThat(asked.path("method").asText()).isEqualTo("sampling/createMessage");
+        assertThat(asked.path("params").path("messages").get(0).path("content").path("text").asText()).isEqualTo("hi");
+
+        ObjectNode response = Json.object().put("role", "assistant").put("model", "raw");
+        response.putObject("content").put("type", "text").put("text", "bridged answer");
+        ObjectNode retry = call.deepCopy();
+        retry.putObject("inputResponses").set(key, response);
+        retry.put("requestState", first.path("requestState").asText() + "-TAMPERED");
+        JsonNode tampered = refused(request(nextId++, "tools/call", retry), headers(request(0, "tools/call", retry)),
+                200, -32602);
+        assertThat(tampered.path("message").asText()).contains("requestState");
+
+        retry.put("requestState", first.path("requestState").asText());
+        JsonNode done = ok("tools/call", retry);
+        assertThat(done.path("resultType").asText()).isEqualTo("complete");
+        assertThat(done.toString()).contains("LLM response: bridged answer");
+        // the same state again: the round is used up
+        refused(request(nextId++, "tools/call", retry), headers(request(0, "tools/call", retry)), 200, -32602);
         olderSessionStillWorks();
+    }
+
+    @Test
+    void anElicitationIsBridgedToo() throws Exception {
+        ObjectNode call = params(meta("{\"elicitation\":{}}")).put("name", "test_elicitation");
+        call.putObject("arguments").put("message", "who?");
+        JsonNode first = ok("tools/call", call);
+        String key = first.path("inputRequests").fieldNames().next();
+        assertThat(first.path("inputRequests").path(key).path("method").asText()).isEqualTo("elicitation/create");
+        ObjectNode retry = call.deepCopy();
+        retry.putObject("inputResponses").putObject(key).put("action", "accept").putObject("content")
+                .put("username", "alice").put("email", "a@example.com");
+        retry.put("requestState", first.path("requestState").asText());
+        JsonNode done = ok("tools/call", retry);
+        assertThat(done.toString()).contains("action=accept").contains("alice");
     }
 
     // ---- refusals: status, code, id ------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import dev.dynamicmcp.protocol.JsonRpc;
 import dev.dynamicmcp.protocol.McpException;
 import dev.dynamicmcp.protocol.McpMethods;
 import dev.dynamicmcp.transport.server.ModernEndpoint;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -166,20 +167,52 @@ class ModernProxyHandlerTest {
     }
 
     @Test
-    void aServerAskingADeclaringClientHearsThatTheBridgeIsNotThereYet() throws Exception {
+    void aServerAskingADeclaringClientIsAnsweredThroughTheBridge() throws Exception {
         ProxyCore core = core();
-        CompletableFuture<JsonNode> answer = send(core, McpMethods.TOOLS_CALL,
-                params("{\"elicitation\":{}}", null).put("name", "echo"));
+        ObjectNode params = params("{\"elicitation\":{}}", null).put("name", "echo");
+        CompletableFuture<JsonNode> answer = send(core, McpMethods.TOOLS_CALL, params);
         ProxyCoreTest.Call upstream = fixture.upstreams.last();
+        // the call may run as long as the server's timeout plus the input wait
+        assertThat(upstream.options().timeout()).isEqualTo(
+                fixture.upstreams.requestTimeout("alpha").plus(Duration.ofSeconds(120)));
 
         CompletableFuture<JsonNode> serverRequest = core.upstreamRequest("alpha",
                 JsonRpc.request(Json.MAPPER.getNodeFactory().numberNode(1), McpMethods.ELICITATION_CREATE,
-                        Json.object()), upstream.id());
+                        Json.object().put("message", "name?")), upstream.id());
+        assertThat(answer).isNotDone();
+        fixture.scheduler.advance(Duration.ofMillis(20));
+        JsonNode inputRequired = get(answer);
+        assertThat(inputRequired.path("resultType").asText()).isEqualTo("input_required");
+        assertThat(inputRequired.path("inputRequests").path("r1-1").path("params").path("message").asText())
+                .isEqualTo("name?");
 
-        assertThatThrownBy(() -> serverRequest.get(1, TimeUnit.SECONDS)).cause()
-                .isInstanceOf(McpException.class).hasMessageContaining("cannot be asked mid-call");
-        assertThat(answer).isNotDone(); // the server decides what its call does without the answer
+        ObjectNode retry = params.deepCopy();
+        retry.putObject("inputResponses").putObject("r1-1").put("action", "accept");
+        retry.set("requestState", inputRequired.get("requestState"));
+        CompletableFuture<JsonNode> second = send(core, McpMethods.TOOLS_CALL, retry);
+        assertThat(fixture.upstreams.last()).as("a retry is no new upstream call").isSameAs(upstream);
+        assertThat(get(serverRequest).path("action").asText()).isEqualTo("accept");
+        upstream.result().complete(Json.object().put("done", true));
+        assertThat(get(second).path("resultType").asText()).isEqualTo("complete");
+        assertThat(get(second).path("done").asBoolean()).isTrue();
         assertThat(upstream.cancels()).isEmpty();
+    }
+
+    @Test
+    void aClientThatNeverRetriesReleasesTheServersRequestAndCancelsTheCall() throws Exception {
+        ProxyCore core = core();
+        CompletableFuture<JsonNode> answer = send(core, McpMethods.TOOLS_CALL,
+                params("{\"sampling\":{}}", null).put("name", "echo"));
+        ProxyCoreTest.Call upstream = fixture.upstreams.last();
+        CompletableFuture<JsonNode> serverRequest = core.upstreamRequest("alpha",
+                JsonRpc.request(Json.MAPPER.getNodeFactory().numberNode(1), McpMethods.SAMPLING_CREATE_MESSAGE,
+                        Json.object()), upstream.id());
+        fixture.scheduler.advance(Duration.ofMillis(20));
+        assertThat(get(answer).path("resultType").asText()).isEqualTo("input_required");
+        fixture.scheduler.advance(Duration.ofSeconds(120));
+        assertThatThrownBy(() -> serverRequest.get(1, TimeUnit.SECONDS)).cause()
+                .isInstanceOf(McpException.class).hasMessageContaining("did not answer within 2 min 00 s");
+        assertThat(upstream.cancels()).singleElement().asString().contains("did not answer within");
     }
 
     @Test
