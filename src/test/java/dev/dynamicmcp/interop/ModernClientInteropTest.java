@@ -121,7 +121,7 @@ class ModernClientInteropTest {
     @Test
     void aModernClientAnswersTheOlderServersSamplingAndElicitationThroughTheBridge(@TempDir Path dir)
             throws Exception {
-        try (ProxyServer proxy = startProxy()) {
+        try (ProxyApp proxy = startProxy()) {
             JsonNode report = runModernClient(proxy.endpoint().toString(), "auto", dir,
                     Map.of("MODERN_CLIENT_BRIDGE", "1"));
             System.out.println("modern client, bridged: " + report);
