@@ -155,10 +155,15 @@ public final class DefaultClientFactory implements ClientFactory, AutoCloseable 
         return "http".equalsIgnoreCase(config.url().getScheme()) ? http1 : http;
     }
 
+    /**
+     * Called after every connection was closed or killed within the shutdown deadline: whatever the HTTP clients
+     * still hold (a stream a server never ended) is aborted. {@code HttpClient.close()} would wait for it, without
+     * bound, and hold the shutdown.
+     */
     @Override
     public void close() {
-        http1.close();
-        http.close();
+        http1.shutdownNow();
+        http.shutdownNow();
         if (ownsScheduler) {
             scheduler.close();
         }
