@@ -57,6 +57,29 @@ record CallContext(String sessionId, String caller, String profile, ObjectNode c
 
         /** One progress notification's params as the upstream sent them; the sink applies the client's token. */
         void send(ObjectNode progress);
+
+        /**
+         * The sink of a request whose {@code _meta.progressToken} is {@code token} (NONE without one): each
+         * upstream progress gets the client's token and goes to {@code deliver} (the request's own stream).
+         */
+        static ProgressSink forToken(JsonNode token, java.util.function.Consumer<ObjectNode> deliver) {
+            if (token == null || token.isNull()) {
+                return NONE;
+            }
+            return new ProgressSink() {
+                @Override
+                public boolean wanted() {
+                    return true;
+                }
+
+                @Override
+                public void send(ObjectNode upstreamProgress) {
+                    ObjectNode mapped = dev.dynamicmcp.protocol.Json.shallowCopy(upstreamProgress);
+                    mapped.set("progressToken", token);
+                    deliver.accept(mapped);
+                }
+            };
+        }
     }
 
     /** Sends a server's request (sampling, elicitation, roots) to the client. */

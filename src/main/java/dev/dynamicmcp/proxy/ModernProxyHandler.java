@@ -233,27 +233,16 @@ final class ModernProxyHandler implements ModernEndpoint {
         ObjectNode info = meta.get(McpMeta.CLIENT_INFO) instanceof ObjectNode i ? i : Json.object();
         String version = meta.path(McpMeta.PROTOCOL_VERSION).asText();
         JsonNode token = params.path("_meta").get("progressToken");
-        CallContext.ProgressSink progress = token == null || token.isNull() ? CallContext.ProgressSink.NONE
-                : new CallContext.ProgressSink() {
-                    @Override
-                    public boolean wanted() {
-                        return true;
-                    }
-
-                    @Override
-                    public void send(ObjectNode upstreamProgress) {
-                        ObjectNode mapped = Json.shallowCopy(upstreamProgress);
-                        mapped.set("progressToken", token);
-                        related.accept(JsonRpc.notification(McpMethods.PROGRESS, mapped));
-                    }
-                };
+        CallContext.ProgressSink progress = CallContext.ProgressSink.forToken(token,
+                mapped -> related.accept(JsonRpc.notification(McpMethods.PROGRESS, mapped)));
         CallContext.ClientRequests requests = new CallContext.ClientRequests() {
             @Override
             public PendingRequest send(String method, JsonNode p, Duration timeout) {
                 if (channel == null) {
                     log.info("{} from an upstream outside a 2026-07-28 client's call refused", method);
-                    return PendingRequests.failed(method, new McpException(JsonRpc.INTERNAL_ERROR, method
-                            + " cannot reach a 2026-07-28 client outside one of its calls"));
+                    return PendingRequest.local(method, CompletableFuture.failedFuture(new McpException(
+                            JsonRpc.INTERNAL_ERROR, method + " cannot reach a 2026-07-28 client outside one of its calls")),
+                            reason -> { });
                 }
                 return channel.ask(method, p);
             }

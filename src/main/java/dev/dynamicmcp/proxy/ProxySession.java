@@ -121,20 +121,8 @@ final class ProxySession implements JsonRpcPeer.Handler {
     private CallContext callContext(ObjectNode request, ObjectNode params) {
         JsonNode requestId = request.get("id");
         JsonNode token = params.path("_meta").get("progressToken");
-        CallContext.ProgressSink progress = token == null || token.isNull() ? CallContext.ProgressSink.NONE
-                : new CallContext.ProgressSink() {
-                    @Override
-                    public boolean wanted() {
-                        return true;
-                    }
-
-                    @Override
-                    public void send(ObjectNode upstreamProgress) {
-                        ObjectNode mapped = Json.shallowCopy(upstreamProgress);
-                        mapped.set("progressToken", token);
-                        session.peer().sendNotification(McpMethods.PROGRESS, mapped, requestId);
-                    }
-                };
+        CallContext.ProgressSink progress = CallContext.ProgressSink.forToken(token,
+                mapped -> session.peer().sendNotification(McpMethods.PROGRESS, mapped, requestId));
         return new CallContext(id(), ANONYMOUS, profile(), clientCapabilities, clientInfo, protocolVersion, progress,
                 (method, p, timeout) -> session.peer().request(method, p,
                         RequestOptions.timeout(timeout).relatedTo(requestId)),

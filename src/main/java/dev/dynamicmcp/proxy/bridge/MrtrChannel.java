@@ -1,7 +1,6 @@
 package dev.dynamicmcp.proxy.bridge;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dynamicmcp.protocol.PendingRequest;
 import java.util.concurrent.CompletableFuture;
@@ -22,27 +21,8 @@ public final class MrtrChannel {
     /** The server's request, sent to the client in the next input_required; the result is the client's answer. */
     public PendingRequest ask(String method, JsonNode params) {
         CompletableFuture<JsonNode> answer = call.ask(method, params);
-        return new PendingRequest() {
-            @Override
-            public JsonNode id() {
-                return NullNode.getInstance();
-            }
-
-            @Override
-            public String method() {
-                return method;
-            }
-
-            @Override
-            public CompletableFuture<JsonNode> result() {
-                return answer;
-            }
-
-            @Override
-            public void cancel(String reason) {
-                answer.cancel(false); // the server gave up on it: it is not asked again
-            }
-        };
+        // the server gave up on it: it is not asked again
+        return PendingRequest.local(method, answer, reason -> answer.cancel(false));
     }
 
     /**
