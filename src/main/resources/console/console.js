@@ -1,6 +1,7 @@
 // The operator console of Dynamic MCP Proxy. Plain browser JavaScript, no framework, no build step: it reads
 // /admin/servers, follows /admin/events (Server-Sent Events read over fetch, so the token can be sent), acts
-// through the admin API and calls tools through the proxy's own MCP endpoint, /mcp.
+// through the admin API and calls tools through the proxy's own MCP endpoint, /mcp. The profiles panel is in
+// profiles.js (loaded after this file; it uses the helpers here).
 "use strict";
 
 const TOKEN_KEY = "dynamic-mcp-proxy.token";
@@ -268,7 +269,8 @@ function renderTimeline() {
     const time = el("time", { datetime: event.at, title: event.at, text: new Date(event.at).toLocaleTimeString() });
     if (event.type === "config") {
       return el("li", { class: "t-config", dataset: { seq: event.seq } }, time,
-        el("strong", { text: event.server || "config" }), " " + event.change + " (" + event.source + ")");
+        el("strong", { text: event.profile ? "profile " + event.profile : event.server || "config" }),
+        " " + event.change + " (" + event.source + ")");
     }
     return el("li", { class: "t-" + event.status, dataset: { seq: event.seq, server: event.server } }, time,
       el("strong", { text: event.server }), " " + (event.from || "–") + " → " + event.to + " ",
@@ -337,6 +339,7 @@ function onEvent(type, event) {
     case "hello":
       setFeed(true);
       loadServers().catch(reportError);
+      loadProfiles().catch(reportError);
       break;
     case "state":
       addTimeline(event);
@@ -344,6 +347,11 @@ function onEvent(type, event) {
       break;
     case "config":
       addTimeline(event);
+      if (event.profile) {
+        profileChanged(event);
+        break;
+      }
+      if (event.change === "reloaded") profileChanged(event);
       refreshSoon(200);
       if (view.selected === event.server) {
         if (event.change === "removed") closeDetail(); else loadDetail(event.server).catch(reportError);
@@ -675,6 +683,7 @@ function wire() {
 document.addEventListener("DOMContentLoaded", () => {
   wire();
   loadServers().catch(reportError);
+  loadProfiles().catch(reportError);
   followEvents();
   refreshTools().catch(reportError);
 });

@@ -38,7 +38,11 @@ public interface AdminBackend {
      */
     PutOutcome put(String name, ObjectNode entry);
 
-    /** Drains (within the bound), closes and forgets the server, persisting the removal; false when unknown. */
+    /**
+     * Drains (within the bound), closes and forgets the server, persisting the removal; false when unknown.
+     *
+     * @throws ServerInUseException when profiles name the server (nothing is changed)
+     */
     boolean remove(String name);
 
     /** Drops the server's connection and connects again now; false when unknown. */
@@ -49,6 +53,26 @@ public interface AdminBackend {
 
     /** Undoes {@link #disable}; false when unknown. */
     boolean enable(String name);
+
+    /** Every profile served at {@code /mcp/{name}}, in configuration order. */
+    List<AdminProfile> profiles();
+
+    /** One profile, or empty when no profile has that name. */
+    Optional<AdminProfile> profile(String name);
+
+    /** The tools a session of the profile sees now (as {@code tools/list} shows them); empty when unknown. */
+    Optional<List<ObjectNode>> profileTools(String name);
+
+    /**
+     * Adds or replaces one profile from a {@code profiles} entry, validated exactly as the file loader does (every
+     * problem, same messages), applied live (sessions whose view changed hear list_changed) and persisted into
+     * the file's {@code profiles} section (unless {@code --no-persist}). Reports it through
+     * {@link AdminListener#configChanged}.
+     */
+    PutOutcome putProfile(String name, ObjectNode entry);
+
+    /** Removes the profile and its entry; its sessions are closed. False when unknown. */
+    boolean removeProfile(String name);
 
     /** Re-reads the config file now: empty when it was applied, else every problem (the running config stays). */
     List<ConfigProblem> reload();

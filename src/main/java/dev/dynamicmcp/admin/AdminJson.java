@@ -83,6 +83,69 @@ final class AdminJson {
         return body;
     }
 
+    /**
+     * The problems of a profile's entry, {@code field} relative to it as for a server's ({@code "servers.x.tools"},
+     * {@code ""} for the entry, {@code "name"} for its name).
+     */
+    static ObjectNode profileProblems(String error, String profile, List<ConfigProblem> problems) {
+        ObjectNode body = problems(error, problems);
+        String entry = "profiles." + profile;
+        for (var item : body.withArray("problems")) {
+            String key = item.path("key").asText(null);
+            String message = item.path("message").asText("");
+            if (key == null) {
+                continue;
+            }
+            String field = key.equals(entry) || key.equals("profiles")
+                    ? (message.startsWith("profile name") || message.startsWith("a profile name") ? "name" : "")
+                    : key.startsWith(entry + ".") ? key.substring(entry.length() + 1) : key;
+            ((ObjectNode) item).put("field", field);
+        }
+        return body;
+    }
+
+    /** A profile: its servers with their tool patterns, whether it has a token (never the token), its sessions. */
+    static ObjectNode profile(AdminProfile profile) {
+        ObjectNode node = Json.object();
+        node.put("name", profile.name());
+        node.put("path", "/mcp/" + profile.name());
+        ObjectNode servers = node.putObject("servers");
+        profile.servers().forEach((server, filter) -> {
+            ObjectNode tools = servers.putObject(server);
+            filter.allow().forEach(tools.withArray("allow")::add);
+            filter.deny().forEach(tools.withArray("deny")::add);
+            if (!tools.has("allow")) {
+                tools.putArray("allow");
+            }
+            if (!tools.has("deny")) {
+                tools.putArray("deny");
+            }
+        });
+        node.put("hasToken", profile.hasToken());
+        node.put("sessions", profile.sessions());
+        if (profile.entry() == null) {
+            node.putNull("config");
+        } else {
+            node.set("config", SecretMask.mask(profile.entry()));
+        }
+        return node;
+    }
+
+    /** The tools a profile's sessions see: name, title and description of each (schemas are in tools/list). */
+    static ArrayNode profileTools(List<ObjectNode> tools) {
+        ArrayNode array = Json.array();
+        for (ObjectNode tool : tools) {
+            ObjectNode item = array.addObject().put("name", tool.path("name").asText());
+            if (tool.hasNonNull("title")) {
+                item.set("title", tool.get("title"));
+            }
+            if (tool.hasNonNull("description")) {
+                item.set("description", tool.get("description"));
+            }
+        }
+        return array;
+    }
+
     private static String field(ConfigProblem problem) {
         if (problem.key() == null) {
             return null;

@@ -34,10 +34,11 @@ import org.slf4j.LoggerFactory;
  *   GET    /admin/servers                  every server: status, call figures, masked config entry
  *   GET    /admin/servers/{name}           the same for one, plus its tools, resources, templates, prompts
  *   PUT    /admin/servers/{name}           body: one mcpServers entry; 201 new, 200 replaced, 400 every problem
- *   DELETE /admin/servers/{name}           200, or 404 for an unknown name
+ *   DELETE /admin/servers/{name}           200, 404 for an unknown name, 409 while profiles name it
  *   POST   /admin/servers/{name}/restart   …/disable, …/enable: 200, or 404
  *   GET    /admin/events                   Server-Sent Events (see {@link EventFeed})
  *   POST   /admin/reload                   re-read the config file: 200, or 409 with every problem
+ *   GET    /admin/profiles[/{name}]        …PUT, DELETE: the profiles (see {@link ProfileRoutes})
  * </pre>
  *
  * Errors are {@code {"error": "..."}} (plus {@code problems} for validation). Lifecycle: OPEN until
@@ -55,6 +56,7 @@ public final class AdminRoutes implements AutoCloseable {
     private final AdminBackend backend;
     private final CallStats calls;
     private final EventFeed events;
+    private final ProfileRoutes profiles;
 
     public AdminRoutes(AdminBackend backend, Scheduler scheduler) {
         this(backend, new CallStats(scheduler), new EventFeed(scheduler));
@@ -64,6 +66,7 @@ public final class AdminRoutes implements AutoCloseable {
         this.backend = backend;
         this.calls = calls;
         this.events = events;
+        this.profiles = new ProfileRoutes(backend);
         backend.subscribe(new FanOut(calls, events));
     }
 
@@ -106,6 +109,9 @@ public final class AdminRoutes implements AutoCloseable {
         if (parts.length == 1 && parts[0].equals("servers")) {
             return only("GET", method, response, callback) || listServers(response, callback);
         }
+        if (parts[0].equals("profiles")) {
+            return profiles.route(parts, method, request, response, callback);
+        }
         if (parts.length == 1 && parts[0].equals("events")) {
             return only("GET", method, response, callback) || events.serve(request, response, callback);
         }
@@ -126,15 +132,16 @@ public final class AdminRoutes implements AutoCloseable {
             return only("POST", method, response, callback) || action(parts[1], parts[2], response, callback);
         }
         return AdminHttp.error(response, callback, 404, "no admin route " + method + " " + PREFIX + "/"
-                + String.join("/", parts) + " (see GET /admin/servers, /admin/events, POST /admin/reload)");
+                + String.join("/", parts) + " (see GET /admin/servers, /admin/profiles, /admin/events,"
+                + " POST /admin/reload)");
     }
 
     /** False when {@code method} is the allowed one; otherwise answers 405 and returns true. */
-    private static boolean only(String allowed, String method, Response response, Callback callback) {
+    static boolean only(String allowed, String method, Response response, Callback callback) {
         return !allowed.equals(method) && notAllowed(allowed, method, response, callback);
     }
 
-    private static boolean notAllowed(String allowed, String method, Response response, Callback callback) {
+    static boolean notAllowed(String allowed, String method, Response response, Callback callback) {
         response.getHeaders().put(HttpHeader.ALLOW, allowed);
         return AdminHttp.error(response, callback, 405, method + " is not allowed here; use " + allowed);
     }
@@ -162,12 +169,18 @@ public final class AdminRoutes implements AutoCloseable {
         return AdminHttp.json(response, callback, 200, body);
     }
 
-    private boolean putServer(String name, Request request, Response response, Callback callback)
+    /**
+     * Reads a {@code PUT}'s body as one entry of {@code section}: the entry, or null when the request has been
+     * answered (413 too large, 400 not a JSON object; {@code problem} words the 400's problem as the loader would).
+     */
+    static ObjectNode readEntry(Request request, Response response, Callback callback, String section,
+                                String example, java.util.function.BiFunction<String, String, ConfigProblem> problem,
+                                java.util.function.Function<List<ConfigProblem>, Boolean> invalid)
             throws java.io.IOException {
         String text = AdminHttp.body(request, AdminHttp.MAX_BODY_BYTES);
         if (text == null) {
-            return AdminHttp.error(response, callback, 413, "the entry is larger than "
-                    + AdminHttp.MAX_BODY_BYTES + " bytes");
+            AdminHttp.error(response, callback, 413, "the entry is larger than " + AdminHttp.MAX_BODY_BYTES + " bytes");
+            return null;
         }
         JsonNode parsed;
         try {
@@ -175,14 +188,27 @@ public final class AdminRoutes implements AutoCloseable {
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
             String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
-            String message = "not valid JSON" + where + ": " + e.getOriginalMessage().lines().findFirst().orElse("");
-            return invalid(List.of(new ConfigProblem(name, "mcpServers." + name, message)), response, callback);
+            invalid.apply(List.of(problem.apply(section, "not valid JSON" + where + ": "
+                    + e.getOriginalMessage().lines().findFirst().orElse(""))));
+            return null;
         }
         if (!(parsed instanceof ObjectNode entry)) {
-            return invalid(List.of(new ConfigProblem(name, "mcpServers." + name,
-                    "the body must be one mcpServers entry, a JSON object such as {\"command\": \"npx\", "
-                            + "\"args\": [...]}; got " + (parsed == null ? "nothing" : parsed.getNodeType()
-                            .name().toLowerCase(java.util.Locale.ROOT)))), response, callback);
+            invalid.apply(List.of(problem.apply(section, "the body must be one " + section + " entry, a JSON object"
+                    + " such as " + example + "; got " + (parsed == null ? "nothing"
+                    : parsed.getNodeType().name().toLowerCase(java.util.Locale.ROOT)))));
+            return null;
+        }
+        return entry;
+    }
+
+    private boolean putServer(String name, Request request, Response response, Callback callback)
+            throws java.io.IOException {
+        ObjectNode entry = readEntry(request, response, callback, "mcpServers",
+                "{\"command\": \"npx\", \"args\": [...]}",
+                (section, message) -> new ConfigProblem(name, section + "." + name, message),
+                problems -> invalid(problems, response, callback));
+        if (entry == null) {
+            return true;
         }
         ObjectNode restored = SecretMask.restore(entry, backend.configEntry(name).orElse(null));
         PutOutcome outcome = backend.put(name, restored);
@@ -206,8 +232,14 @@ public final class AdminRoutes implements AutoCloseable {
     }
 
     private boolean deleteServer(String name, Response response, Callback callback) {
-        if (!backend.remove(name)) {
-            return unknown(name, response, callback);
+        try {
+            if (!backend.remove(name)) {
+                return unknown(name, response, callback);
+            }
+        } catch (ServerInUseException e) {
+            ObjectNode body = Json.object().put("error", e.getMessage());
+            e.profiles().forEach(body.putArray("profiles")::add);
+            return AdminHttp.json(response, callback, 409, body);
         }
         return AdminHttp.json(response, callback, 200, Json.object().put("name", name).put("result", "removed"));
     }

@@ -9,7 +9,7 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * The operator console: {@code GET /} serves the page, {@code GET /console/console.js} and
+ * The operator console: {@code GET /} serves the page, {@code GET /console/console.js}, {@code profiles.js} and
  * {@code /console/console.css} its script and style (all from the jar's {@code console/} resources; no CDN, no
  * build step). The page talks to {@code /admin/*} and to {@code /mcp} with fetch, so it needs nothing else.
  * Served with a Content-Security-Policy that allows only the proxy's own origin and no inline script.
@@ -20,6 +20,7 @@ public final class ConsoleRoutes {
             "/", "console/index.html",
             "/index.html", "console/index.html",
             "/console/console.js", "console/console.js",
+            "/console/profiles.js", "console/profiles.js",
             "/console/console.css", "console/console.css");
     private static final String CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; "
             + "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";

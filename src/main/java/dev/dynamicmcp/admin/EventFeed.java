@@ -106,8 +106,12 @@ final class EventFeed implements AdminListener {
 
     @Override
     public void configChanged(ConfigChange change) {
-        publish("config", Json.object().put("server", change.server())
-                .put("change", change.kind().name().toLowerCase(Locale.ROOT)).put("source", change.source()), true);
+        ObjectNode data = Json.object().put("server", change.server())
+                .put("change", change.kind().name().toLowerCase(Locale.ROOT)).put("source", change.source());
+        if (change.profile() != null) {
+            data.put("profile", change.profile());
+        }
+        publish("config", data, true);
     }
 
     private void publish(String type, ObjectNode data, boolean keep) {

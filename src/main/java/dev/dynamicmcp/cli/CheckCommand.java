@@ -2,7 +2,7 @@ package dev.dynamicmcp.cli;
 
 import dev.dynamicmcp.config.ProxyConfig;
 import dev.dynamicmcp.manager.ServerStatus;
-import dev.dynamicmcp.proxy.ProxyServer;
+import dev.dynamicmcp.app.ProxyApp;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -28,7 +28,7 @@ final class CheckCommand implements Callable<Integer> {
             return 2;
         }
         System.out.println("config " + common.config + ": valid, " + config.servers().size() + " server(s)");
-        try (ProxyServer proxy = ProxyServer.start(config, ProxyServer.Options.none())) {
+        try (ProxyApp proxy = ProxyApp.start(config, ProxyApp.Options.none())) {
             List<ServerStatus> servers = proxy.status();
             System.out.print(Summary.table(proxy, servers, config));
             return Summary.failed(servers, config).isEmpty() ? 0 : 1;

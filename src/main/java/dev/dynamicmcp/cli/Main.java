@@ -10,7 +10,7 @@ import dev.dynamicmcp.config.ProxyConfig;
 import dev.dynamicmcp.config.ProxySettings;
 import dev.dynamicmcp.demo.Demo;
 import dev.dynamicmcp.demo.DemoServer;
-import dev.dynamicmcp.proxy.ProxyServer;
+import dev.dynamicmcp.app.ProxyApp;
 import dev.dynamicmcp.transport.server.StdioServer;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -23,7 +23,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -50,6 +49,10 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--stdio", description = "Be a stdio MCP server (for Claude Desktop): stdout carries only protocol messages.")
     boolean stdio;
 
+    @Option(names = "--profile", paramLabel = "NAME",
+            description = "With --stdio: serve only what this profile of the config's \"profiles\" section exposes.")
+    String profile;
+
     @Option(names = "--http", description = "With --stdio: serve HTTP as well.")
     boolean alsoHttp;
 
@@ -70,6 +73,10 @@ public final class Main implements Callable<Integer> {
 
     @Option(names = "--no-watch", description = "Do not reload the config file when it changes.")
     boolean noWatch;
+
+    @Option(names = "--no-persist", description = {"Do not write changes made through the admin API or the console",
+            "to the config file: they last until the proxy restarts (or the file changes)."})
+    boolean noPersist;
 
     /** The proxy's environment, where {@value AuthTokenSource#ENV_VAR} is looked up (tests inject theirs). */
     Map<String, String> environment = System.getenv();
@@ -98,7 +105,6 @@ public final class Main implements Callable<Integer> {
             System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.err), true));
         }
         common.applyLogLevel();
-        AtomicReference<Demo> demo = new AtomicReference<>();
         ProxyConfig config;
         try {
             config = common.config == null ? null : ConfigLoader.load(common.config);
@@ -113,58 +119,93 @@ public final class Main implements Callable<Integer> {
             System.err.println(e.getMessage());
             return 2;
         }
+        // The hook goes in before anything starts: a SIGTERM during start-up stops (and logs) what was started.
+        Running running = new Running();
+        Thread hook = new Thread(running::stop, "shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
         if (config == null) {
-            demo.set(Demo.start(settings));
-            config = demo.get().config();
+            running.demo = Demo.start(settings);
+            config = running.demo.config();
             System.err.println("No --config given: running the built-in demo (servers \"clock\" over stdio and \"notes\" over HTTP).");
         } else {
-            config = new ProxyConfig(settings, config.servers());
+            config = new ProxyConfig(settings, config.servers(), config.profiles());
         }
-        ProxyServer.Options options = stdio ? ProxyServer.Options.stdio(System.in, protocolOut, alsoHttp)
-                : ProxyServer.Options.httpOnly();
-        ProxyServer proxy;
+        if (profile != null && (!stdio || !config.profiles().containsKey(profile))) {
+            System.err.println(!stdio ? "--profile needs --stdio (over HTTP a profile is served at /mcp/" + profile + ")"
+                    : "no profile named \"" + profile + "\" in " + common.config + " (profiles: "
+                            + (config.profiles().isEmpty() ? "none" : String.join(", ", config.profiles().keySet())) + ")");
+            Runtime.getRuntime().removeShutdownHook(hook);
+            running.stop();
+            return 2;
+        }
+        ProxyApp.Options options = (stdio ? ProxyApp.Options.stdio(System.in, protocolOut, alsoHttp).withStdioProfile(profile)
+                : ProxyApp.Options.httpOnly()).withPersist(!noPersist);
+        ProxyApp proxy = ProxyApp.assemble(config, options, common.config);
+        proxy.configOverrides(this::withOverrides);
+        running.proxy = proxy;
+        Reloads reloads = common.config == null ? null : new Reloads(common.config, proxy);
+        if (reloads != null) {
+            Signals.onHangUp(reloads::reloadNow); // before start: a SIGHUP during start-up must not stop the proxy
+        }
         try {
-            proxy = ProxyServer.start(config, options);
+            proxy.start();
         } catch (Exception e) {
-            System.err.println("Could not start: " + e.getMessage());
-            if (demo.get() != null) {
-                demo.get().close();
+            if (proxy.state() == ProxyApp.State.CLOSED && running.stopping) {
+                return 0; // stopped by a signal while starting: the hook logs and closes
             }
+            System.err.println("Could not start: " + e.getMessage());
+            running.stop();
+            removeHook(hook);
             return 1;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        ConfigWatcher watcher = common.config == null || noWatch ? null
-                : startWatcher(common.config, config, proxy);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stop(proxy, watcher, demo.get());
-            stopped.countDown();
-        }, "shutdown"));
+        if (reloads != null && !noWatch) {
+            running.watcher = reloads.watch();
+        }
         Summary.print(System.err, proxy, config, common.config, stdio);
         if (stdio) {
             proxy.stdioDone().join();
-            stop(proxy, watcher, demo.get());
+            running.stop();
+            removeHook(hook);
             return 0;
         }
-        stopped.await();
+        running.stopped.await();
         return 0;
     }
 
-    private static ConfigWatcher startWatcher(Path file, ProxyConfig initial, ProxyServer proxy) {
-        AtomicReference<ProxyConfig> current = new AtomicReference<>(initial);
-        return ConfigWatcher.start(file, initial, next -> {
-            // the proxy section keeps the settings the proxy started with (overrides included)
-            ProxyConfig effective = new ProxyConfig(current.get().proxy(), next.servers());
-            proxy.reload(current.getAndSet(effective), effective);
-        });
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // the JVM is already shutting down: the hook runs (stop is idempotent)
+        }
     }
 
-    private static void stop(ProxyServer proxy, ConfigWatcher watcher, Demo demo) {
-        if (watcher != null) {
-            watcher.close();
-        }
-        proxy.close();
-        if (demo != null) {
-            demo.close();
+    /** What the shutdown hook stops; filled in as things start. */
+    private static final class Running {
+        final CountDownLatch stopped = new CountDownLatch(1);
+        volatile boolean stopping;
+        volatile Demo demo;
+        volatile ProxyApp proxy;
+        volatile ConfigWatcher watcher;
+
+        void stop() {
+            stopping = true;
+            try {
+                ConfigWatcher w = watcher;
+                if (w != null) {
+                    w.close();
+                }
+                ProxyApp p = proxy;
+                if (p != null) {
+                    p.close();
+                }
+                Demo d = demo;
+                if (d != null) {
+                    d.close();
+                }
+            } finally {
+                stopped.countDown();
+            }
         }
     }
 
@@ -175,7 +216,7 @@ public final class Main implements Callable<Integer> {
         allowedOrigins.stream().filter(origin -> !origins.contains(origin)).forEach(origins::add);
         return new ProxySettings(host != null ? host : base.host(), port != null ? port : base.port(), base.namespace(),
                 base.separator(), token, base.maxBodyBytes(), base.connectConcurrency(), base.defaults(), base.limits(),
-                origins);
+                origins, base.adminToken(), base.auth(), base.dataDir());
     }
 
     /** Options shared by every command. */

@@ -4,7 +4,7 @@ import dev.dynamicmcp.config.ProxyConfig;
 import dev.dynamicmcp.config.ServerConfig;
 import dev.dynamicmcp.manager.ServerState;
 import dev.dynamicmcp.manager.ServerStatus;
-import dev.dynamicmcp.proxy.ProxyServer;
+import dev.dynamicmcp.app.ProxyApp;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Path;
@@ -16,7 +16,7 @@ final class Summary {
     private Summary() {
     }
 
-    static void print(PrintStream out, ProxyServer proxy, ProxyConfig config, Path configFile, boolean stdio) {
+    static void print(PrintStream out, ProxyApp proxy, ProxyConfig config, Path configFile, boolean stdio) {
         List<ServerStatus> servers = proxy.status();
         long ready = servers.stream().filter(s -> s.state().name().equals("READY")).count();
         out.println();
@@ -30,6 +30,7 @@ final class Summary {
             out.println("MCP endpoint (Streamable HTTP): " + endpoint);
             out.println("Legacy SSE endpoint:            " + base.resolve("/sse"));
             out.println("Status / metrics:               " + base.resolve("/status") + "  " + base.resolve("/metrics"));
+            out.println("Console / admin API:            " + base.resolve("/") + "  " + base.resolve("/admin/servers"));
             out.println();
             out.println("HTTP clients (Cursor, VS Code, SDKs) - add to their mcpServers:");
             out.println("  \"proxy\": { \"url\": \"" + endpoint + "\" }");
@@ -60,7 +61,7 @@ final class Summary {
     }
 
     /** A table of the servers: name, transport, MCP revision, state, tools, connect time, error. */
-    static String table(ProxyServer proxy, List<ServerStatus> servers, ProxyConfig config) {
+    static String table(ProxyApp proxy, List<ServerStatus> servers, ProxyConfig config) {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"SERVER", "TRANSPORT", "REVISION", "STATE", "TOOLS", "CONNECT", "ERROR"});
         for (ServerStatus status : servers) {

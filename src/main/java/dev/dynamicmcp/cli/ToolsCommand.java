@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dynamicmcp.config.ProxyConfig;
 import dev.dynamicmcp.manager.ServerStatus;
 import dev.dynamicmcp.protocol.Json;
-import dev.dynamicmcp.proxy.ProxyServer;
+import dev.dynamicmcp.app.ProxyApp;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -30,7 +30,7 @@ final class ToolsCommand implements Callable<Integer> {
         if (config == null) {
             return 2;
         }
-        try (ProxyServer proxy = ProxyServer.start(config, ProxyServer.Options.none())) {
+        try (ProxyApp proxy = ProxyApp.start(config, ProxyApp.Options.none())) {
             if (json) {
                 System.out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(proxy.tools()));
             } else {

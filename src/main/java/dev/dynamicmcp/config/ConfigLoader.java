@@ -69,6 +69,58 @@ public final class ConfigLoader {
         return orThrow(parse(json, env, baseDir, "text"), "text");
     }
 
+    /**
+     * Validates one {@code profiles} entry against a running config, exactly as the loader validates it in the
+     * file (same messages), for the admin API's {@code PUT /admin/profiles/{name}}: the servers it names must
+     * be in {@code current}, and its token must differ from {@code proxy.authToken} and from the other
+     * profiles' tokens (the profile of the same name is the one being replaced, so its token does not count).
+     *
+     * @param env where {@code ${VAR}} in the token comes from
+     * @throws ConfigException with every problem, keys as in the file ({@code profiles.NAME.servers...})
+     */
+    public static Profile readProfile(String name, JsonNode entry, ProxyConfig current, Map<String, String> env) {
+        ReadContext ctx = new ReadContext(env, Path.of("").toAbsolutePath());
+        Map<String, String> tokenOwners = new java.util.LinkedHashMap<>();
+        current.profiles().values().stream().filter(p -> p.token() != null && !p.name().equals(name))
+                .forEach(p -> tokenOwners.put(p.token(), p.name()));
+        Profile profile = ProfileReader.read(name, entry, List.copyOf(current.servers().keySet()), current.proxy(),
+                tokenOwners, ctx).orElse(null);
+        String source = "profile \"" + name + "\"";
+        ctx.warnings.forEach(warning -> log.warn("config {}: {}", source, warning));
+        if (!ctx.problems.isEmpty()) {
+            throw new ConfigException(source, ctx.problems);
+        }
+        return profile;
+    }
+
+    /**
+     * The config's JSON tree as written (variables not expanded), read with the loader's own leniency (comments,
+     * trailing commas) and strictness (duplicate keys): what the admin API shows and edits. A ConfigException
+     * with the syntax problem when it is not a JSON object.
+     */
+    public static com.fasterxml.jackson.databind.node.ObjectNode tree(byte[] content) {
+        String text = new String(content, StandardCharsets.UTF_8);
+        text = text.startsWith("\uFEFF") ? text.substring(1) : text;
+        try {
+            if (MAPPER.readTree(text) instanceof com.fasterxml.jackson.databind.node.ObjectNode root) {
+                return root;
+            }
+        } catch (JsonProcessingException e) {
+            throw new ConfigException("file", List.of(syntaxProblem(e)));
+        }
+        throw new ConfigException("file", List.of(new ConfigProblem(null, null,
+                "the top level must be a JSON object ({ \"mcpServers\": { ... } })")));
+    }
+
+    /**
+     * Reads a tree exactly as the file loader reads the file's (same checks, same messages): the config, or a
+     * ConfigException with every problem. The admin API validates an entry this way, inside the file's tree.
+     */
+    public static ProxyConfig read(JsonNode root, Map<String, String> env, Path baseDir) {
+        return orThrow(ConfigReader.read(root, env, baseDir == null ? Path.of("").toAbsolutePath() : baseDir),
+                "entry");
+    }
+
     /** Reads and parses a file without throwing or logging: for callers that decide what to report. */
     static ConfigReader.Outcome read(Path file, Map<String, String> env) {
         byte[] bytes;

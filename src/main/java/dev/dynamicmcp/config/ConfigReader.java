@@ -2,6 +2,8 @@ package dev.dynamicmcp.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dynamicmcp.auth.AuthSettings;
+import dev.dynamicmcp.auth.Parsed;
 import dev.dynamicmcp.config.ReadContext.Where;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -16,12 +18,13 @@ import java.util.regex.Pattern;
 /** Turns a parsed JSON tree into a {@link ProxyConfig}, collecting every problem and warning on the way. */
 final class ConfigReader {
     private static final Set<String> PROXY_KEYS = Set.of("host", "port", "namespace", "separator", "authToken",
-            "maxBodyBytes", "connectConcurrency", "defaults", "limits", "allowedOrigins");
+            "maxBodyBytes", "connectConcurrency", "defaults", "limits", "allowedOrigins", "adminToken", "auth",
+            "dataDir");
     private static final Set<String> LIMIT_KEYS = Set.of("maxSessions", "sessionIdleTimeout", "maxOpenStreams",
             "maxStreamsPerClient", "maxConcurrentRequests", "maxRequestsPerClient", "maxRequestsPerSession",
             "maxBufferedEvents");
     private static final Set<String> PER_SERVER_ONLY = Set.of("tools", "isolation", "disabled");
-    private static final Set<String> TOP_KEYS = Set.of("mcpServers", "servers", "proxy");
+    private static final Set<String> TOP_KEYS = Set.of("mcpServers", "servers", "proxy", "profiles");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]+");
     private static final Where TOP = new Where(null, "");
 
@@ -89,7 +92,11 @@ final class ConfigReader {
             ServerReader.read(name, entry.getValue(), where, proxy.defaults(), ctx)
                     .ifPresent(server -> servers.put(name, server));
         }
-        return new ProxyConfig(proxy, servers);
+        JsonNode profilesNode = ReadContext.field(top, "profiles");
+        Map<String, Profile> profiles = profilesNode == null ? Map.of()
+                : ProfileReader.readAll(profilesNode,
+                        entries.properties().stream().map(Map.Entry::getKey).toList(), proxy, ctx);
+        return new ProxyConfig(proxy, servers, profiles);
     }
 
     /** Server names become tool-name prefixes, so they must be plain and tell servers apart unambiguously. */
@@ -158,6 +165,15 @@ final class ConfigReader {
                 ctx.problem(at.child("authToken"), "is empty; remove the key to run without authentication");
             }
         }
+        String adminToken = null;
+        JsonNode adminTokenNode = ReadContext.field(proxy, "adminToken");
+        if (adminTokenNode != null) {
+            adminToken = ctx.string(adminTokenNode, at.child("adminToken")).orElse(null);
+            if (adminToken != null && adminToken.isEmpty()) {
+                // Fail closed, as for authToken: an empty variable must not fall back to the MCP token silently.
+                ctx.problem(at.child("adminToken"), "is empty; remove the key to let proxy.authToken open the admin routes");
+            }
+        }
         long maxBodyBytes = optional(proxy, "maxBodyBytes").flatMap(n -> ctx.size(n, at.child("maxBodyBytes")))
                 .orElse(base.maxBodyBytes());
         int connectConcurrency = optional(proxy, "connectConcurrency")
@@ -185,8 +201,39 @@ final class ConfigReader {
                 .orElse(ServingLimits.DEFAULTS);
         List<String> allowedOrigins = optional(proxy, "allowedOrigins")
                 .flatMap(n -> ctx.stringList(n, at.child("allowedOrigins"))).orElse(List.of());
+        AuthSettings auth = optional(proxy, "auth").flatMap(n -> auth(n, at.child("auth"), ctx)).orElse(null);
+        Path dataDir = optional(proxy, "dataDir").flatMap(n -> ctx.string(n, at.child("dataDir")))
+                .flatMap(text -> dataDir(text, at.child("dataDir"), ctx)).orElse(null);
         return new ProxySettings(host, port, namespace, separator, authToken, maxBodyBytes, connectConcurrency,
-                defaults, limits, allowedOrigins);
+                defaults, limits, allowedOrigins, adminToken, auth, dataDir);
+    }
+
+    /** {@code proxy.auth}, read by the auth package; its problems keep their key paths. */
+    private static Optional<AuthSettings> auth(JsonNode node, Where at, ReadContext ctx) {
+        Optional<ObjectNode> object = ctx.object(node, at).flatMap(o -> ServerReader.expandAll(o, at, ctx));
+        if (object.isEmpty()) {
+            return Optional.empty();
+        }
+        Parsed<AuthSettings> parsed = AuthSettings.fromJson(object.get(), at.key());
+        ctx.problems.addAll(parsed.problems());
+        return Optional.ofNullable(parsed.settings());
+    }
+
+    /** {@code proxy.dataDir}: {@code ~/} is the home directory, a relative path starts at the config's folder. */
+    private static Optional<Path> dataDir(String text, Where where, ReadContext ctx) {
+        if (text.isBlank()) {
+            ctx.problem(where, "must not be empty");
+            return Optional.empty();
+        }
+        try {
+            Path path = text.equals("~") || text.startsWith("~/")
+                    ? Path.of(System.getProperty("user.home")).resolve(text.equals("~") ? "" : text.substring(2))
+                    : Path.of(text);
+            return Optional.of(path.isAbsolute() || ctx.baseDir == null ? path : ctx.baseDir.resolve(path));
+        } catch (java.nio.file.InvalidPathException e) {
+            ctx.problem(where, "is not a valid path");
+            return Optional.empty();
+        }
     }
 
     /** The {@code proxy.limits} section; a key left out keeps its default. */

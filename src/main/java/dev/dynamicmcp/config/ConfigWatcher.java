@@ -13,6 +13,7 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +33,16 @@ public final class ConfigWatcher implements AutoCloseable {
 
     public enum State { RUNNING, CLOSED }
 
+    /** What the watcher reports. Runs on the watcher's thread, one call at a time; should return quickly. */
+    public interface Listener {
+        /** A valid config that differs from the current one; both have the overrides applied. */
+        void changed(ProxyConfig previous, ProxyConfig next);
+
+        /** The file changed but is invalid; the current config stays. */
+        default void rejected(String problems) {
+        }
+    }
+
     /** What is compared between polls; {@link #MISSING} when the file is absent or unreadable. */
     private record Fingerprint(long size, long modifiedMillis, String sha256) {
         static final Fingerprint MISSING = new Fingerprint(-1, -1, "");
@@ -40,17 +51,25 @@ public final class ConfigWatcher implements AutoCloseable {
     private final Path file;
     private final Duration interval;
     private final Map<String, String> env;
-    private final Consumer<ProxyConfig> onChange;
-    private final Thread thread;
+    private final Listener listener;
+    private final UnaryOperator<ProxyConfig> overrides;
+    private final dev.dynamicmcp.runtime.Scheduler scheduler;
+    private final boolean ownsScheduler;
+    private volatile Thread thread;
     private volatile ProxyConfig current;
     private volatile State state = State.RUNNING;
     private final AtomicLong settledChanges = new AtomicLong();
+    /** Hashes of the proxy's own writes (admin API), already applied: seen on disk, they are only recorded. */
+    private final java.util.Set<String> ownWrites = java.util.concurrent.ConcurrentHashMap.newKeySet();
     // Touched only by the watcher thread.
     private Fingerprint handled;
     private Fingerprint pending;
+    /** The last settled file was invalid: the listener hears when it is valid again, even if unchanged in meaning. */
+    private boolean lastRejected;
 
     private ConfigWatcher(Path file, ProxyConfig current, Duration interval, Map<String, String> env,
-                          Consumer<ProxyConfig> onChange) {
+                          UnaryOperator<ProxyConfig> overrides, Listener listener,
+                          dev.dynamicmcp.runtime.Scheduler scheduler) {
         if (interval.isNegative() || interval.isZero()) {
             throw new IllegalArgumentException("interval must be positive: " + interval);
         }
@@ -58,8 +77,10 @@ public final class ConfigWatcher implements AutoCloseable {
         this.current = Objects.requireNonNull(current, "current");
         this.interval = interval;
         this.env = Map.copyOf(env);
-        this.onChange = Objects.requireNonNull(onChange, "onChange");
-        this.thread = Thread.ofVirtual().name("config-watcher").unstarted(this::run);
+        this.listener = Objects.requireNonNull(listener, "listener");
+        this.overrides = Objects.requireNonNull(overrides, "overrides");
+        this.ownsScheduler = scheduler == null;
+        this.scheduler = ownsScheduler ? new dev.dynamicmcp.runtime.SystemScheduler() : scheduler;
     }
 
     /** Watches {@code file} every {@link #DEFAULT_INTERVAL}, expanding variables from the process environment. */
@@ -73,9 +94,28 @@ public final class ConfigWatcher implements AutoCloseable {
      */
     public static ConfigWatcher start(Path file, ProxyConfig current, Duration interval, Map<String, String> env,
                                       Consumer<ProxyConfig> onChange) {
-        ConfigWatcher watcher = new ConfigWatcher(file, current, interval, env, onChange);
+        Objects.requireNonNull(onChange, "onChange");
+        return start(file, current, interval, env, UnaryOperator.identity(), (previous, next) -> onChange.accept(next));
+    }
+
+    /**
+     * @param current   the config in use now, {@code overrides} applied
+     * @param overrides applied to every config read from the file before it is compared with the current one
+     *                  (the command line's {@code --port}, {@code --auth-token}…), so that a setting the command
+     *                  line fixes never shows as a change
+     */
+    public static ConfigWatcher start(Path file, ProxyConfig current, Duration interval, Map<String, String> env,
+                                      UnaryOperator<ProxyConfig> overrides, Listener listener) {
+        return start(file, current, interval, env, overrides, listener, null);
+    }
+
+    /** As above, polling on {@code scheduler}'s loop and clock (null: the watcher owns a scheduler of its own). */
+    public static ConfigWatcher start(Path file, ProxyConfig current, Duration interval, Map<String, String> env,
+                                      UnaryOperator<ProxyConfig> overrides, Listener listener,
+                                      dev.dynamicmcp.runtime.Scheduler scheduler) {
+        ConfigWatcher watcher = new ConfigWatcher(file, current, interval, env, overrides, listener, scheduler);
         log.info("config watcher RUNNING: polling {} every {}", watcher.file, Units.format(interval));
-        watcher.thread.start();
+        watcher.thread = watcher.scheduler.startLoop("config-watcher", watcher::run);
         return watcher;
     }
 
@@ -86,6 +126,16 @@ public final class ConfigWatcher implements AutoCloseable {
 
     public State state() {
         return state;
+    }
+
+    /**
+     * The proxy wrote the file itself ({@link ConfigWriter}) and has already applied {@code applied}: when the
+     * file's hash is {@code sha256} the watcher takes it as current without telling the listener, so the proxy's
+     * own write is never applied a second time. Also the new base for measuring later hand edits.
+     */
+    public void ownWrite(String sha256, ProxyConfig applied) {
+        ownWrites.add(sha256);
+        current = Objects.requireNonNull(applied, "applied");
     }
 
     /**
@@ -108,11 +158,14 @@ public final class ConfigWatcher implements AutoCloseable {
         if (Thread.currentThread() != thread) {
             try {
                 if (!thread.join(Duration.ofSeconds(5))) {
-                    log.warn("config watcher: the listener is still running 5s after close");
+                    log.warn("config watcher: the listener is still running 5 s after close");
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        if (ownsScheduler) {
+            scheduler.close(Duration.ofSeconds(1));
         }
     }
 
@@ -124,9 +177,9 @@ public final class ConfigWatcher implements AutoCloseable {
                 log.error("config watcher: polling {} failed; will try again", file, e);
             }
             // parkNanos rather than sleep: close() unparks without interrupting a listener.
-            long deadline = System.nanoTime() + interval.toNanos();
+            long deadline = scheduler.nanoTime() + interval.toNanos();
             for (long left = interval.toNanos(); left > 0 && state == State.RUNNING;
-                 left = deadline - System.nanoTime()) {
+                 left = deadline - scheduler.nanoTime()) {
                 LockSupport.parkNanos(left);
             }
         }
@@ -156,6 +209,11 @@ public final class ConfigWatcher implements AutoCloseable {
         pending = null;
         handled = seen;
         try {
+            if (ownWrites.remove(seen.sha256())) {
+                log.debug("config file {} changed by the proxy itself; already applied", file);
+                lastRejected = false;
+                return;
+            }
             if (seen == Fingerprint.MISSING) {
                 log.warn("config file {} is missing or unreadable; keeping the current config", file);
             } else {
@@ -170,21 +228,36 @@ public final class ConfigWatcher implements AutoCloseable {
         Path baseDir = file.getParent() == null ? Path.of("").toAbsolutePath() : file.getParent();
         ConfigReader.Outcome outcome = ConfigLoader.parse(content, env, baseDir);
         if (!outcome.problems().isEmpty()) {
-            log.error("config file {} changed but is invalid; keeping the current config. {}", file,
-                    new ConfigException(file.toString(), outcome.problems()).getMessage());
+            String problems = new ConfigException(file.toString(), outcome.problems()).getMessage();
+            log.error("config file {} changed but is invalid; keeping the current config. {}", file, problems);
+            lastRejected = true;
+            try {
+                listener.rejected(problems);
+            } catch (RuntimeException e) {
+                log.error("config watcher: the listener failed on the rejected config", e);
+            }
             return;
         }
         ProxyConfig old = current;
-        ProxyConfig neu = outcome.config();
+        ProxyConfig neu = overrides.apply(outcome.config());
+        boolean wasRejected = lastRejected;
+        lastRejected = false;
         if (neu.equals(old)) {
             log.debug("config file {} changed on disk, but not in meaning", file);
+            if (wasRejected) {
+                notifyChanged(old, neu); // valid again: whoever showed the rejection can stop showing it
+            }
             return;
         }
         outcome.warnings().forEach(warning -> log.warn("config {}: {}", file, warning));
         log.info("config file {} changed: {}", file, ConfigDiff.between(old, neu).summary());
         current = neu;
+        notifyChanged(old, neu);
+    }
+
+    private void notifyChanged(ProxyConfig old, ProxyConfig neu) {
         try {
-            onChange.accept(neu);
+            listener.changed(old, neu);
         } catch (RuntimeException e) {
             log.error("config watcher: the listener failed on the new config", e);
         }

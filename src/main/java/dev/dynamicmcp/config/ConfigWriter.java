@@ -31,14 +31,15 @@ import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Persists one server's entry into the config file, for changes made through the admin API.
+ * Persists one server's entry (or one profile's) into the config file, for changes made through the admin API.
  *
  * <p>The file is edited as text, not re-serialised: only the characters of the entry concerned change (its
  * value replaced, a new member inserted after the last one, or the member and its comma removed), so the
  * other entries, the {@code proxy} section, the formatting and JSONC comments stay byte for byte. Comments
  * <em>inside</em> a replaced or removed entry go with it (the new entry is written without comments); comments
  * around it stay. The section is the one the loader reads: {@code mcpServers}, or {@code servers} when only
- * that alias is present; a file with neither gets {@code mcpServers}. The new text is parsed again and
+ * that alias is present; a file with neither gets {@code mcpServers}. Profiles live in {@code profiles}, added
+ * as the last top-level member when the file has none. The new text is parsed again and
  * compared with the intended tree before anything is written, so a mistake here can never corrupt a file.
  *
  * <p>Writing is atomic: a temporary file in the same directory (same permissions as the file), flushed to
@@ -67,12 +68,33 @@ public final class ConfigWriter {
 
     /** Sets the server's entry to {@code entry} (adding it when new), writing the file atomically. */
     public Written put(String name, ObjectNode entry) throws IOException {
-        return update(text -> put(text, name, entry));
+        return update(text -> put(text, Section.SERVERS, name, entry));
     }
 
     /** Removes the server's entry; {@code changed} is false (and nothing is written) when it was not there. */
     public Written remove(String name) throws IOException {
-        return update(text -> remove(text, name));
+        return update(text -> remove(text, Section.SERVERS, name));
+    }
+
+    /** Sets the profile's entry under {@code profiles} (adding the section or the entry when new), atomically. */
+    public Written putProfile(String name, ObjectNode entry) throws IOException {
+        return update(text -> put(text, Section.PROFILES, name, entry));
+    }
+
+    /** Removes the profile's entry (the section stays, possibly empty); unchanged when it was not there. */
+    public Written removeProfile(String name) throws IOException {
+        return update(text -> remove(text, Section.PROFILES, name));
+    }
+
+    /** The top-level object an edit works in. */
+    enum Section {
+        /** {@code mcpServers}, or {@code servers} when only that alias is there (the loader's rule). */
+        SERVERS,
+        PROFILES;
+
+        String key(boolean hasMcpServers, boolean hasServers) {
+            return this == PROFILES ? "profiles" : hasMcpServers || !hasServers ? "mcpServers" : "servers";
+        }
     }
 
     private interface Edit {
@@ -144,16 +166,24 @@ public final class ConfigWriter {
     // ---- the text edits (pure; package-private for tests)
 
     static String put(String original, String name, ObjectNode entry) {
+        return put(original, Section.SERVERS, name, entry);
+    }
+
+    static String remove(String original, String name) {
+        return remove(original, Section.SERVERS, name);
+    }
+
+    static String put(String original, Section where, String name, ObjectNode entry) {
         boolean bom = original.startsWith(BOM);
         String text = bom ? original.substring(1) : original;
         String nl = text.contains("\r\n") ? "\r\n" : "\n";
         String result;
         if (text.isBlank()) {
             ObjectNode root = Json.object();
-            root.putObject("mcpServers").set(name, entry);
+            root.putObject(where.key(false, false)).set(name, entry);
             result = render(root, "", "  ", nl) + nl;
         } else {
-            Layout layout = Layout.of(text);
+            Layout layout = Layout.of(text, where);
             String unit = layout.indentUnit(text);
             Member section = layout.section;
             Member existing = section == null ? null : layout.entry(name);
@@ -172,24 +202,23 @@ public final class ConfigWriter {
                 servers.set(name, entry);
                 String indent = layout.members.isEmpty() ? unit
                         : indentOrDefault(text, layout.members.getLast().keyStart, unit);
-                String member = quote("mcpServers") + ": " + render(servers, indent, unit, nl);
+                String member = quote(where.key(false, false)) + ": " + render(servers, indent, unit, nl);
                 result = insertMember(text, layout.topOpen, layout.topClose, layout.members, member, indent, "", nl);
             }
         }
         ObjectNode expected = treeOf(text.isBlank() ? "{}" : text);
-        ObjectNode servers = sectionNode(expected);
-        servers.set(name, entry);
+        sectionNode(expected, where).set(name, entry);
         verify(result, expected);
         return bom ? BOM + result : result;
     }
 
-    static String remove(String original, String name) {
+    static String remove(String original, Section where, String name) {
         boolean bom = original.startsWith(BOM);
         String text = bom ? original.substring(1) : original;
         if (text.isBlank()) {
             return original;
         }
-        Layout layout = Layout.of(text);
+        Layout layout = Layout.of(text, where);
         Member existing = layout.section == null ? null : layout.entry(name);
         if (existing == null) {
             return original;
@@ -222,7 +251,7 @@ public final class ConfigWriter {
         }
         String result = text.substring(0, start) + text.substring(end);
         ObjectNode expected = treeOf(text);
-        sectionNode(expected).remove(name);
+        sectionNode(expected, where).remove(name);
         verify(result, expected);
         return bom ? BOM + result : result;
     }
@@ -268,9 +297,9 @@ public final class ConfigWriter {
         }
     }
 
-    /** The section the loader reads, created as {@code mcpServers} when absent. */
-    private static ObjectNode sectionNode(ObjectNode root) {
-        String key = sectionKey(root.has("mcpServers"), root.has("servers"));
+    /** The section the loader reads, created ({@code mcpServers} for servers) when absent. */
+    private static ObjectNode sectionNode(ObjectNode root, Section where) {
+        String key = where.key(root.has("mcpServers"), root.has("servers"));
         JsonNode section = root.get(key);
         if (section instanceof ObjectNode object) {
             return object;
@@ -279,11 +308,6 @@ public final class ConfigWriter {
             throw new IllegalArgumentException("\"" + key + "\" in the config file is not an object");
         }
         return root.putObject(key);
-    }
-
-    /** The same rule as the loader's: {@code mcpServers} unless only {@code servers} is there. */
-    private static String sectionKey(boolean hasMcpServers, boolean hasServers) {
-        return hasMcpServers || !hasServers ? "mcpServers" : "servers";
     }
 
     private static String quote(String key) {
@@ -356,7 +380,7 @@ public final class ConfigWriter {
     private record Member(String key, int keyStart, int valueStart, int valueEnd) {
     }
 
-    /** Offsets of the top-level members and of the server entries, from one pass of a streaming parser. */
+    /** Offsets of the top-level members and of the section's entries, from one pass of a streaming parser. */
     private static final class Layout {
         int topOpen;
         int topClose;
@@ -365,7 +389,7 @@ public final class ConfigWriter {
         int sectionClose;
         final List<Member> entries = new ArrayList<>();
 
-        static Layout of(String text) {
+        static Layout of(String text, Section where) {
             treeOf(text); // the whole file must parse, duplicates included, before we touch it
             Layout layout = new Layout();
             try (JsonParser parser = LENIENT.createParser(text)) {
@@ -385,7 +409,8 @@ public final class ConfigWriter {
                     int valueStart = offset(parser);
                     List<Member> children = new ArrayList<>();
                     int close = -1;
-                    if (value == JsonToken.START_OBJECT && (key.equals("mcpServers") || key.equals("servers"))) {
+                    if (value == JsonToken.START_OBJECT && (key.equals("mcpServers") || key.equals("servers")
+                            || key.equals("profiles"))) {
                         while (parser.nextToken() == JsonToken.FIELD_NAME) {
                             String name = parser.currentName();
                             int nameStart = offset(parser);
@@ -403,7 +428,7 @@ public final class ConfigWriter {
                 }
                 layout.topClose = offset(parser);
                 layout.members.addAll(top);
-                String sectionKey = sectionKey(hasMcpServers, hasServers);
+                String sectionKey = where.key(hasMcpServers, hasServers);
                 for (int i = 0; i < top.size(); i++) {
                     if (top.get(i).key.equals(sectionKey)) {
                         if (innerClose.get(i) < 0) {

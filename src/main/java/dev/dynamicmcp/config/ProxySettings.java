@@ -1,5 +1,7 @@
 package dev.dynamicmcp.config;
 
+import dev.dynamicmcp.auth.AuthSettings;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -11,6 +13,12 @@ import java.util.List;
  * @param limits       what the HTTP endpoint lets one client and all clients hold ({@code proxy.limits})
  * @param allowedOrigins browser origins accepted besides the local ones ({@code proxy.allowedOrigins}), full
  *                     ({@code https://app.example.com}) or a bare host ({@code app.example.com})
+ * @param adminToken   when set, {@code /admin/*} needs {@code Authorization: Bearer <adminToken>} instead of
+ *                     {@code authToken} (an MCP client's token then cannot change servers); null: the admin
+ *                     routes take {@code authToken}
+ * @param auth         {@code proxy.auth}: the proxy as an OAuth 2.1 resource server, or null (static token or none)
+ * @param dataDir      {@code proxy.dataDir}: where the proxy keeps state (encrypted upstream OAuth tokens), or null
+ *                     for {@code ~/.dynamic-mcp-proxy}
  */
 public record ProxySettings(
         String host,
@@ -22,7 +30,10 @@ public record ProxySettings(
         int connectConcurrency,
         ServerOptions defaults,
         ServingLimits limits,
-        List<String> allowedOrigins) {
+        List<String> allowedOrigins,
+        String adminToken,
+        AuthSettings auth,
+        Path dataDir) {
 
     public static final ProxySettings DEFAULTS = new ProxySettings(
             "127.0.0.1", 8080, NamespaceMode.PREFIX, "__", null, 4L * 1024 * 1024, 8, ServerOptions.DEFAULTS);
@@ -30,6 +41,14 @@ public record ProxySettings(
     public ProxySettings {
         limits = limits == null ? ServingLimits.DEFAULTS : limits;
         allowedOrigins = allowedOrigins == null ? List.of() : List.copyOf(allowedOrigins);
+    }
+
+    /** Settings without an admin token, OAuth or a data directory of their own. */
+    public ProxySettings(String host, int port, NamespaceMode namespace, String separator, String authToken,
+                         long maxBodyBytes, int connectConcurrency, ServerOptions defaults, ServingLimits limits,
+                         List<String> allowedOrigins) {
+        this(host, port, namespace, separator, authToken, maxBodyBytes, connectConcurrency, defaults, limits,
+                allowedOrigins, null, null, null);
     }
 
     /** Settings with the default {@link ServingLimits} and no extra allowed origins. */
@@ -41,11 +60,36 @@ public record ProxySettings(
 
     public ProxySettings withLimits(ServingLimits value) {
         return new ProxySettings(host, port, namespace, separator, authToken, maxBodyBytes, connectConcurrency,
-                defaults, value, allowedOrigins);
+                defaults, value, allowedOrigins, adminToken, auth, dataDir);
     }
 
     public ProxySettings withAllowedOrigins(List<String> value) {
         return new ProxySettings(host, port, namespace, separator, authToken, maxBodyBytes, connectConcurrency,
-                defaults, limits, value);
+                defaults, limits, value, adminToken, auth, dataDir);
+    }
+
+    public ProxySettings withAdminToken(String value) {
+        return new ProxySettings(host, port, namespace, separator, authToken, maxBodyBytes, connectConcurrency,
+                defaults, limits, allowedOrigins, value, auth, dataDir);
+    }
+
+    public ProxySettings withAuth(AuthSettings value) {
+        return new ProxySettings(host, port, namespace, separator, authToken, maxBodyBytes, connectConcurrency,
+                defaults, limits, allowedOrigins, adminToken, value, dataDir);
+    }
+
+    public ProxySettings withDataDir(Path value) {
+        return new ProxySettings(host, port, namespace, separator, authToken, maxBodyBytes, connectConcurrency,
+                defaults, limits, allowedOrigins, adminToken, auth, value);
+    }
+
+    /** The tokens are secrets: never printed. */
+    @Override
+    public String toString() {
+        return "ProxySettings[host=" + host + ", port=" + port + ", namespace=" + namespace + ", separator=" + separator
+                + ", authToken=" + (authToken == null ? "none" : "***") + ", maxBodyBytes=" + maxBodyBytes
+                + ", connectConcurrency=" + connectConcurrency + ", defaults=" + defaults + ", limits=" + limits
+                + ", allowedOrigins=" + allowedOrigins + ", adminToken=" + (adminToken == null ? "none" : "***")
+                + ", auth=" + auth + ", dataDir=" + dataDir + "]";
     }
 }

@@ -1,5 +1,6 @@
 package dev.dynamicmcp.config;
 
+import dev.dynamicmcp.auth.upstream.UpstreamOAuthSettings;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
@@ -12,6 +13,7 @@ import java.util.Map;
  *
  * @param command  stdio only: the program; {@code args}, {@code env}, {@code cwd} go with it
  * @param url      HTTP transports only; {@code headers} are sent on every request (auth)
+ * @param oauth    HTTP transports only: how the proxy signs in to this server ({@code oauth}), or null for none
  */
 public record ServerConfig(
         String name,
@@ -25,7 +27,15 @@ public record ServerConfig(
         boolean disabled,
         Isolation isolation,
         ToolFilter tools,
-        ServerOptions options) {
+        ServerOptions options,
+        UpstreamOAuthSettings oauth) {
+
+    /** A server without OAuth. */
+    public ServerConfig(String name, TransportKind transport, String command, List<String> args,
+                        Map<String, String> env, Path cwd, URI url, Map<String, String> headers, boolean disabled,
+                        Isolation isolation, ToolFilter tools, ServerOptions options) {
+        this(name, transport, command, args, env, cwd, url, headers, disabled, isolation, tools, options, null);
+    }
 
     public ServerConfig {
         args = args == null ? List.of() : List.copyOf(args);
@@ -48,7 +58,12 @@ public record ServerConfig(
 
     public ServerConfig withOptions(ServerOptions newOptions) {
         return new ServerConfig(name, transport, command, args, env, cwd, url, headers, disabled, isolation,
-                tools, newOptions);
+                tools, newOptions, oauth);
+    }
+
+    public ServerConfig withOAuth(UpstreamOAuthSettings value) {
+        return new ServerConfig(name, transport, command, args, env, cwd, url, headers, disabled, isolation,
+                tools, options, value);
     }
 
     /** A one-line description for logs and status: never contains header values (they may be secrets). */
@@ -57,5 +72,14 @@ public record ServerConfig(
             case STDIO -> "stdio: " + command + (args.isEmpty() ? "" : " " + String.join(" ", args));
             default -> transport.configName() + ": " + url;
         };
+    }
+
+    /** Header and env values may be secrets: only their names are shown (logs print configs at DEBUG). */
+    @Override
+    public String toString() {
+        return "ServerConfig[name=" + name + ", transport=" + transport + ", command=" + command + ", args=" + args
+                + ", env=" + env.keySet() + ", cwd=" + cwd + ", url=" + url + ", headers=" + headers.keySet()
+                + ", disabled=" + disabled + ", isolation=" + isolation + ", tools=" + tools + ", options=" + options
+                + ", oauth=" + oauth + "]";
     }
 }

@@ -1,7 +1,10 @@
 package dev.dynamicmcp.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dynamicmcp.auth.Parsed;
+import dev.dynamicmcp.auth.upstream.UpstreamOAuthSettings;
 import dev.dynamicmcp.config.ReadContext.Where;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -20,20 +23,20 @@ import java.util.regex.Pattern;
 /** Reads one entry under {@code mcpServers} into a {@link ServerConfig}. */
 final class ServerReader {
     private static final Set<String> OWN_KEYS = Set.of("command", "args", "env", "cwd", "url", "serverUrl",
-            "headers", "transport", "type", "disabled", "isolation", "tools");
+            "headers", "transport", "type", "disabled", "isolation", "tools", "oauth");
     static final Set<String> KEYS = union(OWN_KEYS, OptionsReader.KEYS);
     /**
      * Keys of other clients' server entries, which we have no use for: ignored silently so their files work
      * unchanged. Claude Code and Cline: {@code timeout}; Cline: {@code autoApprove}, {@code transportType};
      * Roo Code / Kilo Code: {@code alwaysAllow}, {@code disabledTools}, {@code watchPaths}; Windsurf:
      * {@code disabledTools}; VS Code: {@code envFile}, {@code dev}, {@code gallery}, {@code version},
-     * {@code sandbox}, {@code sandboxEnabled}; Cursor: {@code envFile}, {@code auth}; Claude Code:
-     * {@code oauth}; many: {@code description}, {@code name}. ({@code dev} is one edit from {@code env}:
+     * {@code sandbox}, {@code sandboxEnabled}; Cursor: {@code envFile}, {@code auth}; many: {@code description},
+     * {@code name}. ({@code oauth}, which Claude Code writes too, is ours: see {@link UpstreamOAuthSettings}.) ({@code dev} is one edit from {@code env}:
      * without this list it would be taken for a misspelling.)
      */
     static final Set<String> OTHER_CLIENTS_KEYS = Set.of("timeout", "autoApprove", "transportType", "alwaysAllow",
             "disabledTools", "watchPaths", "envFile", "dev", "gallery", "version", "sandbox", "sandboxEnabled",
-            "auth", "oauth", "description", "name");
+            "auth", "description", "name");
     private static final Set<String> STDIO_ONLY = Set.of("args", "env", "cwd", "inheritEnv");
     private static final Set<String> LOCATOR_KEYS = Set.of("command", "url", "serverUrl");
     private static final Set<String> TOOLS_KEYS = Set.of("allow", "deny");
@@ -67,6 +70,7 @@ final class ServerReader {
             Path cwd = null;
             URI url = null;
             Map<String, String> headers = Map.of();
+            UpstreamOAuthSettings oauth = null;
             TransportKind transport;
             if (commandNode != null && urlNode != null) {
                 ctx.problem(where, "has both \"command\" and \"url\": a server is either a program to start"
@@ -101,6 +105,9 @@ final class ServerReader {
                 if (node.has("headers")) {
                     ctx.warn(where.child("headers"), "only used by url servers, ignored");
                 }
+                if (node.has("oauth")) {
+                    ctx.warn(where.child("oauth"), "only used by url servers, ignored");
+                }
             } else {
                 transport = explicit.orElse(TransportKind.HTTP_AUTO);
                 if (transport == TransportKind.STDIO) {
@@ -111,6 +118,10 @@ final class ServerReader {
                 JsonNode headersNode = ReadContext.field(node, "headers");
                 if (headersNode != null) {
                     headers = headers(headersNode, where.child("headers"), ctx);
+                }
+                JsonNode oauthNode = ReadContext.field(node, "oauth");
+                if (oauthNode != null) {
+                    oauth = oauth(name, oauthNode, where.child("oauth"), ctx);
                 }
                 for (String key : STDIO_ONLY) {
                     if (node.has(key)) {
@@ -126,9 +137,54 @@ final class ServerReader {
                 return Optional.empty();
             }
             return Optional.of(new ServerConfig(name, transport, command, args, env, cwd, url, headers,
-                    disabled, isolation, tools, options));
+                    disabled, isolation, tools, options, oauth));
         } finally {
             ctx.strictExpansion = true;
+        }
+    }
+
+    /** A server's {@code oauth}, read by the auth package after {@code ${VAR}} expansion (secrets come from env). */
+    private static UpstreamOAuthSettings oauth(String name, JsonNode node, Where where, ReadContext ctx) {
+        Optional<ObjectNode> object = ctx.object(node, where).flatMap(o -> expandAll(o, where, ctx));
+        if (object.isEmpty()) {
+            return null;
+        }
+        Parsed<UpstreamOAuthSettings> parsed = UpstreamOAuthSettings.fromJson(object.get(), name, where.key());
+        ctx.problems.addAll(parsed.problems());
+        return parsed.settings();
+    }
+
+    /**
+     * A copy of {@code node} with {@code ${VAR}} expanded in every string value at any depth (sections read by
+     * other packages: {@code proxy.auth}, a server's {@code oauth}); empty when a variable is missing.
+     */
+    static Optional<ObjectNode> expandAll(ObjectNode node, Where where, ReadContext ctx) {
+        int before = ctx.problems.size();
+        ObjectNode copy = node.deepCopy();
+        expandInto(copy, where, ctx);
+        return ctx.problems.size() == before ? Optional.of(copy) : Optional.empty();
+    }
+
+    private static void expandInto(JsonNode node, Where where, ReadContext ctx) {
+        if (node instanceof ObjectNode object) {
+            for (Map.Entry<String, JsonNode> field : List.copyOf(object.properties())) {
+                Where at = where.child(field.getKey());
+                if (field.getValue().isTextual()) {
+                    ctx.expand(field.getValue().textValue(), at).ifPresent(v -> object.put(field.getKey(), v));
+                } else {
+                    expandInto(field.getValue(), at, ctx);
+                }
+            }
+        } else if (node instanceof ArrayNode array) {
+            for (int i = 0; i < array.size(); i++) {
+                Where at = new Where(where.server(), where.key() + "[" + i + "]");
+                if (array.get(i).isTextual()) {
+                    int index = i;
+                    ctx.expand(array.get(i).textValue(), at).ifPresent(v -> array.set(index, array.textNode(v)));
+                } else {
+                    expandInto(array.get(i), at, ctx);
+                }
+            }
         }
     }
 
@@ -271,7 +327,8 @@ final class ServerReader {
         }).orElse(Isolation.SHARED);
     }
 
-    private static ToolFilter tools(ObjectNode node, Where where, ReadContext ctx) {
+    /** The {@code tools} allow/deny lists of {@code node} (a server entry, or a server entry of a profile). */
+    static ToolFilter tools(ObjectNode node, Where where, ReadContext ctx) {
         JsonNode value = ReadContext.field(node, "tools");
         if (value == null) {
             return ToolFilter.ALLOW_ALL;

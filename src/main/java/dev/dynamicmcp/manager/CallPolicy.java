@@ -73,10 +73,12 @@ final class CallPolicy {
             listener.callCompleted(key.server(), method, pool.scheduler().nanoTime() - start, outcome);
             switch (outcome) {
                 case TIMEOUT, CONNECTION_FAILED -> {
-                    cs.breaker.failure();
                     if (outcome == CallOutcome.CONNECTION_FAILED || !client.isOpen()) {
-                        pool.lost(cs, client, cause);
+                        pool.lost(cs, client, cause); // records the error
+                    } else {
+                        cs.callFailed(cause); // the breaker's reason shows in the status
                     }
+                    cs.breaker.failure();
                     if (attemptsLeft > 1) {
                         log.debug("server \"{}\": retrying idempotent {} after {}", key, method, cause.toString());
                         return this.<T>attempt(key, method, call, attemptsLeft - 1, true);

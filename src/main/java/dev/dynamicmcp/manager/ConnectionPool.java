@@ -51,6 +51,11 @@ final class ConnectionPool {
     private final Scheduler scheduler;
     private final List<ServerListener> serverListeners = new CopyOnWriteArrayList<>();
     private final List<Events> events = new CopyOnWriteArrayList<>();
+    /**
+     * Clients of removed or replaced connections still draining in the background (key name by client):
+     * shutdown closes, and if need be kills, them with the rest.
+     */
+    private final Map<McpClient, String> retiring = new ConcurrentHashMap<>();
 
     ConnectionPool(ClientFactory factory, ManagerListener listener, Scheduler scheduler) {
         this.factory = factory;
@@ -148,44 +153,92 @@ final class ConnectionPool {
 
     // ---- runtime changes ----
 
-    void addServer(ServerConfig config) {
+    /*
+     * Runtime changes are registered at once, on the caller's thread, and the slow parts (connecting, draining,
+     * closing) run in the background: a config reload never waits for a connect, and a removal that follows
+     * an addition at once finds the server registered. The returned futures complete when that background
+     * work is over (a connect attempt that fails completes them too: the server retries with backoff).
+     */
+
+    CompletableFuture<Void> addServer(ServerConfig config) {
         ConnectionState cs = add(config);
         if (cs == null) {
             throw new IllegalArgumentException("server \"" + config.name() + "\" already exists; use replace()");
         }
         log.info("server \"{}\" added ({})", config.name(), config.describe());
-        connectIfEager(cs, "added");
+        return connectIfEager(cs, "added");
     }
 
-    /** The new connection starts while the old one drains; the server's isolated connections close (they reopen on use). */
-    void replaceServer(ServerConfig config) {
+    /**
+     * The new connection starts while the old one drains; a connect of the old one still running is cancelled;
+     * the server's isolated connections close (they reopen on use).
+     */
+    CompletableFuture<Void> replaceServer(ServerConfig config) {
         ConnectionState old = swap(config);
         ConnectionState next = get(config.name());
         if (old == null) {
             log.info("server \"{}\" added by replace ({})", config.name(), config.describe());
-            connectIfEager(next, "added");
-            return;
+            return connectIfEager(next, "added");
         }
         log.info("server \"{}\" replaced ({} -> {})", config.name(), old.config.describe(), config.describe());
-        CompletableFuture<Void> connected = CompletableFuture.runAsync(() -> connectIfEager(next, "configuration replaced"),
-                scheduler.executor("mcp-replace-" + config.name()));
-        closeIsolated(key -> key.server().equals(config.name()), "configuration replaced");
-        drainAndClose(old, close(old, "configuration replaced").client());
-        connected.join();
+        CompletableFuture<Void> connected = connectIfEager(next, "configuration replaced");
+        List<ConnectionState> isolated = detachIsolated(key -> key.server().equals(config.name()));
+        McpClient client = close(old, "configuration replaced").client();
+        CompletableFuture<Void> retired = retire(old, client, isolated, "configuration replaced");
+        return CompletableFuture.allOf(connected, retired);
     }
 
+    /** Unregisters the server at once (a connect in progress is cancelled); its client drains in the background. */
     boolean removeServer(String name) {
         ConnectionState cs = remove(name);
         if (cs == null) {
             return false;
         }
+        List<ConnectionState> isolated = detachIsolated(key -> key.server().equals(name));
         McpClient client = close(cs, "removed").client();
-        closeIsolated(key -> key.server().equals(name), "server removed");
         publish(new ServerEvent.Removed(name));
         listener.serverRemoved(name);
-        drainAndClose(cs, client);
         log.info("server \"{}\" removed", name);
+        retire(cs, client, isolated, "server removed");
         return true;
+    }
+
+    /** Drains and closes a retired connection's client, and closes its isolated connections, on the scheduler. */
+    private CompletableFuture<Void> retire(ConnectionState cs, McpClient client, List<ConnectionState> isolated,
+                                           String reason) {
+        if (client == null && isolated.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        if (client != null) {
+            retiring.put(client, cs.key.toString());
+        }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        scheduler.execute("mcp-retire-" + cs.key, () -> {
+            try {
+                if (!isolated.isEmpty()) {
+                    Shutdown.log("closed isolated sessions (" + reason + ")",
+                            Shutdown.closeAll(this, isolated, reason, ServerManager.ISOLATED_CLOSE_BOUND));
+                }
+                drainAndClose(cs, client);
+            } finally {
+                if (client != null) {
+                    retiring.remove(client);
+                }
+                done.complete(null);
+            }
+        });
+        return done;
+    }
+
+    /** Clients still draining after a remove or replace (shutdown closes them too). */
+    Map<McpClient, String> retiring() {
+        return Map.copyOf(retiring);
+    }
+
+    private List<ConnectionState> detachIsolated(java.util.function.Predicate<ConnectionKey> which) {
+        List<ConnectionState> detached = isolated(which);
+        detached.forEach(this::forget);
+        return detached;
     }
 
     /** Closes (and forgets) the isolated connections the predicate picks, bounded, and logs what happened. */
@@ -200,10 +253,12 @@ final class ConnectionPool {
         return report;
     }
 
-    private void connectIfEager(ConnectionState cs, String reason) {
-        if (!cs.config.disabled() && !cs.config.options().lazy()) {
-            connectAll(List.of(cs), 1, reason);
+    /** Starts the connect of an eager server (never blocks); completes when that attempt ended either way. */
+    private CompletableFuture<Void> connectIfEager(ConnectionState cs, String reason) {
+        if (cs.config.disabled() || cs.config.options().lazy()) {
+            return CompletableFuture.completedFuture(null);
         }
+        return connect(cs, reason).handle((client, failure) -> null);
     }
 
     // ---- lifecycle ----
@@ -243,6 +298,10 @@ final class ConnectionPool {
     }
 
     private void runConnect(ConnectionState cs, CompletableFuture<McpClient> future) {
+        if (!cs.connectRunning(Thread.currentThread())) {
+            future.completeExceptionally(cs.unavailable(ServerState.CLOSED, "was closed before it connected", null));
+            return;
+        }
         listener.connectAttempt(cs.name());
         long start = scheduler.nanoTime();
         McpClient client;
@@ -254,7 +313,7 @@ final class ConnectionPool {
         }
         Duration took = Duration.ofNanos(scheduler.nanoTime() - start);
         boolean reconnect = cs.everConnected();
-        ConnectionState.Transition transition = cs.connected(client, took);
+        ConnectionState.Transition transition = cs.connected(client, took, transportName(client));
         if (transition == null) {
             // Removed or shut down while we were connecting: this client belongs to nobody.
             client.close();
@@ -283,9 +342,27 @@ final class ConnectionPool {
         future.complete(client);
     }
 
+    /** The transport a connected client really uses, or null when it is none of ours (a test fake). */
+    private static String transportName(McpClient client) {
+        return switch (client.transport()) {
+            case dev.dynamicmcp.transport.SseTransport sse -> "sse";
+            case dev.dynamicmcp.transport.StreamableHttpTransport http -> "streamable-http";
+            case dev.dynamicmcp.transport.StdioTransport stdio -> "stdio";
+            case null, default -> null;
+        };
+    }
+
     private void connectFailed(ConnectionState cs, CompletableFuture<McpClient> future, Throwable error, Duration took) {
         String message = Failures.describe(error);
         boolean retry = cs.connectFailed(error);
+        if (!retry && cs.state() == ServerState.CLOSED) {
+            // Removed, replaced or shut down while connecting: the attempt was cancelled, and its failure is not
+            // the server's (which may well be READY on its new connection).
+            log.info("server \"{}\": connect attempt abandoned after {} (the connection was closed)", cs.key,
+                    Durations.format(took));
+            future.completeExceptionally(cs.unavailable(ServerState.CLOSED, "was closed while connecting", null));
+            return;
+        }
         log.warn("server \"{}\": connect failed after {}: {}", cs.key, Durations.format(took), message);
         listener.connectFailed(cs.name(), took, error);
         if (retry) {
@@ -352,6 +429,10 @@ final class ConnectionPool {
      */
     ConnectionState.Closing close(ConnectionState cs, String reason) {
         ConnectionState.Closing closing = cs.close(reason);
+        if (closing.connectThread() != null && closing.connectThread() != Thread.currentThread()) {
+            // Cancels the attempt: the client's wait ends, and it closes (kills) what it started right away.
+            closing.connectThread().interrupt();
+        }
         report(closing.transition());
         if (closing.transition() != null) {
             for (Events hooks : events) {

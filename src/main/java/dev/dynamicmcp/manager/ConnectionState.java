@@ -3,6 +3,7 @@ package dev.dynamicmcp.manager;
 import dev.dynamicmcp.client.McpClient;
 import dev.dynamicmcp.config.ServerConfig;
 import dev.dynamicmcp.runtime.Backoff;
+import dev.dynamicmcp.transport.UpstreamAuthFailure;
 import dev.dynamicmcp.runtime.Failures;
 import dev.dynamicmcp.runtime.Scheduler;
 import dev.dynamicmcp.transport.UpstreamFailure;
@@ -31,8 +32,13 @@ final class ConnectionState {
     record Reconnect(long delayNanos, int attempt, Transition transition) {
     }
 
-    /** What {@link #close} left to the caller: the client to drain and close, a connect still running. */
-    record Closing(Transition transition, McpClient client, CompletableFuture<McpClient> connecting) {
+    /**
+     * What {@link #close} left to the caller: the client to drain and close, a connect still running and the
+     * thread running it (the caller interrupts it, outside the lock, so the attempt ends now and closes what
+     * it started instead of living on until its connect timeout).
+     */
+    record Closing(Transition transition, McpClient client, CompletableFuture<McpClient> connecting,
+                   Thread connectThread) {
     }
 
     /** The call path's view, taken at once. */
@@ -51,6 +57,9 @@ final class ConnectionState {
     private Instant since;
     private McpClient client;
     private CompletableFuture<McpClient> connecting;
+    private Thread connectThread;
+    /** The transport the last connect really used (an {@code http} server may have fallen back to legacy SSE). */
+    private String effectiveTransport;
     private Scheduler.Cancellable reconnectTimer = Scheduler.Cancellable.NONE;
     private int consecutiveErrors;
     private int failedPings;
@@ -102,14 +111,33 @@ final class ConnectionState {
         }
     }
 
+    /**
+     * The connect task runs on {@code thread}; false when the connection was closed before it began (the
+     * task then gives up without connecting).
+     */
+    boolean connectRunning(Thread thread) {
+        lock.lock();
+        try {
+            if (state == ServerState.CLOSED) {
+                return false;
+            }
+            connectThread = thread;
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** The connect succeeded. A null transition means the connection was closed meanwhile: close the client. */
-    Transition connected(McpClient newClient, Duration took) {
+    Transition connected(McpClient newClient, Duration took, String transport) {
         lock.lock();
         try {
             connecting = null;
+            connectThread = null;
             Transition transition = moveLocked(ServerState.READY, "connected in " + took.toMillis() + " ms");
             if (transition != null) {
                 client = newClient;
+                effectiveTransport = transport;
                 connectTime = took;
                 revision = newClient.revision();
                 connects++;
@@ -127,6 +155,10 @@ final class ConnectionState {
         lock.lock();
         try {
             connecting = null;
+            connectThread = null;
+            if (state == ServerState.CLOSED) {
+                return false; // a superseded attempt: its failure is not this server's
+            }
             recordErrorLocked(error);
             return state == ServerState.CONNECTING;
         } finally {
@@ -176,6 +208,11 @@ final class ConnectionState {
             }
             boolean now = immediate && backoff.attempts() == 0;
             long computed = backoff.nextDelayNanos();
+            if (UpstreamAuthFailure.waitsForSignIn(lastError)) {
+                // Only a person can fix this: ask rarely; the completed sign-in connects at once (connectNow).
+                computed = Math.max(computed, config.options().backoffMax().toNanos());
+                now = false;
+            }
             long delay = now ? 0 : computed;
             return new Reconnect(delay, backoff.attempts(), delay > 0 ? moveLocked(ServerState.BACKOFF, reason) : null);
         } finally {
@@ -205,7 +242,9 @@ final class ConnectionState {
             cancelReconnectLocked();
             McpClient detached = client;
             client = null;
-            return new Closing(moveLocked(ServerState.CLOSED, reason), detached, connecting);
+            Thread running = connectThread;
+            connectThread = null;
+            return new Closing(moveLocked(ServerState.CLOSED, reason), detached, connecting, running);
         } finally {
             lock.unlock();
         }
@@ -216,6 +255,19 @@ final class ConnectionState {
         lock.lock();
         try {
             aliveLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * A call failed without an answer (timeout, connection failure) and the connection was not dropped for it:
+     * counted like a failed ping, so a breaker opened by such calls shows why (errors in a row, the last one).
+     */
+    void callFailed(Throwable error) {
+        lock.lock();
+        try {
+            recordErrorLocked(error);
         } finally {
             lock.unlock();
         }
@@ -343,7 +395,12 @@ final class ConnectionState {
     ServerStatus status(int isolatedSessions) {
         lock.lock();
         try {
-            return new ServerStatus(name(), config.transport().configName(), state, since, lastCheck,
+            String transport = config.transport().configName();
+            if (effectiveTransport != null && !effectiveTransport.equals(transport)) {
+                transport = config.transport() == dev.dynamicmcp.config.TransportKind.HTTP_AUTO
+                        && effectiveTransport.equals("sse") ? "sse (fallback)" : effectiveTransport;
+            }
+            return new ServerStatus(name(), transport, state, since, lastCheck,
                     consecutiveErrors, lastError == null ? null : Failures.describe(lastError), breaker.state(),
                     connectTime, Math.max(0, connects - 1), inFlight, toolCount, isolatedSessions,
                     lastError == null ? null : UpstreamFailure.detailOf(lastError), revision);

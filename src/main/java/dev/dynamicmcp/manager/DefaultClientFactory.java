@@ -1,6 +1,8 @@
 package dev.dynamicmcp.manager;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dynamicmcp.auth.upstream.UpstreamAuth;
+import dev.dynamicmcp.auth.upstream.UpstreamAuthSource;
 import dev.dynamicmcp.client.Handshake;
 import dev.dynamicmcp.client.McpClient;
 import dev.dynamicmcp.client.ProbeLostConnectionException;
@@ -41,6 +43,7 @@ public final class DefaultClientFactory implements ClientFactory, AutoCloseable 
     private final HttpClient http;
     private final Scheduler scheduler;
     private final boolean ownsScheduler;
+    private final UpstreamAuthSource upstreamAuth;
 
     public DefaultClientFactory() {
         this(McpClient.Options.defaults(), (client, isolationKey) -> { });
@@ -63,6 +66,16 @@ public final class DefaultClientFactory implements ClientFactory, AutoCloseable 
      */
     public DefaultClientFactory(McpClient.Options baseOptions, BiConsumer<McpClient, String> beforeConnect,
                                 Scheduler scheduler) {
+        this(baseOptions, beforeConnect, scheduler, UpstreamAuthSource.NONE);
+    }
+
+    /**
+     * @param upstreamAuth the OAuth credentials of each HTTP server with {@code oauth} (asked at every connect;
+     *                     the same server gets the same credential, so a token outlives its connections)
+     */
+    public DefaultClientFactory(McpClient.Options baseOptions, BiConsumer<McpClient, String> beforeConnect,
+                                Scheduler scheduler, UpstreamAuthSource upstreamAuth) {
+        this.upstreamAuth = upstreamAuth == null ? UpstreamAuthSource.NONE : upstreamAuth;
         this.ownsScheduler = scheduler == null;
         this.scheduler = ownsScheduler ? new SystemScheduler() : scheduler;
         java.util.concurrent.Executor httpExecutor = this.scheduler.executor("mcp-http-client");
@@ -132,7 +145,8 @@ public final class DefaultClientFactory implements ClientFactory, AutoCloseable 
 
     private McpClient connect(ServerConfig config, TransportKind kind, String isolationKey, Handshake handshake)
             throws IOException {
-        McpClient client = new McpClient(config.name(), transport(config, kind), options(config), scheduler,
+        UpstreamAuth auth = kind == TransportKind.STDIO ? UpstreamAuth.NONE : upstreamAuth.forServer(config);
+        McpClient client = new McpClient(config.name(), transport(config, kind, auth), options(config), scheduler,
                 handshake);
         beforeConnect.accept(client, isolationKey);
         client.connect(config.options().connectTimeout()); // closes the transport itself when it fails
@@ -144,14 +158,18 @@ public final class DefaultClientFactory implements ClientFactory, AutoCloseable 
     }
 
     Transport transport(ServerConfig config, TransportKind kind) {
+        return transport(config, kind, UpstreamAuth.NONE);
+    }
+
+    Transport transport(ServerConfig config, TransportKind kind, UpstreamAuth auth) {
         return switch (kind) {
             case STDIO -> new StdioTransport(config.name(), config.command(), config.args(),
                     ChildEnvironment.of(config.env(), config.options().inheritEnv()), config.cwd(),
                     StdioTransport.DEFAULT_CLOSE_GRACE, scheduler);
             case STREAMABLE_HTTP -> new StreamableHttpTransport(config.name(), config.url(), config.headers(), client(config),
-                    config.options().connectTimeout(), scheduler);
+                    config.options().connectTimeout(), scheduler, auth);
             case SSE -> new SseTransport(config.name(), config.url(), config.headers(), client(config),
-                    config.options().connectTimeout(), scheduler);
+                    config.options().connectTimeout(), scheduler, auth);
             case HTTP_AUTO -> throw new IllegalArgumentException("HTTP_AUTO is resolved by connect()");
         };
     }
@@ -160,10 +178,15 @@ public final class DefaultClientFactory implements ClientFactory, AutoCloseable 
         return "http".equalsIgnoreCase(config.url().getScheme()) ? http1 : http;
     }
 
+    /**
+     * Called after every connection was closed or killed within the shutdown deadline: whatever the HTTP clients
+     * still hold (a stream a server never ended) is aborted. {@code HttpClient.close()} would wait for it, without
+     * bound, and hold the shutdown.
+     */
     @Override
     public void close() {
-        http1.close();
-        http.close();
+        http1.shutdownNow();
+        http.shutdownNow();
         if (ownsScheduler) {
             scheduler.close();
         }

@@ -108,19 +108,30 @@ public final class ServerManager {
         return pool.closeIsolated(key -> key.isolationKey().equals(isolationKey), "downstream session closed");
     }
 
-    /** Adds a server at runtime (at the end of the order) and connects it unless lazy or disabled. */
-    public void add(ServerConfig config) {
+    /**
+     * Adds a server at runtime (at the end of the order) and starts connecting it unless lazy or disabled.
+     * Returns once it is registered; the future completes when the first connect attempt ended (READY, or failed
+     * and retrying in the background).
+     */
+    public CompletableFuture<Void> add(ServerConfig config) {
         ensureRunning();
-        pool.addServer(config);
+        return pool.addServer(config);
     }
 
-    /** Swaps a server's configuration (it keeps its place): the new connection starts, the old one drains (bounded) and closes. */
-    public void replace(ServerConfig config) {
+    /**
+     * Swaps a server's configuration (it keeps its place) at once: the new connection starts, a connect of the
+     * old one still running is cancelled, the old one drains (bounded) and closes in the background. The future
+     * completes when the new connection's first attempt ended and the old one is closed.
+     */
+    public CompletableFuture<Void> replace(ServerConfig config) {
         ensureRunning();
-        pool.replaceServer(config);
+        return pool.replaceServer(config);
     }
 
-    /** Removes a server: no new calls, in-flight calls may finish (bounded), then it is closed. */
+    /**
+     * Removes a server at once: no new calls, a connect in progress is cancelled, in-flight calls may finish
+     * (bounded) in the background, then it is closed. False when there is no such server.
+     */
     public boolean remove(String name) {
         return pool.removeServer(name);
     }
@@ -181,6 +192,17 @@ public final class ServerManager {
         return status(name);
     }
 
+    /**
+     * Connects the server now if it is waiting for its next attempt (BACKOFF or UNHEALTHY), e.g. because the
+     * sign-in it needed has just completed; does nothing when it is connected, connecting, closed or unknown.
+     */
+    public void connectNow(String name, String reason) {
+        ConnectionState cs = pool.get(name);
+        if (cs != null && (cs.state() == ServerState.BACKOFF || cs.state() == ServerState.UNHEALTHY)) {
+            pool.connect(cs, reason);
+        }
+    }
+
     /** Remembers how many tools the server listed (for {@code /status}); called by discovery. */
     public void recordToolCount(String server, int toolCount) {
         ConnectionState cs = pool.get(server);
@@ -207,7 +229,7 @@ public final class ServerManager {
         }
         log.info("shutting down: health checks stopped, closing {} connections", pool.all().size());
         health.stop();
-        ShutdownReport report = Shutdown.closeAll(pool, pool.all(), "shutdown", timeout);
+        ShutdownReport report = Shutdown.closeAll(pool, pool.all(), pool.retiring(), "shutdown", timeout);
         pool.lifecycle.set(ConnectionPool.Lifecycle.TERMINATED);
         if (ownsScheduler) {
             scheduler.close(Duration.ofSeconds(1));

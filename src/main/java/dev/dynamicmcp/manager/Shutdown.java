@@ -28,6 +28,12 @@ final class Shutdown {
 
     static ShutdownReport closeAll(ConnectionPool pool, Collection<ConnectionState> connections, String reason,
                                    Duration timeout) {
+        return closeAll(pool, connections, java.util.Map.of(), reason, timeout);
+    }
+
+    /** As above, and also the clients of removed or replaced connections still draining ({@code retiring}). */
+    static ShutdownReport closeAll(ConnectionPool pool, Collection<ConnectionState> connections,
+                                   java.util.Map<McpClient, String> retiring, String reason, Duration timeout) {
         Scheduler scheduler = pool.scheduler();
         long start = scheduler.nanoTime();
         record Closing(String name, McpClient client, CompletableFuture<?> done) {
@@ -51,6 +57,17 @@ final class Shutdown {
                 closing.add(new Closing(cs.key.toString(), null, left.connecting().handle((c, e) -> null)));
             }
         }
+        retiring.forEach((client, name) -> {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            scheduler.execute("mcp-close-retired-" + name, () -> {
+                try {
+                    client.close();
+                } finally {
+                    done.complete(null);
+                }
+            });
+            closing.add(new Closing(name + " (retired)", client, done));
+        });
         // One real-time bound for all: closing is real I/O (a child process exiting), and the deadline is the caller's.
         try {
             CompletableFuture.allOf(closing.stream().map(Closing::done).toArray(CompletableFuture[]::new))

@@ -16,9 +16,10 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * The operations endpoints served beside {@code /mcp}: {@code /healthz} (the process is alive),
- * {@code /readyz} (start-up finished: every eager server reached READY or a failed state), {@code /status}
- * (per-server JSON) and {@code /metrics} (Prometheus text).
+ * The operations endpoints served beside {@code /mcp}: {@code /healthz} (the process is alive; it answers
+ * from the moment the port is bound), {@code /readyz} (start-up finished: every eager server reached READY or
+ * a failed state; {@code ready} is true exactly when {@code waitingFor} is empty), {@code /status} (the
+ * config's state and per-server JSON) and {@code /metrics} (Prometheus text).
  */
 public final class OpsRoutes {
     /** What the routes read: the manager's snapshot, the proxy's own figures. */
@@ -35,6 +36,25 @@ public final class OpsRoutes {
         Instant startedAt();
 
         String version();
+
+        /**
+         * The servers start-up still waits for; {@code /readyz} is ready only when this is empty. By default
+         * every server that is NEW or CONNECTING.
+         */
+        default List<String> waitingFor() {
+            return servers().stream()
+                    .filter(s -> s.state() == ServerState.NEW || s.state() == ServerState.CONNECTING)
+                    .map(ServerStatus::name).toList();
+        }
+
+        default Duration uptime() {
+            return Duration.between(startedAt(), Instant.now());
+        }
+
+        /** The {@code config} object of {@code /status} (file, valid, error, running), or null to leave it out. */
+        default ObjectNode config() {
+            return null;
+        }
     }
 
     private final Source source;
@@ -53,15 +73,12 @@ public final class OpsRoutes {
     public Request.Handler readyz() {
         return (request, response, callback) -> {
             ObjectNode body = Json.object();
-            boolean finished = source.startupFinished();
-            body.put("ready", finished);
+            List<String> waitingFor = source.waitingFor();
+            boolean ready = source.startupFinished() && waitingFor.isEmpty();
+            body.put("ready", ready);
             ArrayNode waiting = body.putArray("waitingFor");
-            for (ServerStatus status : source.servers()) {
-                if (status.state() == ServerState.NEW || status.state() == ServerState.CONNECTING) {
-                    waiting.add(status.name());
-                }
-            }
-            return send(response, callback, finished ? 200 : 503, "application/json", Json.write(body));
+            waitingFor.forEach(waiting::add);
+            return send(response, callback, ready ? 200 : 503, "application/json", Json.write(body));
         };
     }
 
@@ -81,9 +98,13 @@ public final class OpsRoutes {
         ObjectNode proxy = body.putObject("proxy");
         proxy.put("version", source.version());
         proxy.put("startedAt", source.startedAt().toString());
-        proxy.put("uptimeSeconds", Duration.between(source.startedAt(), Instant.now()).toSeconds());
+        proxy.put("uptimeSeconds", source.uptime().toSeconds());
         proxy.put("sessions", source.sessions());
-        proxy.put("ready", source.startupFinished());
+        proxy.put("ready", source.startupFinished() && source.waitingFor().isEmpty());
+        ObjectNode config = source.config();
+        if (config != null) {
+            body.set("config", config);
+        }
         ArrayNode servers = body.putArray("servers");
         for (ServerStatus status : source.servers()) {
             ObjectNode server = servers.addObject();
@@ -100,7 +121,13 @@ public final class OpsRoutes {
             }
             server.put("reconnects", status.reconnects());
             server.put("inFlight", status.inFlight());
-            server.put("toolCount", status.toolCount());
+            if (status.state() == ServerState.DISABLED) {
+                server.put("disabled", true); // nothing to count: it never connects
+                continue;
+            }
+            if (status.toolCount() >= 0) {
+                server.put("toolCount", status.toolCount()); // absent until the first listing
+            }
             server.put("exposedTools", source.exposedTools(status.name()));
         }
         return body;

@@ -1,6 +1,8 @@
 package dev.dynamicmcp.protocol;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,7 +16,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * we do not model is forwarded untouched.
  */
 public final class Json {
-    public static final ObjectMapper MAPPER = JsonMapper.builder()
+    /**
+     * Longest JSON string value the mapper reads, in characters: Jackson's own default, made explicit so that
+     * what is said about it ({@link OversizedMessage#LIMIT}) stays true.
+     */
+    public static final int MAX_STRING_CHARS = 20_000_000;
+
+    public static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+                    .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(MAX_STRING_CHARS).build())
+                    .build())
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .build();
 
@@ -39,7 +49,10 @@ public final class Json {
         return copy;
     }
 
-    /** Parses one JSON text; throws {@link MalformedMessageException} naming the problem. */
+    /**
+     * Parses one JSON text; throws {@link MalformedMessageException} naming the problem, and its subclass
+     * {@link MessageTooLargeException} for a string over {@link #MAX_STRING_CHARS}.
+     */
     public static JsonNode parse(String text) {
         try {
             JsonNode node = MAPPER.readTree(text);
@@ -48,6 +61,9 @@ public final class Json {
             }
             return node;
         } catch (JsonProcessingException e) {
+            if (OversizedMessage.isCause(e)) {
+                throw new MessageTooLargeException(e);
+            }
             throw new MalformedMessageException("not valid JSON: " + e.getOriginalMessage(), e);
         }
     }

@@ -263,7 +263,9 @@ public final class JsonRpcPeer {
         }
         JsonNode error = message.get("error");
         if (error != null) {
-            request.future.completeExceptionally(McpException.fromError(error));
+            // a reader that could not read the answer (over the string limit) says so in our own words
+            request.future.completeExceptionally(OversizedMessage.isFailedAnswer(error)
+                    ? OversizedMessage.answerError(peerName, request.method) : McpException.fromError(error));
         } else {
             request.future.complete(message.get("result"));
         }

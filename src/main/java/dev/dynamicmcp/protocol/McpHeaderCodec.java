@@ -1,13 +1,15 @@
 package dev.dynamicmcp.protocol;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
 /**
- * The value rule of the 2026-07-28 Streamable HTTP headers ({@code Mcp-Name}, {@code Mcp-Param-*}): a value
- * that is not a safe plain field value (empty, leading or trailing whitespace, a byte outside visible ASCII,
- * space and tab, or already looking like the sentinel) travels as {@code =?base64?<base64 of UTF-8>?=}.
- * Shared by the upstream side (encode) and the downstream side (decode).
+ * The value encoding of the MCP 2026-07-28 request headers ({@code Mcp-Name}, {@code Mcp-Param-*}): a value
+ * that is not plain visible ASCII travels as {@code =?base64?<Base64 of its UTF-8>?=} (markers case-sensitive).
+ * Both sides of the proxy use it: downstream to compare a header with the body, upstream to write one.
  */
 public final class McpHeaderCodec {
     public static final String PREFIX = "=?base64?";
@@ -16,35 +18,33 @@ public final class McpHeaderCodec {
     private McpHeaderCodec() {
     }
 
-    public static String encode(String value) {
-        if (!needsBase64(value)) {
-            return value;
-        }
-        return PREFIX + Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8)) + SUFFIX;
-    }
-
-    /** The value a header stands for; the sentinel decoded. Throws IllegalArgumentException for bad base64. */
+    /** The value a header carries: decoded when it is a sentinel; null when a sentinel does not decode. */
     public static String decode(String header) {
-        if (header.startsWith(PREFIX) && header.endsWith(SUFFIX) && header.length() >= PREFIX.length() + SUFFIX.length()) {
-            String body = header.substring(PREFIX.length(), header.length() - SUFFIX.length());
-            return new String(Base64.getDecoder().decode(body), StandardCharsets.UTF_8);
+        if (header == null || !header.startsWith(PREFIX) || !header.endsWith(SUFFIX)
+                || header.length() < PREFIX.length() + SUFFIX.length()) {
+            return header;
         }
-        return header;
+        String payload = header.substring(PREFIX.length(), header.length() - SUFFIX.length());
+        try {
+            byte[] bytes = Base64.getDecoder().decode(payload);
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (IllegalArgumentException | CharacterCodingException e) {
+            return null;
+        }
     }
 
-    static boolean needsBase64(String value) {
-        if (value.isEmpty() || (value.startsWith(PREFIX) && value.endsWith(SUFFIX))) {
-            return true;
-        }
-        if (Character.isWhitespace(value.charAt(0)) || Character.isWhitespace(value.charAt(value.length() - 1))) {
-            return true;
-        }
-        for (int i = 0; i < value.length(); i++) {
+    /** The header form of a value: as is when plain visible ASCII without edge spaces, else the sentinel. */
+    public static String encode(String value) {
+        boolean plain = !value.isEmpty() && value.charAt(0) != ' ' && value.charAt(value.length() - 1) != ' '
+                && !value.startsWith(PREFIX);
+        for (int i = 0; plain && i < value.length(); i++) {
             char c = value.charAt(i);
-            if (c != '\t' && (c < 0x20 || c > 0x7E)) {
-                return true;
-            }
+            plain = c >= 0x20 && c < 0x7f;
         }
-        return false;
+        return plain ? value : PREFIX + Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8))
+                + SUFFIX;
     }
 }

@@ -29,10 +29,11 @@ public final class McpMethods {
     public static final String RESOURCES_UPDATED = "notifications/resources/updated";
     public static final String ROOTS_LIST_CHANGED = "notifications/roots/list_changed";
     public static final String LOGGING_MESSAGE = "notifications/message";
-    /** MCP 2026-07-28: describes a server (replaces initialize); side-effect free, so also the health check. */
+    /** 2026-07-28: what a server is (replaces what initialize told). */
     public static final String SERVER_DISCOVER = "server/discover";
-    /** MCP 2026-07-28: one long-lived stream of list_changed / updated notifications (replaces the GET stream). */
+    /** 2026-07-28: the stream of list_changed and resource updates (replaces the GET stream and subscribe). */
     public static final String SUBSCRIPTIONS_LISTEN = "subscriptions/listen";
+    /** 2026-07-28: the first message of a listen stream, naming what it honours. */
     public static final String SUBSCRIPTIONS_ACKNOWLEDGED = "notifications/subscriptions/acknowledged";
 
     /** Newest first: the versions we speak, upstream and downstream. */

@@ -21,6 +21,8 @@ import java.util.function.Consumer;
  *
  * @param sessionId          the downstream session, the key of isolated upstream sessions ("stdio" for stdio)
  * @param caller             who the caller is, as far as the front knows ("anonymous" behind the shared token)
+ * @param profile            the profile the client came in on ({@code /mcp/{profile}}), null for the default
+ *                           {@code /mcp}: what the client may see and call, and which servers may reach it
  * @param clientCapabilities what the client announced ({@code sampling}, {@code elicitation}, {@code roots})
  * @param clientInfo         the client's name and version, for logs
  * @param protocolRevision   the revision the client speaks, e.g. {@code 2025-06-18}
@@ -28,7 +30,7 @@ import java.util.function.Consumer;
  * @param requests           how a server's request reaches this client, on the stream of this request
  * @param cancel             fired by the edge when the client gives up on the request, with its reason
  */
-record CallContext(String sessionId, String caller, ObjectNode clientCapabilities, ObjectNode clientInfo,
+record CallContext(String sessionId, String caller, String profile, ObjectNode clientCapabilities, ObjectNode clientInfo,
                    String protocolRevision, ProgressSink progress, ClientRequests requests, CancelHandle cancel) {
 
     /** True when the client announced the capability. */
@@ -55,12 +57,51 @@ record CallContext(String sessionId, String caller, ObjectNode clientCapabilitie
 
         /** One progress notification's params as the upstream sent them; the sink applies the client's token. */
         void send(ObjectNode progress);
+
+        /**
+         * The sink of a request whose {@code _meta.progressToken} is {@code token} (NONE without one): each
+         * upstream progress gets the client's token and goes to {@code deliver} (the request's own stream).
+         */
+        static ProgressSink forToken(JsonNode token, java.util.function.Consumer<ObjectNode> deliver) {
+            if (token == null || token.isNull()) {
+                return NONE;
+            }
+            return new ProgressSink() {
+                @Override
+                public boolean wanted() {
+                    return true;
+                }
+
+                @Override
+                public void send(ObjectNode upstreamProgress) {
+                    ObjectNode mapped = dev.dynamicmcp.protocol.Json.shallowCopy(upstreamProgress);
+                    mapped.set("progressToken", token);
+                    deliver.accept(mapped);
+                }
+            };
+        }
     }
 
     /** Sends a server's request (sampling, elicitation, roots) to the client. */
     @FunctionalInterface
     interface ClientRequests {
         PendingRequest send(String method, JsonNode params, Duration timeout);
+
+        /**
+         * A server asked for something the client did not declare it can do; the server hears a refusal. A
+         * front whose revision says the client's call fails then (2026-07-28: -32021) does that here.
+         */
+        default void missingCapability(String method, String capability) {
+        }
+
+        /**
+         * How much longer than the server's configured request timeout a call of this client may run, because
+         * the client answers the server's requests between rounds (2026-07-28: the bridge's input wait). The
+         * upstream timeout is extended by this, not paused.
+         */
+        default Duration waitAllowance() {
+            return Duration.ZERO;
+        }
     }
 
     /**

@@ -18,7 +18,9 @@ import java.util.function.Function;
  * Routes a client's tools/call, prompts/get, resources/read, resources/subscribe and completion/complete to the
  * upstream that owns the name or URI (its shared session, or the client's isolated one), relays progress to
  * the client and the client's cancel (with its reason) to the upstream, and maps failures back. A name that
- * only a server that is down offered is answered with that server's state, not as unknown.
+ * only a server that is down offered is answered with that server's state, not as unknown. Every name is
+ * looked up in the caller's {@link ProfileView}: outside its profile a name is unknown, with the same answer
+ * as a name no server offers.
  */
 final class CallRouter {
     private final Upstreams upstreams;
@@ -33,9 +35,34 @@ final class CallRouter {
         this.subscriptions = subscriptions;
     }
 
+    /**
+     * Completes when the proxy's start-up has listed the servers that were connecting. Until then a call to a name
+     * no server offers yet waits for it (bounded by the start-up timeout) instead of failing: over stdio a client
+     * is answered before the servers are up, and may call a tool it knows before it heard list_changed.
+     */
+    private volatile CompletableFuture<Void> startup = CompletableFuture.completedFuture(null);
+
+    void startingUp(CompletableFuture<Void> listed) {
+        this.startup = listed;
+    }
+
+    /** The call again once start-up finished, when the name is unknown only because start-up is still under way. */
+    private Optional<CompletableFuture<JsonNode>> afterStartup(java.util.function.Supplier<CompletableFuture<JsonNode>> call) {
+        CompletableFuture<Void> gate = startup;
+        return gate.isDone() ? Optional.empty()
+                : Optional.of(gate.handle((v, e) -> null).thenCompose(v -> call.get()));
+    }
+
     CompletableFuture<JsonNode> callTool(CallContext context, ObjectNode params) {
         String name = params.path("name").asText("");
-        Optional<Catalog.Route> route = catalogs.catalog().tool(name);
+        ProfileView view = catalogs.view(context.profile());
+        Optional<Catalog.Route> route = view.catalog().tool(name);
+        if (route.isEmpty() && view.former().tool(name).isEmpty()) {
+            Optional<CompletableFuture<JsonNode>> later = afterStartup(() -> callTool(context, params));
+            if (later.isPresent()) {
+                return later.get();
+            }
+        }
         CompletableFuture<JsonNode> outcome;
         String server;
         if (route.isPresent()) {
@@ -43,7 +70,7 @@ final class CallRouter {
             outcome = forward(context, server, McpMethods.TOOLS_CALL,
                     Json.shallowCopy(params).put("name", route.get().originalName()));
         } else {
-            server = catalogs.former().tool(name).map(Catalog.Route::server).orElse(null);
+            server = view.former().tool(name).map(Catalog.Route::server).orElse(null);
             outcome = unavailable(server).orElseThrow(() -> new McpException(JsonRpc.INVALID_PARAMS,
                     "Unknown tool: " + name + (name.isEmpty() ? " (params.name is missing)" : "")));
         }
@@ -52,18 +79,18 @@ final class CallRouter {
 
     CompletableFuture<JsonNode> getPrompt(CallContext context, ObjectNode params) {
         String name = params.path("name").asText("");
-        return byPrompt(name, route -> forward(context, route.server(), McpMethods.PROMPTS_GET,
+        return byPrompt(context, name, route -> forward(context, route.server(), McpMethods.PROMPTS_GET,
                 Json.shallowCopy(params).put("name", route.originalName())));
     }
 
     CompletableFuture<JsonNode> readResource(CallContext context, ObjectNode params) {
-        return byUri(params, server -> forward(context, server, McpMethods.RESOURCES_READ, params));
+        return byUri(context, params, server -> forward(context, server, McpMethods.RESOURCES_READ, params));
     }
 
     /** Subscribes on the owning server; the subscription counts once the server accepted it. */
     CompletableFuture<JsonNode> subscribe(CallContext context, ObjectNode params) {
         String uri = params.path("uri").asText("");
-        return byUri(params, server -> forward(context, server, McpMethods.RESOURCES_SUBSCRIBE, params))
+        return byUri(context, params, server -> forward(context, server, McpMethods.RESOURCES_SUBSCRIBE, params))
                 .thenApply(result -> {
                     subscriptions.add(context.sessionId(), uri);
                     return result;
@@ -75,7 +102,7 @@ final class CallRouter {
         String type = ref.path("type").asText("");
         switch (type) {
             case "ref/prompt" -> {
-                return byPrompt(ref.path("name").asText(""), route -> {
+                return byPrompt(context, ref.path("name").asText(""), route -> {
                     ObjectNode upstreamParams = Json.shallowCopy(params);
                     upstreamParams.set("ref", Json.shallowCopy((ObjectNode) ref).put("name", route.originalName()));
                     return forward(context, route.server(), McpMethods.COMPLETION_COMPLETE, upstreamParams);
@@ -83,11 +110,12 @@ final class CallRouter {
             }
             case "ref/resource" -> {
                 String uri = ref.path("uri").asText("");
-                Optional<String> server = catalogs.catalog().resourceServer(uri);
+                ProfileView view = catalogs.view(context.profile());
+                Optional<String> server = view.catalog().resourceServer(uri);
                 if (server.isPresent()) {
                     return forward(context, server.get(), McpMethods.COMPLETION_COMPLETE, params);
                 }
-                return unavailable(catalogs.former().resourceServer(uri).orElse(null)).orElseThrow(() ->
+                return unavailable(view.former().resourceServer(uri).orElse(null)).orElseThrow(() ->
                         new McpException(JsonRpc.INVALID_PARAMS, "no server behind the proxy offers resource " + uri));
             }
             default -> throw new McpException(JsonRpc.INVALID_PARAMS,
@@ -101,7 +129,7 @@ final class CallRouter {
      * (for the server's own requests).
      */
     CompletableFuture<JsonNode> forward(CallContext context, String server, String method, ObjectNode params) {
-        Duration timeout = upstreams.requestTimeout(server);
+        Duration timeout = upstreams.requestTimeout(server).plus(context.requests().waitAllowance());
         RequestOptions options = RequestOptions.timeout(timeout);
         if (context.progress().wanted()) {
             options = options.withProgress(context.progress()::send, timeout.multipliedBy(10));
@@ -118,26 +146,35 @@ final class CallRouter {
         return pending.result().whenComplete((value, failure) -> running.ended(call));
     }
 
-    private CompletableFuture<JsonNode> byPrompt(String name,
+    private CompletableFuture<JsonNode> byPrompt(CallContext context, String name,
                                                  Function<Catalog.Route, CompletableFuture<JsonNode>> send) {
-        Optional<Catalog.Route> route = catalogs.catalog().prompt(name);
+        ProfileView view = catalogs.view(context.profile());
+        Optional<Catalog.Route> route = view.catalog().prompt(name);
+        if (route.isEmpty() && view.former().prompt(name).isEmpty()) {
+            Optional<CompletableFuture<JsonNode>> later = afterStartup(() -> byPrompt(context, name, send));
+            if (later.isPresent()) {
+                return later.get();
+            }
+        }
         if (route.isPresent()) {
             return send.apply(route.get());
         }
-        return unavailable(catalogs.former().prompt(name).map(Catalog.Route::server).orElse(null))
+        return unavailable(view.former().prompt(name).map(Catalog.Route::server).orElse(null))
                 .orElseThrow(() -> new McpException(JsonRpc.INVALID_PARAMS, "Unknown prompt: " + name));
     }
 
-    private CompletableFuture<JsonNode> byUri(ObjectNode params, Function<String, CompletableFuture<JsonNode>> send) {
+    private CompletableFuture<JsonNode> byUri(CallContext context, ObjectNode params,
+                                              Function<String, CompletableFuture<JsonNode>> send) {
         String uri = params.path("uri").asText("");
         if (uri.isEmpty()) {
             throw new McpException(JsonRpc.INVALID_PARAMS, "params.uri is missing");
         }
-        Optional<String> server = catalogs.catalog().resourceServer(uri);
+        ProfileView view = catalogs.view(context.profile());
+        Optional<String> server = view.catalog().resourceServer(uri);
         if (server.isPresent()) {
             return send.apply(server.get());
         }
-        return unavailable(catalogs.former().resourceServer(uri).orElse(null)).orElseThrow(() -> new McpException(
+        return unavailable(view.former().resourceServer(uri).orElse(null)).orElseThrow(() -> new McpException(
                 -32002, "Resource not found: " + uri + " (no server behind the proxy offers it)",
                 Json.object().put("uri", uri)));
     }

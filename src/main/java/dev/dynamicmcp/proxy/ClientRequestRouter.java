@@ -18,7 +18,8 @@ import java.util.concurrent.CompletableFuture;
  * call caused them. The choice, in order: the call whose upstream stream the request came on (Streamable
  * HTTP names it); else the newest call running on that server whose client has the capability (else the
  * newest call at all, which then refuses clearly); with no call running, the most recent client that
- * announced the capability. A request no client can answer gets a JSON-RPC error that says why.
+ * announced the capability. A request no client can answer gets a JSON-RPC error that says why. Only clients
+ * whose profile exposes the server are candidates: a server outside a client's profile never reaches it.
  */
 final class ClientRequestRouter {
     /** How long a human may take to answer an elicitation or approve a sampling request. */
@@ -26,10 +27,12 @@ final class ClientRequestRouter {
 
     private final RunningCalls running;
     private final SessionRegistry sessions;
+    private final CatalogKeeper catalogs;
 
-    ClientRequestRouter(RunningCalls running, SessionRegistry sessions) {
+    ClientRequestRouter(RunningCalls running, SessionRegistry sessions, CatalogKeeper catalogs) {
         this.running = running;
         this.sessions = sessions;
+        this.catalogs = catalogs;
     }
 
     /** A request on a server's shared session; {@code relatedUpstreamId} is the call it came with, or null. */
@@ -41,6 +44,9 @@ final class ClientRequestRouter {
     /** A request on the isolated upstream session of one client session: it goes to that client. */
     CompletableFuture<JsonNode> fromIsolated(String sessionId, String server, ObjectNode request) {
         Optional<ProxySession> session = sessions.get(sessionId);
+        if (session.isPresent() && !session.get().view().exposes(server)) {
+            return toClient(null, server, request); // its profile stopped exposing the server meanwhile
+        }
         CallContext target = running.on(server).stream()
                 .filter(call -> call.context().sessionId().equals(sessionId))
                 .reduce((first, second) -> second)
@@ -50,7 +56,8 @@ final class ClientRequestRouter {
     }
 
     CallContext chooseShared(String server, String capability, JsonNode relatedUpstreamId) {
-        List<RunningCalls.Call> calls = running.on(server);
+        List<RunningCalls.Call> calls = running.on(server).stream()
+                .filter(call -> catalogs.view(call.context().profile()).exposes(server)).toList();
         if (relatedUpstreamId != null) {
             for (RunningCalls.Call call : calls) {
                 if (call.wentAs(relatedUpstreamId)) {
@@ -70,7 +77,8 @@ final class ClientRequestRouter {
             return newest.context(); // refused below, naming the capability its client lacks
         }
         return capability == null ? null
-                : sessions.newestWith(capability).map(ProxySession::sessionContext).orElse(null);
+                : sessions.newestWith(capability, session -> session.view().exposes(server))
+                .map(ProxySession::sessionContext).orElse(null);
     }
 
     static String capabilityFor(String method) {
@@ -90,6 +98,7 @@ final class ClientRequestRouter {
                     "the proxy has no client session to send " + method + " from server \"" + server + "\" to"));
         }
         if (capability != null && !target.clientCan(capability)) {
+            target.requests().missingCapability(method, capability);
             return CompletableFuture.failedFuture(new McpException(JsonRpc.METHOD_NOT_FOUND,
                     "the client behind the proxy does not support " + capability + " (" + method
                             + " from server \"" + server + "\")"));

@@ -21,8 +21,7 @@ import org.slf4j.LoggerFactory;
 final class LogLevels {
     private static final Logger log = LoggerFactory.getLogger(LogLevels.class);
     /** MCP log levels, most verbose first. */
-    static final List<String> LEVELS =
-            List.of("debug", "info", "notice", "warning", "error", "critical", "alert", "emergency");
+    static final List<String> LEVELS = dev.dynamicmcp.protocol.McpMeta.LOG_LEVELS;
 
     private final Upstreams upstreams;
     /** Per session, the index in {@link #LEVELS} it asked for; absent until it asks. */

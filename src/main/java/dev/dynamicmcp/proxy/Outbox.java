@@ -23,7 +23,8 @@ final class Outbox {
     }
 
     private final String name;
-    private final JsonRpcPeer peer;
+    /** Sends one notification (method, params) to the client; may block. */
+    private final java.util.function.BiConsumer<String, JsonNode> send;
     private final Scheduler scheduler;
     private final ConcurrentLinkedQueue<Message> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger size = new AtomicInteger();
@@ -32,8 +33,13 @@ final class Outbox {
     private volatile boolean closed;
 
     Outbox(String sessionId, JsonRpcPeer peer, Scheduler scheduler) {
-        this.name = "notify-" + sessionId;
-        this.peer = peer;
+        this("notify-" + sessionId, peer::sendNotification, scheduler);
+    }
+
+    /** An outbox for a stream that is not a session's peer (a 2026-07-28 listen stream). */
+    Outbox(String name, java.util.function.BiConsumer<String, JsonNode> send, Scheduler scheduler) {
+        this.name = name;
+        this.send = send;
         this.scheduler = scheduler;
     }
 
@@ -61,7 +67,7 @@ final class Outbox {
             while ((message = queue.poll()) != null) {
                 size.decrementAndGet();
                 if (!closed) {
-                    peer.sendNotification(message.method(), message.params());
+                    send.accept(message.method(), message.params());
                 }
             }
             overflowing.set(false);

@@ -50,6 +50,16 @@ final class ProxySession implements JsonRpcPeer.Handler {
         return session.id();
     }
 
+    /** The profile this session was opened on; null for the default {@code /mcp}. */
+    String profile() {
+        return session.profile();
+    }
+
+    /** What this session sees now: its profile's view (looked up, so a live profile change applies at once). */
+    ProfileView view() {
+        return core.catalogs().view(profile());
+    }
+
     boolean isInitialized() {
         return initialized;
     }
@@ -89,6 +99,11 @@ final class ProxySession implements JsonRpcPeer.Handler {
         }
     }
 
+    /** Ends the downstream session (its transport then reports it closed). */
+    void closeDownstream() {
+        session.close();
+    }
+
     void closed() {
         initialized = false;
         outbox.close();
@@ -96,7 +111,7 @@ final class ProxySession implements JsonRpcPeer.Handler {
 
     /** The context of a request that belongs to no call of this client (roots/list while idle). */
     CallContext sessionContext() {
-        return new CallContext(id(), ANONYMOUS, clientCapabilities, clientInfo, protocolVersion,
+        return new CallContext(id(), ANONYMOUS, profile(), clientCapabilities, clientInfo, protocolVersion,
                 CallContext.ProgressSink.NONE,
                 (method, params, timeout) -> session.peer().request(method, params, RequestOptions.timeout(timeout)),
                 new CallContext.CancelHandle());
@@ -106,21 +121,9 @@ final class ProxySession implements JsonRpcPeer.Handler {
     private CallContext callContext(ObjectNode request, ObjectNode params) {
         JsonNode requestId = request.get("id");
         JsonNode token = params.path("_meta").get("progressToken");
-        CallContext.ProgressSink progress = token == null || token.isNull() ? CallContext.ProgressSink.NONE
-                : new CallContext.ProgressSink() {
-                    @Override
-                    public boolean wanted() {
-                        return true;
-                    }
-
-                    @Override
-                    public void send(ObjectNode upstreamProgress) {
-                        ObjectNode mapped = Json.shallowCopy(upstreamProgress);
-                        mapped.set("progressToken", token);
-                        session.peer().sendNotification(McpMethods.PROGRESS, mapped, requestId);
-                    }
-                };
-        return new CallContext(id(), ANONYMOUS, clientCapabilities, clientInfo, protocolVersion, progress,
+        CallContext.ProgressSink progress = CallContext.ProgressSink.forToken(token,
+                mapped -> session.peer().sendNotification(McpMethods.PROGRESS, mapped, requestId));
+        return new CallContext(id(), ANONYMOUS, profile(), clientCapabilities, clientInfo, protocolVersion, progress,
                 (method, p, timeout) -> session.peer().request(method, p,
                         RequestOptions.timeout(timeout).relatedTo(requestId)),
                 new CallContext.CancelHandle());
@@ -176,12 +179,15 @@ final class ProxySession implements JsonRpcPeer.Handler {
         String method = JsonRpc.method(notification);
         switch (method) {
             case McpMethods.INITIALIZED -> {
-                seenLists.compareAndSet(null, core.catalogs().stamps()); // a client that skipped initialize
+                seenLists.compareAndSet(null, view().stamps()); // a client that skipped initialize
                 initialized = true;
             }
             case McpMethods.ROOTS_LIST_CHANGED -> {
+                ProfileView view = view();
                 for (String server : core.upstreams().readyServers()) {
-                    core.upstreams().notify(server, method, notification.get("params"));
+                    if (view.exposes(server)) { // servers outside the profile never ask this client for roots
+                        core.upstreams().notify(server, method, notification.get("params"));
+                    }
                 }
             }
             default -> log.debug("session {}: ignored notification {}", session.id(), method);
@@ -198,39 +204,54 @@ final class ProxySession implements JsonRpcPeer.Handler {
         clientCapabilities = params.get("capabilities") instanceof ObjectNode c ? c : Json.object();
         clientInfo = params.get("clientInfo") instanceof ObjectNode i ? i : Json.object();
         initializedAt = core.sessions().nextInitialization();
-        seenLists.compareAndSet(null, core.catalogs().stamps()); // it lists what is there now
+        seenLists.compareAndSet(null, view().stamps()); // it lists what is there now
         initialized = true; // lenient: some clients send requests before notifications/initialized
         core.upstreams().clientArrived();
 
         ObjectNode result = Json.object().put("protocolVersion", protocolVersion);
-        ObjectNode capabilities = result.putObject("capabilities");
+        result.set("capabilities", serverCapabilities());
+        result.set("serverInfo", serverInfo());
+        result.put("instructions", instructions(core, view()));
+        log.info("session {} initialized by {} {} (protocol {}{})", DownstreamSession.logId(session.id()),
+                clientInfo.path("name").asText("?"), clientInfo.path("version").asText(""), protocolVersion,
+                profile() == null ? "" : ", profile " + profile());
+        return result;
+    }
+
+    /**
+     * What the merged server can do, the same whichever revision the client speaks: the proxy serves every
+     * kind itself (an empty list when no upstream offers one) and tells of every change.
+     */
+    static ObjectNode serverCapabilities() {
+        ObjectNode capabilities = Json.object();
         capabilities.putObject("tools").put("listChanged", true);
         capabilities.putObject("prompts").put("listChanged", true);
         capabilities.putObject("resources").put("subscribe", true).put("listChanged", true);
         capabilities.putObject("logging");
         capabilities.putObject("completions");
-        result.putObject("serverInfo").put("name", "dynamic-mcp-proxy").put("title", "Dynamic MCP Proxy")
-                .put("version", Version.get());
-        result.put("instructions", instructions());
-        log.info("session {} initialized by {} {} (protocol {})", DownstreamSession.logId(session.id()),
-                clientInfo.path("name").asText("?"), clientInfo.path("version").asText(""), protocolVersion);
-        return result;
+        return capabilities;
     }
 
-    private String instructions() {
+    static ObjectNode serverInfo() {
+        return Json.object().put("name", "dynamic-mcp-proxy").put("title", "Dynamic MCP Proxy")
+                .put("version", Version.get());
+    }
+
+    /** What the merged server says at initialize / discover: how names are made, then each server's own words. */
+    static String instructions(ProxyCore core, ProfileView view) {
         StringBuilder text = new StringBuilder("Dynamic MCP Proxy: one MCP server in front of several.");
         if (core.settings().namespace() == dev.dynamicmcp.config.NamespaceMode.PREFIX) {
             text.append(" Tool and prompt names start with their server's name and \"")
                     .append(core.settings().separator()).append("\".");
         }
-        for (Map.Entry<String, String> entry : core.catalogs().instructionsByServer().entrySet()) {
+        for (Map.Entry<String, String> entry : core.catalogs().instructionsByServer(view).entrySet()) {
             text.append("\n\n## ").append(entry.getKey()).append("\n").append(entry.getValue());
         }
         return text.toString();
     }
 
     private CompletableFuture<JsonNode> list(String key, Function<Catalog, List<ObjectNode>> items, ObjectNode params) {
-        Catalog catalog = core.catalog(); // one snapshot: the cached page must match its items
+        Catalog catalog = view().catalog(); // one snapshot: the cached page must match its items
         return CompletableFuture.completedFuture(catalog.page(key, items.apply(catalog), params, core.pageSize()));
     }
 

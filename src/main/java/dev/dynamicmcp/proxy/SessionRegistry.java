@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 
 /** The open downstream sessions, by id, and which of them initialized most recently. */
 final class SessionRegistry {
@@ -45,17 +46,17 @@ final class SessionRegistry {
         return initializations.incrementAndGet();
     }
 
-    /** The initialized session that announced {@code capability} most recently. */
-    Optional<ProxySession> newestWith(String capability) {
+    /** The initialized session that announced {@code capability} most recently, of those {@code eligible}. */
+    Optional<ProxySession> newestWith(String capability, Predicate<ProxySession> eligible) {
         return sessions.values().stream()
-                .filter(s -> s.isInitialized() && s.clientCapabilities().has(capability))
+                .filter(s -> s.isInitialized() && s.clientCapabilities().has(capability) && eligible.test(s))
                 .max(Comparator.comparingLong(ProxySession::initializedAt));
     }
 
-    /** Posts a notification to every initialized session, each in its own order. */
-    void broadcast(String method, JsonNode params) {
+    /** Posts a notification to every initialized session that may hear from {@code server}, each in its own order. */
+    void broadcast(String server, String method, JsonNode params) {
         for (ProxySession session : sessions.values()) {
-            if (session.isInitialized()) {
+            if (session.isInitialized() && session.view().exposes(server)) {
                 session.post(method, params);
             }
         }

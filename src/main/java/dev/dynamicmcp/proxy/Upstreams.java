@@ -66,6 +66,15 @@ interface Upstreams {
         return Optional.empty();
     }
 
+    /**
+     * The cache hints the server gave for its last answer to a list method ({@code tools/list}, ...,
+     * {@code server/discover}); empty for a server of an earlier revision, which gives none (it then counts
+     * as uncacheable). A merged list is only as cacheable as its least cacheable server.
+     */
+    default Optional<CacheHint> cacheHint(String server, String method) {
+        return Optional.empty();
+    }
+
     /** Lists everything the server offers again (after a list_changed), or fails. */
     CompletableFuture<ServerLists> discover(String server);
 }

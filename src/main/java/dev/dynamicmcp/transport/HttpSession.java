@@ -1,8 +1,10 @@
 package dev.dynamicmcp.transport;
 
+import dev.dynamicmcp.auth.upstream.UpstreamAuth;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -14,6 +16,10 @@ import org.slf4j.LoggerFactory;
  * {@code Mcp-Session-Id} the server gave on initialize and the negotiated {@code MCP-Protocol-Version}; and
  * the HTTP client (shared, or owned and shut down with the transport). Shared by {@link SseTransport} (which
  * has neither id nor version) and {@link StreamableHttpTransport}.
+ *
+ * <p>Credentials: the {@link UpstreamAuth}'s headers go on every request (POST, GET stream, DELETE), asked for
+ * per request so a refreshed token is used at once; {@link #refusal} turns a 401 (or a 403 with a challenge)
+ * into what to do next.
  *
  * <p>Thread-safe: the id and version are volatile, and a new session or an expiry replaces them at once.
  */
@@ -28,12 +34,20 @@ final class HttpSession {
     private final HttpClient client;
     private final boolean ownsClient;
     private final Duration connectTimeout;
+    private final UpstreamAuth auth;
 
     private volatile String sessionId;
     private volatile String protocolVersion;
 
     /** @param client shared HTTP client; null to create one that {@link #release} shuts down */
     HttpSession(String serverName, URI url, Map<String, String> headers, HttpClient client, Duration connectTimeout) {
+        this(serverName, url, headers, client, connectTimeout, UpstreamAuth.NONE);
+    }
+
+    /** @param auth the upstream's credentials ({@link UpstreamAuth#NONE}: only the configured headers) */
+    HttpSession(String serverName, URI url, Map<String, String> headers, HttpClient client, Duration connectTimeout,
+                UpstreamAuth auth) {
+        this.auth = auth == null ? UpstreamAuth.NONE : auth;
         this.serverName = Objects.requireNonNull(serverName, "serverName");
         this.url = Objects.requireNonNull(url, "url");
         this.headers = headers == null ? Map.of() : Map.copyOf(headers);
@@ -68,6 +82,8 @@ final class HttpSession {
     HttpRequest.Builder request(URI target, String withSessionId) {
         HttpRequest.Builder builder = HttpRequest.newBuilder(target);
         headers.forEach(builder::header);
+        // after the configured headers, replacing theirs: the OAuth token is the fresher credential
+        auth.headers(target).forEach(builder::setHeader);
         if (withSessionId != null) {
             builder.header(SESSION_HEADER, withSessionId);
         }
@@ -76,6 +92,27 @@ final class HttpSession {
             builder.header(PROTOCOL_VERSION_HEADER, version);
         }
         return builder;
+    }
+
+    /**
+     * What to do about a refusal: null when {@code response} is not one the credentials can act on (not 401,
+     * not 403 with {@code WWW-Authenticate}, or no OAuth configured: then it stays a plain HTTP error, as
+     * before); otherwise the credentials' outcome. May block (a token request).
+     */
+    UpstreamAuth.Outcome refusal(HttpResponse<?> response) {
+        int status = response.statusCode();
+        String challenge = response.headers().firstValue("WWW-Authenticate").orElse(null);
+        if (auth == UpstreamAuth.NONE || !(status == 401 || status == 403 && challenge != null)) {
+            return null;
+        }
+        UpstreamAuth.Outcome outcome = auth.onUnauthorized(status, challenge);
+        log.debug("server '{}': HTTP {} answered with {}", serverName, status, outcome.kind());
+        return outcome;
+    }
+
+    /** The failure for a refusal the credentials could not recover from (or a second one after a retry). */
+    UpstreamAuthFailure refused(int status, String what, UpstreamAuth.Outcome outcome) {
+        return new UpstreamAuthFailure(serverName, status, what, outcome);
     }
 
     /** The session id the server gave on initialize; null before, after expiry, or for a stateless server. */

@@ -1,6 +1,7 @@
 package dev.dynamicmcp.transport;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.dynamicmcp.auth.upstream.UpstreamAuth;
 import dev.dynamicmcp.runtime.Scheduler;
 import java.io.IOException;
 import java.io.InputStream;
@@ -104,8 +105,25 @@ final class HttpStreams {
         return future;
     }
 
-    /** A GET for the event stream of the current session, resuming after {@code lastEventId} (may be null). */
+    /**
+     * A GET for the event stream of the current session, resuming after {@code lastEventId} (may be null); sent
+     * once more when the credentials were refused and renewed, failed when they cannot be.
+     */
     HttpResponse<InputStream> get(String lastEventId) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            HttpResponse<InputStream> response = getOnce(lastEventId);
+            UpstreamAuth.Outcome refusal = session.refusal(response);
+            if (refusal == null) {
+                return response;
+            }
+            HttpBodies.closeQuietly(response.body());
+            if (refusal.kind() != UpstreamAuth.Outcome.Kind.RETRY || attempt > 0) {
+                throw session.refused(response.statusCode(), "GET " + session.url(), refusal);
+            }
+        }
+    }
+
+    private HttpResponse<InputStream> getOnce(String lastEventId) throws IOException {
         HttpRequest.Builder builder = session.request().GET().header("Accept", "text/event-stream");
         if (lastEventId != null) {
             builder.header(LAST_EVENT_ID_HEADER, lastEventId);

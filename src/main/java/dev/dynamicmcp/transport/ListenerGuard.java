@@ -3,6 +3,7 @@ package dev.dynamicmcp.transport;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dynamicmcp.protocol.Json;
+import dev.dynamicmcp.protocol.OversizedMessage;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -40,7 +41,13 @@ final class ListenerGuard {
             messages = MessageShape.parse(text);
         } catch (MessageShape.BadMessageException e) {
             badInput(where + " carried " + e.getMessage() + ": " + MessageShape.snippet(text));
-            return false;
+            OversizedMessage.Envelope envelope = e.tooLarge() ? OversizedMessage.envelope(text) : null;
+            if (envelope == null || !envelope.answersRequest()) {
+                return false;
+            }
+            // the answer could not be read, but whose it is can: its request fails now, not at its timeout
+            deliver(OversizedMessage.failedAnswer(envelope.id()));
+            return awaitedId != null && MessageShape.sameId(awaitedId, envelope.id());
         }
         boolean answered = false;
         for (ObjectNode message : messages) {

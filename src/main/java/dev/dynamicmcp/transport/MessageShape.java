@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dynamicmcp.protocol.Json;
+import dev.dynamicmcp.protocol.OversizedMessage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -52,6 +53,9 @@ final class MessageShape {
             }
             return node;
         } catch (JsonProcessingException e) {
+            if (OversizedMessage.isCause(e)) {
+                throw new BadMessageException("a message over " + OversizedMessage.LIMIT, true);
+            }
             throw new BadMessageException("not valid JSON (" + e.getOriginalMessage() + ")");
         } catch (IOException e) {
             throw new BadMessageException("not valid JSON (" + e.getMessage() + ")");
@@ -138,8 +142,20 @@ final class MessageShape {
     }
 
     static final class BadMessageException extends Exception {
+        private final boolean tooLarge;
+
         BadMessageException(String message) {
+            this(message, false);
+        }
+
+        BadMessageException(String message, boolean tooLarge) {
             super(message, null, false, false);
+            this.tooLarge = tooLarge;
+        }
+
+        /** Over the JSON string limit: its id may still be recovered ({@link OversizedMessage#envelope}). */
+        boolean tooLarge() {
+            return tooLarge;
         }
     }
 }

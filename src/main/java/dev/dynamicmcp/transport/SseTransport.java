@@ -1,6 +1,7 @@
 package dev.dynamicmcp.transport;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dynamicmcp.auth.upstream.UpstreamAuth;
 import dev.dynamicmcp.protocol.Json;
 import dev.dynamicmcp.runtime.Scheduler;
 import dev.dynamicmcp.runtime.SystemScheduler;
@@ -64,7 +65,16 @@ public final class SseTransport implements Transport {
     /** @param scheduler runs the stream's reader; null: one of its own, closed with the transport */
     public SseTransport(String serverName, URI sseUrl, Map<String, String> headers, HttpClient client,
                         Duration connectTimeout, Scheduler scheduler) {
-        this.session = new HttpSession(serverName, sseUrl, headers, client, connectTimeout);
+        this(serverName, sseUrl, headers, client, connectTimeout, scheduler, UpstreamAuth.NONE);
+    }
+
+    /**
+     * @param auth the upstream's OAuth credentials: their headers go on the stream's GET and every POST (to the
+     *             announced endpoint only when it is on the same origin), and a 401 asks them what to do
+     */
+    public SseTransport(String serverName, URI sseUrl, Map<String, String> headers, HttpClient client,
+                        Duration connectTimeout, Scheduler scheduler, UpstreamAuth auth) {
+        this.session = new HttpSession(serverName, sseUrl, headers, client, connectTimeout, auth);
         this.serverName = session.serverName();
         this.sseUrl = session.url();
         this.client = session.client();
@@ -109,18 +119,34 @@ public final class SseTransport implements Transport {
     }
 
     private HttpResponse<InputStream> openStream() throws IOException, InterruptedException, TimeoutException {
+        for (int attempt = 0; ; attempt++) {
+            HttpResponse<InputStream> response = openStreamOnce();
+            UpstreamAuth.Outcome refusal = session.refusal(response);
+            if (refusal == null) {
+                return checkStream(response);
+            }
+            closeQuietly(response.body());
+            if (refusal.kind() != UpstreamAuth.Outcome.Kind.RETRY || attempt > 0) {
+                throw session.refused(response.statusCode(), "GET " + sseUrl, refusal);
+            }
+        }
+    }
+
+    private HttpResponse<InputStream> openStreamOnce() throws IOException, InterruptedException, TimeoutException {
         HttpRequest.Builder builder = session.request().GET().header("Accept", "text/event-stream");
         CompletableFuture<HttpResponse<InputStream>> future =
                 client.sendAsync(builder.build(), HttpResponse.BodyHandlers.ofInputStream());
         streamRequest = future;
-        HttpResponse<InputStream> response;
         try {
-            response = future.get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            return future.get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             throw UpstreamFailure.ofHttp(serverName, "opening the SSE stream " + sseUrl, e.getCause());
         } catch (CancellationException e) {
             throw new IOException("transport of server '" + serverName + "' was closed while starting");
         }
+    }
+
+    private HttpResponse<InputStream> checkStream(HttpResponse<InputStream> response) throws IOException {
         int status = response.statusCode();
         String contentType = response.headers().firstValue("Content-Type").orElse("");
         if (status != 200) {
@@ -203,13 +229,33 @@ public final class SseTransport implements Transport {
                     + current.name().toLowerCase(Locale.ROOT) + ")", null);
         }
         URI postTo = endpoint.getNow(null);
+        byte[] body = Json.writeBytes(message);
+        HttpResponse<InputStream> response;
+        for (int attempt = 0; ; attempt++) {
+            response = post(postTo, body);
+            UpstreamAuth.Outcome refusal = session.refusal(response);
+            if (refusal == null) {
+                break;
+            }
+            closeQuietly(response.body());
+            if (refusal.kind() != UpstreamAuth.Outcome.Kind.RETRY || attempt > 0) {
+                throw session.refused(response.statusCode(), "POST " + postTo, refusal);
+            }
+        }
+        int status = response.statusCode();
+        if (status < 200 || status > 299) {
+            throw new HttpStatusException(serverName, status, "POST " + postTo, snippet(response.body()));
+        }
+        closeQuietly(response.body());
+    }
+
+    private HttpResponse<InputStream> post(URI postTo, byte[] body) throws IOException {
         HttpRequest.Builder builder = session.request(postTo, null)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(Json.writeBytes(message)))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                 .header("Content-Type", "application/json")
                 .timeout(connectTimeout);
-        HttpResponse<InputStream> response;
         try {
-            response = client.send(builder.build(), HttpResponse.BodyHandlers.ofInputStream());
+            return client.send(builder.build(), HttpResponse.BodyHandlers.ofInputStream());
         } catch (UpstreamFailure e) {
             throw e;
         } catch (IOException e) {
@@ -218,11 +264,6 @@ public final class SseTransport implements Transport {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while posting to server '" + serverName + "'", e);
         }
-        int status = response.statusCode();
-        if (status < 200 || status > 299) {
-            throw new HttpStatusException(serverName, status, "POST " + postTo, snippet(response.body()));
-        }
-        closeQuietly(response.body());
     }
 
     @Override

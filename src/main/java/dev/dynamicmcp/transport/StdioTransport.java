@@ -2,6 +2,7 @@ package dev.dynamicmcp.transport;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dynamicmcp.protocol.Json;
+import dev.dynamicmcp.protocol.OversizedMessage;
 import dev.dynamicmcp.runtime.Scheduler;
 import dev.dynamicmcp.runtime.SystemScheduler;
 import java.io.IOException;
@@ -137,8 +138,9 @@ public final class StdioTransport implements Transport {
         stdin = started.getOutputStream();
         stdoutReader = scheduler.startLoop("stdio-out-" + serverName, () -> readStdout(started));
         stderrReader = scheduler.startLoop("stdio-err-" + serverName, () -> drainStderr(started));
-        scheduler.startLoop("stdio-exit-" + serverName, () -> watchExit(started));
+        // OPEN before the exit watcher starts: a child that exits at once must still be reported closed
         transition(State.OPEN, "pid " + started.pid());
+        scheduler.startLoop("stdio-exit-" + serverName, () -> watchExit(started));
     }
 
     private Process spawn() throws IOException {
@@ -342,6 +344,9 @@ public final class StdioTransport implements Transport {
                     message = MessageShape.parseSingle(lines.bytes(), 0, lines.length());
                 } catch (MessageShape.BadMessageException e) {
                     badInput(e.getMessage(), MessageShape.snippet(lines.bytes(), lines.length()));
+                    if (e.tooLarge()) {
+                        failAnsweredRequest(OversizedMessage.envelope(lines.bytes(), 0, lines.length()));
+                    }
                     continue;
                 }
                 deliver(message);
@@ -350,6 +355,13 @@ public final class StdioTransport implements Transport {
             if (state.get() == State.OPEN) {
                 log.debug("server '{}': stdout read failed: {}", serverName, e.toString());
             }
+        }
+    }
+
+    /** An answer we could not read still ends its request, now rather than at its timeout. */
+    private void failAnsweredRequest(OversizedMessage.Envelope envelope) {
+        if (envelope.answersRequest()) {
+            deliver(OversizedMessage.failedAnswer(envelope.id()));
         }
     }
 

@@ -2,6 +2,7 @@ package dev.dynamicmcp.transport;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dynamicmcp.auth.upstream.UpstreamAuth;
 import dev.dynamicmcp.protocol.Json;
 import dev.dynamicmcp.protocol.McpMeta;
 import dev.dynamicmcp.protocol.McpMethods;
@@ -78,7 +79,16 @@ public final class StreamableHttpTransport implements Transport {
     /** @param scheduler runs the readers and reconnect delays; null: one of its own, closed with the transport */
     public StreamableHttpTransport(String serverName, URI url, Map<String, String> headers, HttpClient client,
                                    Duration connectTimeout, Scheduler scheduler) {
-        this.session = new HttpSession(serverName, url, headers, client, connectTimeout);
+        this(serverName, url, headers, client, connectTimeout, scheduler, UpstreamAuth.NONE);
+    }
+
+    /**
+     * @param auth the upstream's OAuth credentials: their headers go on every request, and a 401 (or 403 with
+     *             a challenge) asks them what to do: send once more with new ones, or fail ("needs sign-in")
+     */
+    public StreamableHttpTransport(String serverName, URI url, Map<String, String> headers, HttpClient client,
+                                   Duration connectTimeout, Scheduler scheduler, UpstreamAuth auth) {
+        this.session = new HttpSession(serverName, url, headers, client, connectTimeout, auth);
         this.ownScheduler = scheduler == null ? new SystemScheduler() : null;
         this.scheduler = scheduler != null ? scheduler : ownScheduler;
         this.streams = new HttpStreams(session, this.scheduler);
@@ -119,17 +129,46 @@ public final class StreamableHttpTransport implements Transport {
         }
         // a stateless request carries no session id; its own _meta gives its headers
         String sentSessionId = modernMessage ? null : session.sessionId();
-        HttpRequest.Builder builder = session.request(session.url(), sentSessionId)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(Json.writeBytes(message)))
-                .header("Accept", "application/json, text/event-stream")
-                .header("Content-Type", "application/json");
-        if (modernMessage) {
-            Function<ObjectNode, Map<String, String>> params = modernParams;
-            ModernHeaders.apply(builder, ModernHeaders.of(message, params == null ? ModernHeaders.NO_PARAMS : params));
-        }
-        HttpRequest request = builder.build();
         Exchange exchange = new Exchange(what(message), isRequest ? message.get("id") : null, isInitialize,
                 sentSessionId, modernMessage);
+        byte[] body = Json.writeBytes(message);
+        Map<String, String> modernHeaders = null;
+        if (modernMessage) {
+            Function<ObjectNode, Map<String, String>> params = modernParams;
+            modernHeaders = ModernHeaders.of(message, params == null ? ModernHeaders.NO_PARAMS : params);
+        }
+        for (int attempt = 0; ; attempt++) {
+            HttpRequest.Builder builder = session.request(session.url(), sentSessionId)
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                    .header("Accept", "application/json, text/event-stream")
+                    .header("Content-Type", "application/json");
+            if (modernHeaders != null) {
+                ModernHeaders.apply(builder, modernHeaders);
+            }
+            HttpResponse<InputStream> response = awaitHeaders(exchange, builder.build(), isRequest && !isInitialize);
+            if (response == null) {
+                return; // a long call finishes in the background
+            }
+            UpstreamAuth.Outcome refusal = session.refusal(response);
+            if (refusal == null) {
+                handleResponse(exchange, response);
+                return;
+            }
+            HttpBodies.closeQuietly(response.body());
+            if (refusal.kind() != UpstreamAuth.Outcome.Kind.RETRY || attempt > 0) {
+                throw session.refused(response.statusCode(), exchange.what, refusal);
+            }
+            log.debug("server '{}': new credentials; sending {} again", name(), exchange.what);
+        }
+    }
+
+    /**
+     * Sends and waits for the response headers within the connect timeout; null when a request ({@code
+     * mayFinishLate}) was left to finish in the background because they took longer. A modern request can be
+     * aborted (its stream closed, the revision's cancel) until its response has come.
+     */
+    private HttpResponse<InputStream> awaitHeaders(Exchange exchange, HttpRequest request, boolean mayFinishLate)
+            throws IOException {
         CompletableFuture<HttpResponse<InputStream>> future = streams.sendAsync(request);
         if (exchange.modern && exchange.requestId != null) {
             String key = exchange.requestId.toString();
@@ -140,17 +179,16 @@ public final class StreamableHttpTransport implements Transport {
                 }
             });
         }
-        HttpResponse<InputStream> response;
         Duration connectTimeout = session.connectTimeout();
         try {
-            response = future.get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            return future.get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            if (isRequest && !isInitialize) {
+            if (mayFinishLate) {
                 // a JSON-mode server sends headers only with the result: let a long call finish off our thread
                 log.debug("server '{}': no headers for {} within {}; waiting in the background", name(),
                         exchange.what, connectTimeout);
                 future.whenComplete((late, failure) -> streams.startReader(() -> lateResponse(exchange, late, failure)));
-                return;
+                return null;
             }
             future.cancel(true);
             throw new UpstreamFailure(name(), "timed out", "no response headers for " + exchange.what + " within "
@@ -162,7 +200,6 @@ public final class StreamableHttpTransport implements Transport {
         } catch (ExecutionException | CancellationException e) {
             throw failure(exchange, e instanceof ExecutionException ? e.getCause() : e);
         }
-        handleResponse(exchange, response);
     }
 
     /** Headers came after send had returned: an HTTP error can only reach the caller as an error response. */
@@ -173,6 +210,12 @@ public final class StreamableHttpTransport implements Transport {
         try {
             if (failure != null) {
                 throw failure(exchange, failure);
+            }
+            // too late to send it again: a refusal fails the request, and the next one goes with new credentials
+            UpstreamAuth.Outcome refusal = session.refusal(response);
+            if (refusal != null) {
+                HttpBodies.closeQuietly(response.body());
+                throw session.refused(response.statusCode(), exchange.what, refusal);
             }
             handleResponse(exchange, response);
         } catch (UpstreamFailure e) {

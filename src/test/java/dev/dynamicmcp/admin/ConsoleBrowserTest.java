@@ -348,7 +348,10 @@ class ConsoleBrowserTest {
         }
     }
 
-    /** docs/console.png: three servers, one down, at 1280×800. */
+    /**
+     * The same picture over the fake backend, at 1280×800 (kept under target/: docs/console.png is taken from
+     * the real proxy by {@code app.ConsoleOnProxyBrowserTest}).
+     */
     @Test
     void screenshotOfTheConsoleWithThreeServersOneDown() throws Exception {
         open(server);
@@ -366,7 +369,7 @@ class ConsoleBrowserTest {
         assertThat(((Number) js("const p = document.querySelector('.servers-panel'); return p.scrollWidth - p.clientWidth")).intValue())
                 .as("the servers table fits at 1280 px").isLessThanOrEqualTo(0);
 
-        Path png = Path.of("docs/console.png");
+        Path png = Path.of("target/console-fake-backend.png");
         Files.write(png, ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
         var image = ImageIO.read(png.toFile());
         assertThat(image.getWidth()).isEqualTo(1280);

@@ -174,9 +174,15 @@ final class FakeAdminBackend implements AdminBackend {
     public boolean remove(String name) {
         lock.lock();
         try {
-            if (servers.remove(name) == null) {
+            if (!servers.containsKey(name)) {
                 return false;
             }
+            List<String> users = profileEntries.entrySet().stream()
+                    .filter(profile -> profile.getValue().path("servers").has(name)).map(Map.Entry::getKey).toList();
+            if (!users.isEmpty()) {
+                throw new ServerInUseException(name, users);
+            }
+            servers.remove(name);
             entries.remove(name);
             catalogs.remove(name);
         } finally {
@@ -216,6 +222,96 @@ final class FakeAdminBackend implements AdminBackend {
         }
         actions.add("enable " + name);
         setState(name, ServerState.READY, "enabled");
+        return true;
+    }
+
+    // ---- profiles: entries validated by the real loader inside a tree of the fake's servers
+
+    private final Map<String, ObjectNode> profileEntries = new LinkedHashMap<>();
+
+    @Override
+    public List<AdminProfile> profiles() {
+        lock.lock();
+        try {
+            return profileEntries.keySet().stream().map(this::profileLocked).toList();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public Optional<AdminProfile> profile(String name) {
+        lock.lock();
+        try {
+            return profileEntries.containsKey(name) ? Optional.of(profileLocked(name)) : Optional.empty();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private AdminProfile profileLocked(String name) {
+        ObjectNode entry = profileEntries.get(name);
+        Map<String, dev.dynamicmcp.config.ToolFilter> filters = new LinkedHashMap<>();
+        entry.path("servers").properties().forEach(server -> {
+            List<String> allow = new ArrayList<>();
+            List<String> deny = new ArrayList<>();
+            server.getValue().path("tools").path("allow").forEach(glob -> allow.add(glob.asText()));
+            server.getValue().path("tools").path("deny").forEach(glob -> deny.add(glob.asText()));
+            filters.put(server.getKey(), new dev.dynamicmcp.config.ToolFilter(allow, deny));
+        });
+        return new AdminProfile(name, filters, entry.has("token"), 0, entry.deepCopy());
+    }
+
+    @Override
+    public Optional<List<ObjectNode>> profileTools(String name) {
+        return profile(name).map(profile -> {
+            List<ObjectNode> tools = new ArrayList<>();
+            readyTools().forEach((server, list) -> {
+                if (profile.servers().containsKey(server)) {
+                    list.stream().filter(tool -> profile.servers().get(server).permits(tool.path("name").asText()))
+                            .forEach(tools::add);
+                }
+            });
+            return tools;
+        });
+    }
+
+    @Override
+    public PutOutcome putProfile(String name, ObjectNode entry) {
+        boolean existed;
+        lock.lock();
+        try {
+            ObjectNode document = Json.object();
+            ObjectNode servers = document.putObject("mcpServers");
+            entries.keySet().forEach(server -> servers.putObject(server).put("command", "true"));
+            document.putObject("profiles").set(name, entry);
+            try {
+                ConfigLoader.parse(Json.write(document), Map.of(), Path.of("."));
+            } catch (ConfigException e) {
+                return new PutOutcome.Invalid(e.problems());
+            }
+            existed = profileEntries.put(name, entry.deepCopy()) != null;
+        } finally {
+            lock.unlock();
+        }
+        actions.add("put profile " + name);
+        listener.configChanged(ConfigChange.ofProfile(name, existed ? ConfigChange.Kind.REPLACED
+                : ConfigChange.Kind.ADDED, "api"));
+        return existed ? PutOutcome.REPLACED : PutOutcome.CREATED;
+    }
+
+    @Override
+    public boolean removeProfile(String name) {
+        lock.lock();
+        try {
+            if (profileEntries.remove(name) == null) {
+                return false;
+            }
+        } finally {
+            lock.unlock();
+        }
+        actions.add("remove profile " + name);
+        listener.configChanged(ConfigChange.ofProfile(name, ConfigChange.Kind.REMOVED, "api"));
         return true;
     }
 

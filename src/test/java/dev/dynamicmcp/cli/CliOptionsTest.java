@@ -105,6 +105,18 @@ class CliOptionsTest {
     }
 
     @Test
+    void theCommandLineKeepsTheConfigsAdminTokenAndNoPersistIsAFlag() {
+        assertThat(settings(WITH_CONFIG_TOKEN.withAdminToken("admin-from-config"), Map.of(), "--auth-token", "cli")
+                .adminToken()).as("overriding the MCP token leaves the admin token").isEqualTo("admin-from-config");
+        Main main = new Main();
+        new CommandLine(main).parseArgs("--no-persist");
+        assertThat(main.noPersist).isTrue();
+        Main plain = new Main();
+        new CommandLine(plain).parseArgs();
+        assertThat(plain.noPersist).isFalse();
+    }
+
+    @Test
     void anAllowedOriginMustBeAnOrigin() {
         for (String bad : List.of("https://app.example.com/", "app.example.com", "ftp://x", "https://h/path",
                 "https://h?q=1")) {

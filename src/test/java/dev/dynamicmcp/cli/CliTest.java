@@ -6,7 +6,7 @@ import dev.dynamicmcp.client.McpClient;
 import dev.dynamicmcp.config.ProxySettings;
 import dev.dynamicmcp.demo.Demo;
 import dev.dynamicmcp.protocol.Json;
-import dev.dynamicmcp.proxy.ProxyServer;
+import dev.dynamicmcp.app.ProxyApp;
 import dev.dynamicmcp.testsupport.FaultServer;
 import dev.dynamicmcp.transport.StreamableHttpTransport;
 import java.io.ByteArrayOutputStream;
@@ -154,7 +154,7 @@ class CliTest {
                 ProxySettings.DEFAULTS.separator(), null, ProxySettings.DEFAULTS.maxBodyBytes(), 4,
                 ProxySettings.DEFAULTS.defaults());
         try (Demo demo = Demo.start(settings);
-             ProxyServer proxy = ProxyServer.start(demo.config(), ProxyServer.Options.httpOnly());
+             ProxyApp proxy = ProxyApp.start(demo.config(), ProxyApp.Options.httpOnly());
              McpClient client = new McpClient("demo", new StreamableHttpTransport("demo", proxy.endpoint(), Map.of(),
                      null, Duration.ofSeconds(10)), McpClient.Options.defaults())) {
             client.connect(Duration.ofSeconds(20));
@@ -167,5 +167,19 @@ class CliTest {
             assertThat(client.readResource("notes://all").path("contents").get(0).path("text").asText())
                     .isEqualTo("buy milk");
         }
+    }
+
+    @Test
+    void anUnknownStdioProfileIsAUsageErrorNamingTheKnownOnes() throws Exception {
+        Path file = config("{\"mcpServers\": {\"one\": " + stdioEntry("--name", "one") + "},"
+                + " \"profiles\": {\"reviewer\": {\"servers\": {\"one\": {}}}}}");
+
+        Run unknown = cli("--stdio", "--profile", "writer", "--config", file.toString(), "--no-watch");
+        assertThat(unknown.exitCode()).isEqualTo(2);
+        assertThat(unknown.err()).contains("no profile named \"writer\"").contains("profiles: reviewer");
+
+        Run withoutStdio = cli("--profile", "reviewer", "--config", file.toString(), "--no-watch");
+        assertThat(withoutStdio.exitCode()).isEqualTo(2);
+        assertThat(withoutStdio.err()).contains("--profile needs --stdio").contains("/mcp/reviewer");
     }
 }

@@ -148,4 +148,64 @@ class ConfigWatcherTest {
         assertThat(watcher.state()).isEqualTo(ConfigWatcher.State.CLOSED);
         await().during(INTERVAL.multipliedBy(5)).atMost(WAIT).until(applied::isEmpty);
     }
+
+    /**
+     * Issue 9 item 8: with {@code --port} (or {@code --host}, {@code --auth-token}) a "proxy settings changed" was
+     * logged a second after every start, because the file's config was compared with the overridden one.
+     */
+    @Test
+    void theCommandLinesOverridesApplyToEveryConfigReadSoTheyAreNeverAChange() throws Exception {
+        Path file = write("{ \"proxy\": { \"port\": 9000 }, \"mcpServers\": { \"a\": { \"command\": \"x\" } } }");
+        java.util.function.UnaryOperator<ProxyConfig> overrides = config -> new ProxyConfig(new ProxySettings(
+                config.proxy().host(), 1234, config.proxy().namespace(), config.proxy().separator(), "cli-token",
+                config.proxy().maxBodyBytes(), config.proxy().connectConcurrency(), config.proxy().defaults()),
+                config.servers());
+        ProxyConfig initial = overrides.apply(ConfigLoader.load(file, Map.of()));
+        List<ConfigDiff> diffs = new CopyOnWriteArrayList<>();
+        watcher = ConfigWatcher.start(file, initial, INTERVAL, Map.of(), overrides,
+                (previous, next) -> diffs.add(ConfigDiff.between(previous, next)));
+        await().atMost(WAIT).until(() -> watcher.settledChanges() == 1);
+        assertThat(diffs).as("the first poll of an unchanged file").isEmpty();
+
+        long before = watcher.settledChanges();
+        write("{ \"proxy\": { \"port\": 9001, \"authToken\": \"file-token\", \"separator\": \"_\" },"
+                + " \"mcpServers\": { \"a\": { \"command\": \"x\" } } }");
+        awaitHandled(before);
+        assertThat(diffs).hasSize(1);
+        assertThat(diffs.get(0).proxyFields()).as("port and token are the command line's").containsExactly("separator");
+        assertThat(watcher.current().proxy().port()).isEqualTo(1234);
+    }
+
+    /** Issue 9 item 9: the listener hears of an invalid file (for /status), and of the file being valid again. */
+    @Test
+    void anInvalidFileIsReportedAndItsRepairToo() throws Exception {
+        Path file = write(servers("a"));
+        ProxyConfig initial = ConfigLoader.load(file, Map.of());
+        List<String> rejected = new CopyOnWriteArrayList<>();
+        AtomicInteger changed = new AtomicInteger();
+        watcher = ConfigWatcher.start(file, initial, INTERVAL, Map.of(), java.util.function.UnaryOperator.identity(),
+                new ConfigWatcher.Listener() {
+                    @Override
+                    public void changed(ProxyConfig previous, ProxyConfig next) {
+                        changed.incrementAndGet();
+                    }
+
+                    @Override
+                    public void rejected(String problems) {
+                        rejected.add(problems);
+                    }
+                });
+        await().atMost(WAIT).until(() -> watcher.settledChanges() == 1);
+        long before = watcher.settledChanges();
+        write("{ \"mcpServers\": { \"a\": { \"arg\": [] } } }");
+        awaitHandled(before);
+        assertThat(rejected).hasSize(1);
+        assertThat(rejected.get(0)).contains("arg");
+        assertThat(changed).hasValue(0);
+
+        before = watcher.settledChanges();
+        write(servers("a"));
+        awaitHandled(before);
+        assertThat(changed).as("valid again, the same as the running config").hasValue(1);
+    }
 }

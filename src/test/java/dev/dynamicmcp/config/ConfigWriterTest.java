@@ -179,4 +179,65 @@ class ConfigWriterTest {
         new ConfigWriter(file).put("a", entry("{\"command\": \"a\"}"));
         assertThat(ConfigLoader.load(file, Map.of()).servers()).containsOnlyKeys("a");
     }
+
+    // ---- the profiles section
+
+    @Test
+    void aFirstProfileAddsAProfilesSectionAfterTheLastMemberAndTheRestStaysByteForByte() {
+        String result = ConfigWriter.put(FILE, ConfigWriter.Section.PROFILES, "reviewer",
+                entry("{\"servers\": {\"alpha\": {\"tools\": {\"allow\": [\"get_*\"]}}}}"));
+
+        String head = FILE.substring(0, FILE.lastIndexOf("\n}"));
+        assertThat(result).startsWith(head + ",\n  \"profiles\": {\n    \"reviewer\": {\n");
+        assertThat(result).contains("\"allow\": [\"get_*\"]").endsWith("}\n");
+        ObjectNode tree = ConfigLoader.tree(result.getBytes(StandardCharsets.UTF_8));
+        assertThat(tree.path("profiles").path("reviewer").path("servers").path("alpha").path("tools").path("allow")
+                .get(0).asText()).isEqualTo("get_*");
+        assertThat(tree.path("mcpServers").properties()).extracting(Map.Entry::getKey)
+                .containsExactly("alpha", "beta", "gamma");
+    }
+
+    @Test
+    void aProfileIsReplacedAddedBesideOthersAndRemovedWithoutTouchingTheServersOrComments() {
+        String file = FILE.substring(0, FILE.lastIndexOf("\n}")) + """
+                ,
+                  "profiles": {
+                    // read-only agents
+                    "reviewer": {"servers": {"alpha": {}}},
+                    "ops": {"servers": {"beta": {}}, "token": "${OPS_TOKEN}"}
+                  }
+                }
+                """;
+        String replaced = ConfigWriter.put(file, ConfigWriter.Section.PROFILES, "reviewer",
+                entry("{\"servers\": {\"gamma\": {}}}"));
+        assertThat(replaced).contains("// read-only agents").contains("\"ops\": {\"servers\": {\"beta\": {}}, "
+                + "\"token\": \"${OPS_TOKEN}\"}").startsWith(FILE.substring(0, FILE.lastIndexOf("\n}")));
+        assertThat(ConfigLoader.tree(replaced.getBytes(StandardCharsets.UTF_8)).path("profiles").path("reviewer")
+                .path("servers").has("gamma")).isTrue();
+
+        String added = ConfigWriter.put(file, ConfigWriter.Section.PROFILES, "writer", entry("{\"servers\": {}}"));
+        assertThat(ConfigLoader.tree(added.getBytes(StandardCharsets.UTF_8)).path("profiles").properties())
+                .extracting(Map.Entry::getKey).containsExactly("reviewer", "ops", "writer");
+
+        String removed = ConfigWriter.remove(file, ConfigWriter.Section.PROFILES, "ops");
+        assertThat(removed).doesNotContain("ops").doesNotContain("OPS_TOKEN").contains("// read-only agents")
+                .startsWith(FILE.substring(0, FILE.lastIndexOf("\n}")));
+        assertThat(ConfigWriter.remove(removed, ConfigWriter.Section.PROFILES, "reviewer"))
+                .contains("\"profiles\": {").doesNotContain("reviewer");
+        assertThat(ConfigWriter.remove(FILE, ConfigWriter.Section.PROFILES, "alpha"))
+                .as("a server of the same name is not a profile").isSameAs(FILE);
+    }
+
+    @Test
+    void profileWritesGoThroughTheFileAtomicallyAndRemovingRestoresTheFile() throws Exception {
+        Path file = dir.resolve("config.json");
+        Files.writeString(file, FILE);
+        ConfigWriter writer = new ConfigWriter(file);
+        ConfigWriter.Written written = writer.putProfile("reviewer", entry("{\"servers\": {\"alpha\": {}}}"));
+        assertThat(written.changed()).isTrue();
+        assertThat(ConfigLoader.load(file, Map.of("TOKEN", "t")).profiles()).containsOnlyKeys("reviewer");
+        writer.removeProfile("reviewer");
+        assertThat(ConfigLoader.load(file, Map.of("TOKEN", "t")).profiles()).isEmpty();
+        assertThat(writer.removeProfile("reviewer").changed()).isFalse();
+    }
 }

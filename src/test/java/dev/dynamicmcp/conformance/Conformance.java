@@ -36,6 +36,9 @@ public final class Conformance {
     private static final Pattern RESULT_DIR =
             Pattern.compile("server-(.+)-\\d{4}-\\d{2}-\\d{2}T\\d{2}-\\d{2}-\\d{2}-\\d{3}Z");
     private static final Pattern RUNNING = Pattern.compile("^=== Running scenario: (.+) ===$", Pattern.MULTILINE);
+    /** A line of the 0.2.0 suite's "Not scored for <set>" block: {@code   ✗ tasks-lifecycle (extension)}. */
+    private static final Pattern NOT_SCORED = Pattern.compile("^  [✓✗] (\\S+) \\((?:extension|pending)[^)]*\\)$",
+            Pattern.MULTILINE);
     private static final Pattern TOTAL = Pattern.compile("^Total: (\\d+) passed, (\\d+) failed$", Pattern.MULTILINE);
 
     private Conformance() {
@@ -49,10 +52,33 @@ public final class Conformance {
      * status of every scenario run, and one line per failed check: {@code scenario/check-id: message}.
      */
     public record Result(int passed, int failed, int warnings, Map<String, ScenarioStatus> scenarios,
-                         List<String> failures) {
+                         List<String> failures, List<String> notScored) {
         public Result {
             scenarios = Collections.unmodifiableMap(new LinkedHashMap<>(scenarios));
             failures = List.copyOf(failures);
+            notScored = List.copyOf(notScored);
+        }
+
+        public Result(int passed, int failed, int warnings, Map<String, ScenarioStatus> scenarios,
+                      List<String> failures) {
+            this(passed, failed, warnings, scenarios, failures, List.of());
+        }
+
+        /**
+         * The scenarios the requirement set scores (0.2.0 suite with {@code --requirements}: the run also
+         * covers extensions and pending scenarios, listed under "Not scored"), with their status.
+         */
+        public Map<String, ScenarioStatus> scored() {
+            Map<String, ScenarioStatus> scored = new LinkedHashMap<>(scenarios);
+            notScored.forEach(scored::remove);
+            return scored;
+        }
+
+        /** One line: how many of the scored scenarios passed. */
+        public String scoredLine() {
+            long green = scored().values().stream()
+                    .filter(s -> s == ScenarioStatus.PASSED || s == ScenarioStatus.WARNING).count();
+            return green + "/" + scored().size() + " scored scenarios pass";
         }
 
         public List<String> failedScenarios() {
@@ -76,6 +102,19 @@ public final class Conformance {
     }
 
     public static Result run(URI url, Path outputDir, Duration timeout) {
+        return run(url, outputDir, timeout, Peers.conformanceScript(), List.of("--suite", "active"));
+    }
+
+    /**
+     * Runs the 0.2.0 suite ({@code conformance-next}) with {@code --requirements <set>}: every scenario of that
+     * requirement set, the scored ones and the ones it runs without scoring (extensions, pending).
+     */
+    public static Result runRequirements(URI url, Path outputDir, Duration timeout, String requirements) {
+        return run(url, outputDir, timeout, Peers.conformanceNextScript(), List.of("--requirements", requirements));
+    }
+
+    /** Runs {@code script server --url <url> <selection…>}, writing into a fresh directory under outputDir. */
+    static Result run(URI url, Path outputDir, Duration timeout, Path script, List<String> selection) {
         Path runDir;
         try {
             Files.createDirectories(outputDir);
@@ -85,8 +124,10 @@ public final class Conformance {
             throw new UncheckedIOException("cannot create a run directory under " + outputDir, e);
         }
         Path log = runDir.resolve("conformance.log");
-        List<String> command = List.of(Peers.node22().toString(), Peers.conformanceScript().toString(),
-                "server", "--url", url.toString(), "--suite", "active", "--output-dir", runDir.toString());
+        List<String> command = new ArrayList<>(List.of(Peers.node22().toString(), script.toString(),
+                "server", "--url", url.toString()));
+        command.addAll(selection);
+        command.addAll(List.of("--output-dir", runDir.toString()));
         // Output goes to a file, not a pipe, so a chatty suite can never block on a full pipe buffer.
         ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(Peers.dir().toFile())
@@ -168,7 +209,12 @@ public final class Conformance {
             throw new IllegalStateException("checks.json files give passed=" + passed + " failed=" + failed
                     + " but the suite printed '" + total.group() + "' (results in " + runDir + ")");
         }
-        return new Result(passed, failed, warnings, scenarios, failures);
+        List<String> notScored = new ArrayList<>();
+        Matcher unscored = NOT_SCORED.matcher(output);
+        while (unscored.find()) {
+            notScored.add(unscored.group(1));
+        }
+        return new Result(passed, failed, warnings, scenarios, failures, notScored);
     }
 
     private static Map<String, List<JsonNode>> readChecks(Path runDir) {

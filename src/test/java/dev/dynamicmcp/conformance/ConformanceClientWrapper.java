@@ -8,7 +8,7 @@ import dev.dynamicmcp.manager.ServerState;
 import dev.dynamicmcp.protocol.Json;
 import dev.dynamicmcp.protocol.McpMethods;
 import dev.dynamicmcp.protocol.McpResults;
-import dev.dynamicmcp.proxy.ProxyServer;
+import dev.dynamicmcp.app.ProxyApp;
 import dev.dynamicmcp.transport.StreamableHttpTransport;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,8 +42,8 @@ public final class ConformanceClientWrapper {
                  "mcpServers": {"upstream": {"url": %s, "transport": "streamable-http"}}}
                 """.formatted(Json.write(Json.MAPPER.getNodeFactory().textNode(url)));
         int exit = 0;
-        try (ProxyServer proxy = ProxyServer.start(ConfigLoader.parse(config, Map.of(), Path.of(".")),
-                ProxyServer.Options.httpOnly())) {
+        try (ProxyApp proxy = ProxyApp.start(ConfigLoader.parse(config, Map.of(), Path.of(".")),
+                ProxyApp.Options.httpOnly())) {
             if (proxy.manager().status("upstream").state() != ServerState.READY) {
                 System.err.println("upstream is not READY: " + proxy.manager().status("upstream"));
                 exit = 1;

@@ -70,7 +70,9 @@ public final class ConformanceFixtureServer implements AutoCloseable {
                 .mcpEndpoint(ENDPOINT)
                 .httpHeaderValidator(loopbackOnly)
                 .build();
-        McpSyncServer mcp = FixtureFeatures.register(McpServer.sync(transport).jsonMapper(json)).build();
+        java.util.concurrent.atomic.AtomicReference<McpSyncServer> self = new java.util.concurrent.atomic.AtomicReference<>();
+        McpSyncServer mcp = FixtureFeatures.register(McpServer.sync(transport).jsonMapper(json), self).build();
+        self.set(mcp);
 
         Server jetty = new Server();
         ServerConnector connector = new ServerConnector(jetty);
@@ -164,7 +166,9 @@ public final class ConformanceFixtureServer implements AutoCloseable {
 
         McpJsonMapper json = McpJsonDefaults.getMapper();
         StdioServerTransportProvider transport = new StdioServerTransportProvider(json, protocolIn, protocolOut);
-        McpSyncServer mcp = FixtureFeatures.register(McpServer.sync(transport).jsonMapper(json)).build();
+        java.util.concurrent.atomic.AtomicReference<McpSyncServer> self = new java.util.concurrent.atomic.AtomicReference<>();
+        McpSyncServer mcp = FixtureFeatures.register(McpServer.sync(transport).jsonMapper(json), self).build();
+        self.set(mcp);
         LOG.info("conformance fixture STARTED on stdio");
         stdinClosed.await();
         LOG.info("conformance fixture CLOSING: stdin reached end of input");

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.dynamicmcp.config.ConfigLoader;
 import dev.dynamicmcp.config.ProxyConfig;
 import dev.dynamicmcp.protocol.Json;
-import dev.dynamicmcp.proxy.ProxyServer;
+import dev.dynamicmcp.app.ProxyApp;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -42,7 +42,7 @@ class ConformanceProxyTest {
                 {"proxy": {"port": 0, "namespace": "none"}, "mcpServers": {"fixture": %s}}
                 """.formatted(upstreamEntry);
         ProxyConfig config = ConfigLoader.parse(json, Map.of(), Path.of("."));
-        try (ProxyServer proxy = ProxyServer.start(config, ProxyServer.Options.httpOnly())) {
+        try (ProxyApp proxy = ProxyApp.start(config, ProxyApp.Options.httpOnly())) {
             return Conformance.run(proxy.endpoint(), output.resolve(label), Duration.ofMinutes(3));
         }
     }

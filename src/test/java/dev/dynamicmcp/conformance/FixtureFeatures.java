@@ -67,9 +67,16 @@ final class FixtureFeatures {
     private FixtureFeatures() {
     }
 
-    /** Registers the fixture's capabilities, tools, resources, templates, prompts and completions. */
+    /**
+     * Registers the fixture's capabilities, tools, resources, templates, prompts and completions, and the
+     * diagnostic tools of the 2026-07-28 suite ({@link Stateless2026Tools}); {@code self} must be given the
+     * built server.
+     */
     static <S extends McpServer.SyncSpecification<S>> McpServer.SyncSpecification<S> register(
-            McpServer.SyncSpecification<S> spec) {
+            McpServer.SyncSpecification<S> spec, java.util.concurrent.atomic.AtomicReference<
+                    io.modelcontextprotocol.server.McpSyncServer> self) {
+        List<SyncToolSpecification> tools = new ArrayList<>(tools());
+        tools.addAll(Stateless2026Tools.tools(self));
         return spec.serverInfo(NAME, VERSION)
                 .capabilities(ServerCapabilities.builder()
                         .tools(true)
@@ -78,7 +85,7 @@ final class FixtureFeatures {
                         .logging()
                         .completions()
                         .build())
-                .tools(tools())
+                .tools(tools)
                 .resources(resources())
                 .resourceTemplates(templates())
                 .prompts(prompts())

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dynamicmcp.config.ConfigLoader;
 import dev.dynamicmcp.protocol.Json;
-import dev.dynamicmcp.proxy.ProxyServer;
+import dev.dynamicmcp.app.ProxyApp;
 import dev.dynamicmcp.testsupport.FaultServer;
 import java.io.ByteArrayInputStream;
 import java.net.http.HttpRequest;
@@ -34,7 +34,7 @@ class BadDownstreamInputTest {
     private static final long MAX_BODY = 64 * 1024;
     private static final Map<String, String> AUTH = Map.of("Authorization", "Bearer " + TOKEN);
 
-    private ProxyServer proxy;
+    private ProxyApp proxy;
     private RawMcpHttp mcp;
     private String bystander;
     private int nextId = 100;
@@ -47,7 +47,7 @@ class BadDownstreamInputTest {
                  "mcpServers": {"alpha": {"command": %s, "args": %s}}}
                 """.formatted(TOKEN, MAX_BODY, Json.write(Json.MAPPER.valueToTree(fault.get(0))),
                 Json.write(Json.MAPPER.valueToTree(fault.subList(1, fault.size()))));
-        proxy = ProxyServer.start(ConfigLoader.parse(json, Map.of(), Path.of(".")), ProxyServer.Options.httpOnly());
+        proxy = ProxyApp.start(ConfigLoader.parse(json, Map.of(), Path.of(".")), ProxyApp.Options.httpOnly());
         mcp = new RawMcpHttp(proxy.endpoint(), AUTH);
         bystander = mcp.open("bystander");
     }

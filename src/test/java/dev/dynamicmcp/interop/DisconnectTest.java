@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.dynamicmcp.client.McpClient;
 import dev.dynamicmcp.config.ConfigLoader;
 import dev.dynamicmcp.protocol.Json;
-import dev.dynamicmcp.proxy.ProxyServer;
+import dev.dynamicmcp.app.ProxyApp;
 import dev.dynamicmcp.testsupport.FaultServer;
 import dev.dynamicmcp.testsupport.HttpFault;
 import java.io.OutputStream;
@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(90)
 class DisconnectTest {
     private HttpFault beta;
-    private ProxyServer proxy;
+    private ProxyApp proxy;
     private RawMcpHttp mcp;
 
     @BeforeAll
@@ -53,7 +53,7 @@ class DisconnectTest {
                                 "beta": {"url": "%s", "transport": "streamable-http"}}}
                 """.formatted(Json.write(Json.MAPPER.valueToTree(fault.get(0))),
                 Json.write(Json.MAPPER.valueToTree(fault.subList(1, fault.size()))), beta.url());
-        proxy = ProxyServer.start(ConfigLoader.parse(json, Map.of(), Path.of(".")), ProxyServer.Options.httpOnly());
+        proxy = ProxyApp.start(ConfigLoader.parse(json, Map.of(), Path.of(".")), ProxyApp.Options.httpOnly());
         mcp = new RawMcpHttp(proxy.endpoint(), Map.of());
     }
 

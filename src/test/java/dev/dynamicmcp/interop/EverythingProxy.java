@@ -4,7 +4,7 @@ import dev.dynamicmcp.config.ConfigLoader;
 import dev.dynamicmcp.config.ProxyConfig;
 import dev.dynamicmcp.manager.ServerState;
 import dev.dynamicmcp.protocol.Json;
-import dev.dynamicmcp.proxy.ProxyServer;
+import dev.dynamicmcp.app.ProxyApp;
 import dev.dynamicmcp.testsupport.Peers;
 import java.net.URI;
 import java.nio.file.Files;
@@ -17,9 +17,9 @@ import java.util.Map;
  */
 final class EverythingProxy implements AutoCloseable {
     final Peers.NodeServer remote;
-    final ProxyServer proxy;
+    final ProxyApp proxy;
 
-    private EverythingProxy(Peers.NodeServer remote, ProxyServer proxy) {
+    private EverythingProxy(Peers.NodeServer remote, ProxyApp proxy) {
         this.remote = remote;
         this.proxy = proxy;
     }
@@ -27,8 +27,8 @@ final class EverythingProxy implements AutoCloseable {
     static EverythingProxy start() throws Exception {
         Peers.NodeServer remote = Peers.startEverythingHttp();
         try {
-            ProxyServer proxy = ProxyServer.start(ConfigLoader.parse(configJson(remote.url()), Map.of(), Path.of(".")),
-                    ProxyServer.Options.httpOnly());
+            ProxyApp proxy = ProxyApp.start(ConfigLoader.parse(configJson(remote.url()), Map.of(), Path.of(".")),
+                    ProxyApp.Options.httpOnly());
             for (String server : new String[] {"everything", "remote"}) {
                 if (proxy.manager().status(server).state() != ServerState.READY) {
                     proxy.close();

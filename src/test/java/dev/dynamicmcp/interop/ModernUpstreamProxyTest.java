@@ -9,7 +9,7 @@ import dev.dynamicmcp.config.ConfigLoader;
 import dev.dynamicmcp.manager.ServerState;
 import dev.dynamicmcp.protocol.Json;
 import dev.dynamicmcp.protocol.McpMethods;
-import dev.dynamicmcp.proxy.ProxyServer;
+import dev.dynamicmcp.app.ProxyApp;
 import dev.dynamicmcp.testsupport.ModernPeers;
 import dev.dynamicmcp.transport.StreamableHttpTransport;
 import io.modelcontextprotocol.client.McpClient;
@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
  */
 class ModernUpstreamProxyTest {
     static ModernPeers.Server modernHttp;
-    static ProxyServer proxy;
+    static ProxyApp proxy;
 
     @BeforeAll
     static void start() throws Exception {
@@ -46,7 +46,7 @@ class ModernUpstreamProxyTest {
                    "legacy": {"command": "sh", "args": [%s]}}}
                 """.formatted(modernHttp.url(), quote(stdio.get(0)), quote(stdio.get(1)),
                 quote(Path.of("src/test/resources/manager/sh-mcp-server.sh").toAbsolutePath().toString()));
-        proxy = ProxyServer.start(ConfigLoader.parse(config, Map.of(), Path.of(".")), ProxyServer.Options.httpOnly());
+        proxy = ProxyApp.start(ConfigLoader.parse(config, Map.of(), Path.of(".")), ProxyApp.Options.httpOnly());
     }
 
     @AfterAll

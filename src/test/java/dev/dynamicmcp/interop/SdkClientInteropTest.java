@@ -411,7 +411,9 @@ class SdkClientInteropTest {
         CallToolResult echo;
         try {
             McpSchema.InitializeResult init = client.initialize();
-            names = toolNames(client);
+            // initialize is answered before the servers are up (issue 9 item 3): their tools follow
+            names = org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> toolNames(client), list -> list.contains("everything__echo"));
             echo = client.callTool(new CallToolRequest("everything__echo", Map.of("message", "over stdio")));
             assertThat(init.serverInfo().name()).isEqualTo("dynamic-mcp-proxy");
         } finally {

@@ -27,6 +27,8 @@ final class FakeUpstream implements ClientFactory {
     static final class Knobs {
         final AtomicInteger failConnects = new AtomicInteger();
         final AtomicBoolean refuseConnects = new AtomicBoolean();
+        /** Connects fail as an OAuth upstream's do until a person signs in. */
+        final AtomicBoolean needsSignIn = new AtomicBoolean();
         final AtomicBoolean failPings = new AtomicBoolean();
         /** Pings are answered with an error at once (a failed ping that costs no real time). */
         final AtomicBoolean rejectPings = new AtomicBoolean();
@@ -85,6 +87,12 @@ final class FakeUpstream implements ClientFactory {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted");
             }
+        }
+        if (k.needsSignIn.get()) {
+            throw new dev.dynamicmcp.transport.UpstreamAuthFailure(config.name(), 401, "initialize",
+                    new dev.dynamicmcp.auth.upstream.UpstreamAuth.Outcome(
+                            dev.dynamicmcp.auth.upstream.UpstreamAuth.Outcome.Kind.SIGN_IN_REQUIRED,
+                            "needs sign-in: open https://idp.example/auth", java.net.URI.create("https://idp.example/auth")));
         }
         if (k.refuseConnects.get() || k.failConnects.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
             throw new IOException("connection refused by fake \"" + config.name() + "\"");

@@ -20,6 +20,7 @@ import dev.dynamicmcp.protocol.RequestOptions;
 import dev.dynamicmcp.testsupport.FakeScheduler;
 import dev.dynamicmcp.testsupport.FaultServer;
 import dev.dynamicmcp.testsupport.HttpFault;
+import dev.dynamicmcp.testsupport.TestOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,8 +38,9 @@ import org.junit.jupiter.api.Test;
  */
 class FaultInjectionTest {
     /** Short timeouts and backoff so faults show quickly; health checks off unless a test turns them on. */
-    static final ServerOptions OPTIONS = new ServerOptions(Duration.ofSeconds(15), Duration.ofSeconds(5), Duration.ZERO,
-            3, Duration.ofMillis(50), Duration.ofMillis(500), 0.2, 3, Duration.ofMillis(500), 2, false);
+    static final ServerOptions OPTIONS = TestOptions.fast().connectTimeout(Duration.ofSeconds(15)).requestTimeout(Duration.ofSeconds(5))
+            .healthCheckInterval(Duration.ZERO).unhealthyAfter(3).backoff(Duration.ofMillis(50), Duration.ofMillis(500)).backoffJitter(0.2)
+            .breaker(3, Duration.ofMillis(500)).retries(2).lazy(false).build();
 
     final DefaultClientFactory factory = new DefaultClientFactory();
     final RecordingListener recorder = new RecordingListener();
@@ -162,7 +164,9 @@ class FaultInjectionTest {
                     .hasMessageContaining("state ")
                     .hasMessageContaining("exited with code 1")
                     .satisfies(e -> assertThat(((ServerUnavailableException) e).server()).isEqualTo("dead"));
-            assertThat(millisSince(start)).as("client(\"dead\") while " + state).isLessThan(100);
+            // not held until an attempt gives up (its connect timeout); real time: a real child process runs
+            assertThat(millisSince(start)).as("client(\"dead\") while " + state)
+                    .isLessThan(OPTIONS.connectTimeout().toMillis());
         }
         assertThat(manager.status("dead").state()).isNotEqualTo(ServerState.READY);
     }
@@ -173,23 +177,28 @@ class FaultInjectionTest {
      */
     @Test
     void callersDoNotWaitForTheRetriesOfAServerThatNeverConnected() {
-        ServerOptions impatient = new ServerOptions(Duration.ofMillis(700), Duration.ofSeconds(5), Duration.ZERO,
-                3, Duration.ofMillis(50), Duration.ofMillis(100), 0.2, 3, Duration.ofMillis(500), 2, false);
+        ServerOptions impatient = TestOptions.fast().connectTimeout(Duration.ofMillis(700)).requestTimeout(Duration.ofSeconds(5))
+            .healthCheckInterval(Duration.ZERO).unhealthyAfter(3).backoff(Duration.ofMillis(50), Duration.ofMillis(100)).backoffJitter(0.2)
+            .breaker(3, Duration.ofMillis(500)).retries(2).lazy(false).build();
         start(stdio("late", impatient, "--start-delay", "5000"));
         await().atMost(Duration.ofSeconds(10)).until(() -> manager.status("late").lastError() != null);
         assertThat(manager.status("late").lastError()).contains("initialize");
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1))
                 .until(() -> manager.status("late").state() == ServerState.CONNECTING);
-        long start = System.nanoTime();
+        int errorsBefore = manager.status("late").consecutiveErrors();
         assertThatThrownBy(() -> manager.client("late")).isInstanceOf(ServerUnavailableException.class)
                 .hasMessageContaining("\"late\"").hasMessageContaining("state CONNECTING");
-        assertThat(millisSince(start)).isLessThan(100);
+        // told at once, not after the attempt under way failed: that attempt has not ended yet (its failure
+        // would have counted), so the caller cannot have waited for it
+        assertThat(manager.status("late").state()).isEqualTo(ServerState.CONNECTING);
+        assertThat(manager.status("late").consecutiveErrors()).isEqualTo(errorsBefore);
     }
 
     @Test
     void aHangingToolCallTimesOutNamingTheServerWhileTheConnectionStaysUp() throws Exception {
-        ServerOptions shortTimeout = new ServerOptions(Duration.ofSeconds(15), Duration.ofMillis(500), Duration.ZERO,
-                3, Duration.ofMillis(50), Duration.ofMillis(500), 0.2, 3, Duration.ofMillis(500), 2, false);
+        ServerOptions shortTimeout = TestOptions.fast().connectTimeout(Duration.ofSeconds(15)).requestTimeout(Duration.ofMillis(500))
+            .healthCheckInterval(Duration.ZERO).unhealthyAfter(3).backoff(Duration.ofMillis(50), Duration.ofMillis(500)).backoffJitter(0.2)
+            .breaker(3, Duration.ofMillis(500)).retries(2).lazy(false).build();
         start(stdio("stuck", shortTimeout, "--hang-tools"));
         long start = System.nanoTime();
         assertThatThrownBy(() -> echo("stuck", "anyone?").join()).cause().isInstanceOf(McpException.class)
@@ -203,8 +212,9 @@ class FaultInjectionTest {
 
     @Test
     void aTimedOutCallIsCancelledUpstream() {
-        ServerOptions shortTimeout = new ServerOptions(Duration.ofSeconds(15), Duration.ofMillis(500), Duration.ZERO,
-                3, Duration.ofMillis(50), Duration.ofMillis(500), 0.2, 3, Duration.ofMillis(500), 2, false);
+        ServerOptions shortTimeout = TestOptions.fast().connectTimeout(Duration.ofSeconds(15)).requestTimeout(Duration.ofMillis(500))
+            .healthCheckInterval(Duration.ZERO).unhealthyAfter(3).backoff(Duration.ofMillis(50), Duration.ofMillis(500)).backoffJitter(0.2)
+            .breaker(3, Duration.ofMillis(500)).retries(2).lazy(false).build();
         start(stdio("sleepy", shortTimeout));
         AtomicReference<PendingRequest> sent = new AtomicReference<>();
         ObjectNode params = Json.object().put("name", "sleep");
@@ -228,8 +238,9 @@ class FaultInjectionTest {
     void theBreakerOpensOnTimeoutsFailsFastHalfOpensAndClosesWhenTheServerAnswersAgain() {
         // connectTimeout 5 s, request timeout 400 ms: the fault server answers JSON, so a hung call's POST gets
         // no headers at all; the timeout must still fire on time (the POST waits off the caller's thread)
-        ServerOptions breaker = new ServerOptions(Duration.ofSeconds(5), Duration.ofMillis(400), Duration.ZERO,
-                3, Duration.ofMillis(50), Duration.ofMillis(500), 0.2, 3, Duration.ofMillis(800), 0, false);
+        ServerOptions breaker = TestOptions.fast().connectTimeout(Duration.ofSeconds(5)).requestTimeout(Duration.ofMillis(400))
+            .healthCheckInterval(Duration.ZERO).unhealthyAfter(3).backoff(Duration.ofMillis(50), Duration.ofMillis(500)).backoffJitter(0.2)
+            .breaker(3, Duration.ofMillis(800)).retries(0).lazy(false).build();
         HttpFault hanging = track(FaultServer.startHttp(FaultServer.Options.builder().hangTools(true).build()));
         // the open duration runs on a fake clock; the request timeouts are the client's, in real time
         FakeScheduler clock = new FakeScheduler();
@@ -281,8 +292,9 @@ class FaultInjectionTest {
 
     @Test
     void aServerThatStopsAnsweringPingsGoesUnhealthyAndIsReconnected() {
-        ServerOptions health = new ServerOptions(Duration.ofSeconds(15), Duration.ofMillis(500), Duration.ofMillis(300),
-                2, Duration.ofMillis(50), Duration.ofMillis(500), 0.2, 3, Duration.ofMillis(500), 2, false);
+        ServerOptions health = TestOptions.fast().connectTimeout(Duration.ofSeconds(15)).requestTimeout(Duration.ofMillis(500))
+            .healthCheckInterval(Duration.ofMillis(300)).unhealthyAfter(2).backoff(Duration.ofMillis(50), Duration.ofMillis(500)).backoffJitter(0.2)
+            .breaker(3, Duration.ofMillis(500)).retries(2).lazy(false).build();
         start(stdio("mute", health, "--hang"));
         assertThat(manager.status("mute").state()).isEqualTo(ServerState.READY);
         long start = System.nanoTime();
@@ -420,8 +432,9 @@ class FaultInjectionTest {
     @Test
     void hugeResponsesArriveIntactOverStdioAndHttp() {
         int bytes = 8_000_000;
-        ServerOptions patient = new ServerOptions(Duration.ofSeconds(15), Duration.ofSeconds(30), Duration.ZERO,
-                3, Duration.ofMillis(50), Duration.ofMillis(500), 0.2, 3, Duration.ofMillis(500), 2, false);
+        ServerOptions patient = TestOptions.fast().connectTimeout(Duration.ofSeconds(15)).requestTimeout(Duration.ofSeconds(30))
+            .healthCheckInterval(Duration.ZERO).unhealthyAfter(3).backoff(Duration.ofMillis(50), Duration.ofMillis(500)).backoffJitter(0.2)
+            .breaker(3, Duration.ofMillis(500)).retries(2).lazy(false).build();
         HttpFault server = track(FaultServer.startHttp(FaultServer.Options.defaults()));
         start(stdio("big-stdio", patient), http("big-http", TransportKind.STREAMABLE_HTTP, server, patient));
         for (String name : List.of("big-stdio", "big-http")) {

@@ -14,6 +14,7 @@ import dev.dynamicmcp.protocol.Json;
 import dev.dynamicmcp.protocol.JsonRpc;
 import dev.dynamicmcp.protocol.McpException;
 import dev.dynamicmcp.protocol.McpMethods;
+import dev.dynamicmcp.testsupport.TestOptions;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,8 +34,9 @@ import org.junit.jupiter.api.io.TempDir;
 /** The manager against real stdio child processes (a tiny sh MCP server) and the real transports. */
 class RealUpstreamTest {
     static final Path SCRIPT = Path.of("src/test/resources/manager/sh-mcp-server.sh").toAbsolutePath();
-    static final ServerOptions OPTIONS = new ServerOptions(Duration.ofSeconds(5), Duration.ofSeconds(1), Duration.ZERO,
-            3, Duration.ofMillis(50), Duration.ofMillis(500), 0.2, 3, Duration.ofMillis(400), 2, false);
+    static final ServerOptions OPTIONS = TestOptions.fast().connectTimeout(Duration.ofSeconds(5)).requestTimeout(Duration.ofSeconds(1))
+            .healthCheckInterval(Duration.ZERO).unhealthyAfter(3).backoff(Duration.ofMillis(50), Duration.ofMillis(500)).backoffJitter(0.2)
+            .breaker(3, Duration.ofMillis(400)).retries(2).lazy(false).build();
 
     final DefaultClientFactory factory = new DefaultClientFactory();
     final RecordingListener recorder = new RecordingListener();
@@ -188,8 +190,9 @@ class RealUpstreamTest {
 
     @Test
     void twoHundredKillReconnectCyclesLeaveNoProcessThreadOrFileBehind() {
-        ServerOptions noBreaker = new ServerOptions(Duration.ofSeconds(5), Duration.ofSeconds(1), Duration.ZERO, 3,
-                Duration.ofMillis(10), Duration.ofMillis(100), 0.2, 1000, Duration.ofMillis(100), 2, false);
+        ServerOptions noBreaker = TestOptions.fast().connectTimeout(Duration.ofSeconds(5)).requestTimeout(Duration.ofSeconds(1))
+            .healthCheckInterval(Duration.ZERO).unhealthyAfter(3).backoff(Duration.ofMillis(10), Duration.ofMillis(100)).backoffJitter(0.2)
+            .breaker(1000, Duration.ofMillis(100)).retries(2).lazy(false).build();
         // warm up JVM-wide singletons (virtual thread scheduler, request timer) before taking the baseline
         ServerManager warmUp = ServerManager.builder(ProxySettings.DEFAULTS).servers(List.of(sh("w", Map.of(), noBreaker)))
                 .clientFactory(factory).build();

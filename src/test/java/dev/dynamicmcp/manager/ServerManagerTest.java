@@ -17,6 +17,7 @@ import dev.dynamicmcp.protocol.McpException;
 import dev.dynamicmcp.protocol.McpMethods;
 import dev.dynamicmcp.protocol.PendingRequest;
 import dev.dynamicmcp.testsupport.FakeScheduler;
+import dev.dynamicmcp.testsupport.LogCapture;
 import dev.dynamicmcp.testsupport.TestOptions;
 import java.time.Duration;
 import java.util.List;
@@ -140,6 +141,30 @@ class ServerManagerTest {
         assertThat(manager.status("a").consecutiveErrors()).isZero();
         assertThat(recorder.transitions).containsSubsequence("a: NEW -> CONNECTING", "a: CONNECTING -> BACKOFF",
                 "a: BACKOFF -> CONNECTING", "a: CONNECTING -> READY");
+    }
+
+    @Test
+    void aServerWaitingForSignInIsAskedOnlyAtTheMaxBackoffAndConnectsAtOnceWhenTheSignInCompletes() {
+        upstream.knobs("a").needsSignIn.set(true);
+        start(server("a"));
+
+        assertThat(manager.status("a").state()).isEqualTo(ServerState.BACKOFF);
+        assertThat(manager.status("a").lastError()).contains("needs sign-in");
+        for (int attempt = 1; attempt <= 2; attempt++) {
+            int connects = attempt;
+            await().until(() -> upstream.connects("a") == connects && clock.nextDelay() != null);
+            assertThat(clock.nextDelay()).as("the cap (400 ms), not 50 then 100").isEqualTo(Duration.ofMillis(400));
+            advanceMillis(400);
+        }
+        await().until(() -> upstream.connects("a") == 3 && clock.nextDelay() != null);
+
+        upstream.knobs("a").needsSignIn.set(false);
+        manager.connectNow("a", "signed in");
+        await().until(() -> manager.status("a").state() == ServerState.READY);
+        assertThat(upstream.connects("a")).isEqualTo(4);
+        assertThat(clock.pending()).doesNotContain("mcp-reconnect-a");
+        manager.connectNow("a", "signed in again"); // READY: nothing to do
+        assertThat(upstream.connects("a")).isEqualTo(4);
     }
 
     @Test
@@ -386,8 +411,8 @@ class ServerManagerTest {
     void theManagerOwnsTheConfigsAndTheirOrder() {
         start(server("zeta"), server("alpha"), server("mid"));
         assertThat(manager.configs()).extracting(ServerConfig::name).containsExactly("zeta", "alpha", "mid");
-        manager.add(server("new"));
-        manager.replace(server("zeta", TestOptions.fast().retries(0).build()));
+        manager.add(server("new")).join();
+        manager.replace(server("zeta", TestOptions.fast().retries(0).build())).join();
         assertThat(manager.configs()).extracting(ServerConfig::name).containsExactly("zeta", "alpha", "mid", "new");
         assertThat(manager.config("zeta")).get().extracting(c -> c.options().retries()).isEqualTo(0);
         assertThat(manager.order("zeta")).isLessThan(manager.order("alpha"));
@@ -407,7 +432,7 @@ class ServerManagerTest {
         CompletableFuture<JsonNode> draining = callTool("b", "slow");
         await().until(() -> oldB.toolCalls.get() == 1);
 
-        CompletableFuture<Void> replaced = CompletableFuture.runAsync(() -> manager.replace(server("b", patient)));
+        CompletableFuture<Void> replaced = manager.replace(server("b", patient));
         await().until(() -> clock.pending().contains("mcp-drain-b"));
         assertThat(upstream.connects("b")).as("the new connection starts while the old one drains").isEqualTo(2);
         // the bound is min(request timeout, 10 s)
@@ -425,14 +450,61 @@ class ServerManagerTest {
         // without calls in flight there is nothing to wait for
         upstream.knobs("b").hangCalls.set(false);
         FakeUpstream.FakeTransport secondB = upstream.current("b");
-        manager.replace(server("b"));
+        manager.replace(server("b")).get(5, TimeUnit.SECONDS);
         assertThat(secondB.closed).isTrue();
+    }
+
+    /** Issue 9 item 5: a reload must not wait for a connect, and a superseded attempt must not live on. */
+    @Test
+    void addReturnsOnceRegisteredAndAReplaceOrRemoveWhileConnectingCancelsTheAttempt() throws Exception {
+        start(server("a"));
+        try (LogCapture log = LogCapture.of(ConnectionPool.class)) {
+            upstream.knobs("b").connectDelay = Duration.ofSeconds(30); // a real sleep, only an interrupt ends it early
+            long before = System.nanoTime();
+            CompletableFuture<Void> added = manager.add(server("b"));
+            assertThat(Duration.ofNanos(System.nanoTime() - before)).as("add waits for no connect")
+                    .isLessThan(Duration.ofSeconds(5));
+            assertThat(added).isNotDone();
+            assertThat(manager.status("b").state()).isEqualTo(ServerState.CONNECTING);
+
+            upstream.knobs("b").connectDelay = Duration.ZERO;
+            manager.replace(server("b")).get(5, TimeUnit.SECONDS);
+            added.get(5, TimeUnit.SECONDS); // the superseded attempt ended now, not after its 30 s
+            assertThat(manager.status("b").state()).isEqualTo(ServerState.READY);
+            assertThat(manager.status("b").lastError()).isNull();
+
+            upstream.knobs("c").connectDelay = Duration.ofSeconds(30);
+            CompletableFuture<Void> addedC = manager.add(server("c"));
+            assertThat(manager.remove("c")).as("a removal right after an add finds the server").isTrue();
+            addedC.get(5, TimeUnit.SECONDS);
+            assertThat(manager.status("c")).isNull();
+            assertThat(upstream.transports).noneMatch(t -> t.server.equals("c"));
+
+            // (the superseded attempt ended: `added` completed; whether it was still in the fake's connect, and so
+            // logs "connect attempt abandoned", or had not started yet is a race; either way it is no failure)
+            assertThat(log.lines()).as("a cancelled attempt is not the server's failure")
+                    .noneMatch(line -> line.startsWith("WARN") && line.contains("connect failed"));
+        }
+    }
+
+    /** Issue 9 item 9: an open breaker showed consecutiveErrors 0 and no last error. */
+    @Test
+    void anOpenBreakerShowsTheFailuresThatOpenedIt() {
+        start(server("a", TestOptions.fast().requestTimeout(Duration.ofMillis(100)).build()));
+        upstream.knobs("a").hangCalls.set(true);
+        for (int i = 0; i < 3; i++) {
+            assertThatThrownBy(() -> callTool("a", "slow").join()).hasMessageContaining("did not answer");
+        }
+        ServerStatus status = manager.status("a");
+        assertThat(status.breaker()).isEqualTo(BreakerState.OPEN);
+        assertThat(status.consecutiveErrors()).isEqualTo(3);
+        assertThat(status.lastError()).contains("did not answer");
     }
 
     @Test
     void addReplaceAndRemoveAtRuntime() {
         start(server("a"));
-        manager.add(server("b"));
+        manager.add(server("b")).join();
         assertThat(manager.status("b").state()).isEqualTo(ServerState.READY);
         assertThatThrownBy(() -> manager.add(server("b"))).isInstanceOf(IllegalArgumentException.class);
 
@@ -440,7 +512,7 @@ class ServerManagerTest {
         upstream.knobs("b").hangCalls.set(true);
         CompletableFuture<JsonNode> draining = callTool("b", "slow");
         await().until(() -> oldB.toolCalls.get() == 1);
-        manager.replace(server("b"));
+        manager.replace(server("b")).join();
         // the old connection was kept until the in-flight call ended on its own 500 ms timeout, not cut by close
         // (the call's bookkeeping ends a moment before its future completes: allow that moment, no more)
         assertThat(draining).failsWithin(Duration.ofSeconds(2)).withThrowableThat()
@@ -452,7 +524,8 @@ class ServerManagerTest {
         assertThat(manager.remove("a")).isTrue();
         assertThat(manager.remove("a")).isFalse();
         assertThat(manager.status("a")).isNull();
-        assertThat(upstream.current("a").closed).isTrue();
+        // unregistered at once; the client drains and closes in the background
+        await().until(() -> upstream.current("a").closed.get());
         assertThat(recorder.events).contains(new ServerEvent.Removed("a"));
         assertThatThrownBy(() -> manager.client("a")).isInstanceOf(ServerUnavailableException.class)
                 .hasMessageContaining("no server named \"a\"");
@@ -523,8 +596,11 @@ class ServerManagerTest {
         assertThat(manager.status("iso", "s1").lastError()).contains("ping refused");
         upstream.knobs("iso").rejectPings.set(false);
         advanceMillis(50);
-        await().until(() -> manager.status("iso", "s1").state() == ServerState.READY);
-        assertThat(upstream.isolationKeys).containsExactly(null, "s1", null, "s1");
+        await().until(() -> manager.status("iso", "s1").state() == ServerState.READY
+                && upstream.isolationKeys.size() == 4);
+        // the shared and the isolated connection both failed their ping and reconnect in parallel, in either order
+        assertThat(upstream.isolationKeys).hasSize(4).startsWith(null, "s1");
+        assertThat(upstream.isolationKeys.subList(2, 4)).containsExactlyInAnyOrder(null, "s1");
     }
 
     @Test

@@ -75,6 +75,23 @@ class JsonRpcPeerTest {
     }
 
     @Test
+    void anAnswerTheReaderCouldNotReadFailsItsRequestAtOnceNamingPeerMethodAndLimit() {
+        PendingRequest request = peer.request("tools/call", null, RequestOptions.timeout(Duration.ofSeconds(60)));
+        peer.onMessage(OversizedMessage.failedAnswer(request.id()));
+
+        assertThat(request.result()).isCompletedExceptionally();
+        assertThatThrownBy(() -> request.result().get(1, TimeUnit.SECONDS)).cause()
+                .isInstanceOfSatisfying(McpException.class, e -> {
+                    assertThat(e.getMessage())
+                            .isEqualTo("server \"t\" answered tools/call with a message over the 20 MB JSON string limit");
+                    assertThat(e.isLocal()).as("the server answered: not a lost connection").isFalse();
+                    assertThat(e.data().path("maxStringChars").asInt()).isEqualTo(Json.MAX_STRING_CHARS);
+                    assertThat(e.data().has("tooLarge")).as("the internal marker is not passed on").isFalse();
+                });
+        assertThat(peer.inFlight()).isZero();
+    }
+
+    @Test
     void errorAnswerFailsTheRequestWithTheServersCodeAndMessage() {
         PendingRequest request = peer.request("tools/call", null, RequestOptions.timeout(Duration.ofSeconds(5)));
         peer.onMessage(JsonRpc.error(request.id(), -32602, "Unknown tool: nope", null));

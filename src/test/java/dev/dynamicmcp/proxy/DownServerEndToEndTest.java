@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.dynamicmcp.app.ProxyApp;
 import dev.dynamicmcp.client.McpClient;
 import dev.dynamicmcp.config.ConfigLoader;
 import dev.dynamicmcp.config.ProxyConfig;
@@ -32,7 +33,7 @@ class DownServerEndToEndTest {
                                            "backoff": {"initial": "30s", "max": "60s"}}}}
                 """.formatted(upstream.url());
         ProxyConfig config = ConfigLoader.parse(json, Map.of(), Path.of("."));
-        try (ProxyServer proxy = ProxyServer.start(config, ProxyServer.Options.httpOnly());
+        try (ProxyApp proxy = ProxyApp.start(config, ProxyApp.Options.httpOnly());
              McpClient client = new McpClient("client", new StreamableHttpTransport("client", proxy.endpoint(),
                      Map.of(), null, Duration.ofSeconds(10)), McpClient.Options.defaults())) {
             client.connect(Duration.ofSeconds(10));

@@ -1,5 +1,6 @@
 package dev.dynamicmcp.proxy;
 
+import dev.dynamicmcp.app.ProxyApp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.Test;
 /** {@code "isolation": "session"}: one upstream session per client session, closed with it. */
 class IsolationTest {
 
-    private static McpClient connect(ProxyServer proxy, String name) throws Exception {
+    private static McpClient connect(ProxyApp proxy, String name) throws Exception {
         McpClient client = new McpClient(name, new StreamableHttpTransport(name, proxy.endpoint(), Map.of(), null,
                 Duration.ofSeconds(10)), McpClient.Options.defaults());
         client.connect(Duration.ofSeconds(20));
@@ -33,7 +34,7 @@ class IsolationTest {
                      "mcpServers": {"stateful": {"url": "%s", "transport": "streamable-http", "isolation": "session"}}}
                     """.formatted(upstream.url());
             ProxyConfig config = ConfigLoader.parse(json, Map.of(), Path.of("."));
-            try (ProxyServer proxy = ProxyServer.start(config, ProxyServer.Options.httpOnly())) {
+            try (ProxyApp proxy = ProxyApp.start(config, ProxyApp.Options.httpOnly())) {
                 int shared = upstream.initializeCount(); // the manager's own connection (health, discovery)
                 McpClient first = connect(proxy, "first");
                 McpClient second = connect(proxy, "second");

@@ -52,6 +52,13 @@ class ProxyCoreTest {
         /** Per isolated call, the client session it was sent for. */
         final Map<Call, String> isolatedFor = new ConcurrentHashMap<>();
         volatile String unavailable;
+        /** Cache hints a 2026-07-28 upstream would have given (absent: a 2025-era server, none). */
+        final Map<String, CacheHint> cacheHints = new ConcurrentHashMap<>();
+
+        @Override
+        public java.util.Optional<CacheHint> cacheHint(String server, String method) {
+            return java.util.Optional.ofNullable(cacheHints.get(server));
+        }
 
         @Override
         public java.util.Optional<String> unavailableReason(String server) {
@@ -83,8 +90,12 @@ class ProxyCoreTest {
             return call;
         }
 
+        /** The notifications sent upstream, as "server method". */
+        final List<String> notified = new CopyOnWriteArrayList<>();
+
         @Override
         public boolean notify(String server, String method, JsonNode params) {
+            notified.add(server + " " + method);
             return true;
         }
 
@@ -116,12 +127,21 @@ class ProxyCoreTest {
     /** A downstream client: what the proxy sends it is recorded; it answers sampling requests. */
     static final class Client implements DownstreamSession {
         final String id;
+        final String profile;
         final List<ObjectNode> received = new CopyOnWriteArrayList<>();
         final List<JsonNode> relatedIds = new CopyOnWriteArrayList<>();
         final JsonRpcPeer peer;
+        /** True once the proxy ended this session. */
+        volatile boolean closed;
 
         Client(String id) {
+            this(id, null);
+        }
+
+        /** A client of the profile ({@code /mcp/{profile}}); null for the default {@code /mcp}. */
+        Client(String id, String profile) {
             this.id = id;
+            this.profile = profile;
             this.peer = new JsonRpcPeer("client " + id, new JsonRpcPeer.Sender() {
                 @Override
                 public void send(ObjectNode message) {
@@ -152,7 +172,13 @@ class ProxyCoreTest {
         }
 
         @Override
+        public String profile() {
+            return profile;
+        }
+
+        @Override
         public void close() {
+            closed = true;
         }
 
         List<ObjectNode> withMethod(String method) {

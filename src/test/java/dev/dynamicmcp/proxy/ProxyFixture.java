@@ -19,12 +19,15 @@ final class ProxyFixture {
 
     final ProxyCoreTest.FakeUpstreams upstreams = new ProxyCoreTest.FakeUpstreams();
     private final AtomicLong ids = new AtomicLong();
+    /** The clock of the last core made (the bridge's gather window and input timeout run on it). */
+    FakeScheduler scheduler;
 
     /** Notifications are delivered inline, so a test sees them at once and in order. */
     ProxyCore core(NamespaceMode mode) {
         ProxySettings settings = new ProxySettings("127.0.0.1", 0, mode, "__", null, 1 << 20, 4,
                 ProxySettings.DEFAULTS.defaults());
-        return new ProxyCore(settings, upstreams, 100, ORDER::indexOf, new FakeScheduler().runTasksInline());
+        scheduler = new FakeScheduler().runTasksInline();
+        return new ProxyCore(settings, upstreams, 100, ORDER::indexOf, scheduler);
     }
 
     static ObjectNode tool(String name) {

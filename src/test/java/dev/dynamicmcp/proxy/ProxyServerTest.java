@@ -1,5 +1,6 @@
 package dev.dynamicmcp.proxy;
 
+import dev.dynamicmcp.app.ProxyApp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -36,14 +37,14 @@ import org.junit.jupiter.api.Test;
  */
 class ProxyServerTest {
     private HttpFault beta;
-    private ProxyServer proxy;
+    private ProxyApp proxy;
     private McpClient client;
     private final List<ObjectNode> notifications = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void start() throws Exception {
         beta = FaultServer.startHttp(FaultServer.Options.builder().name("beta").build());
-        proxy = ProxyServer.start(config(), ProxyServer.Options.httpOnly());
+        proxy = ProxyApp.start(config(), ProxyApp.Options.httpOnly());
         client = new McpClient("proxy", new StreamableHttpTransport("proxy", proxy.endpoint(), Map.of(), null,
                 Duration.ofSeconds(10)), McpClient.Options.defaults());
         client.addNotificationListener(notifications::add);

@@ -48,6 +48,25 @@ public final class Peers {
         return dir().resolve("node_modules/@modelcontextprotocol/conformance/dist/index.js");
     }
 
+    /** The 0.2.0 conformance suite (installed as conformance-next), which knows MCP 2026-07-28. */
+    public static Path conformanceNextScript() {
+        return dir().resolve("node_modules/conformance-next/dist/index.js");
+    }
+
+    /** A fixture script under test-peers/fixtures. */
+    public static Path fixture(String name) {
+        return dir().resolve("fixtures").resolve(name);
+    }
+
+    /**
+     * Starts test-peers/fixtures/modern-reference-server.mjs (the TypeScript SDK v2's dual-era server: 2026-07-28
+     * statelessly, 2025-era requests statelessly too) with Node 22 on a free loopback port.
+     */
+    public static NodeServer startModernReferenceServer() {
+        return NodeServer.start(List.of(node22().toString(), fixture("modern-reference-server.mjs").toString()),
+                "/mcp");
+    }
+
     public static Path everythingScript() {
         return dir().resolve("node_modules/@modelcontextprotocol/server-everything/dist/index.js");
     }

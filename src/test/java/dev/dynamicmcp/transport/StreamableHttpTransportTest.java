@@ -211,6 +211,27 @@ class StreamableHttpTransportTest {
     }
 
     @Test
+    void anSseAnswerOverTheStringLimitBecomesAnErrorAnswerUnderItsId() throws Exception {
+        stub = new StubHttpServer().on("POST", (exchange, request) -> {
+            OutputStream out = sse(exchange, Map.of());
+            event(out, "id: 1\ndata: {\"jsonrpc\":\"2.0\",\"id\":" + idOf(request.body()) + ",\"result\":{\"content\":"
+                    + "[{\"type\":\"text\",\"text\":\"" + "x".repeat(dev.dynamicmcp.protocol.Json.MAX_STRING_CHARS + 1)
+                    + "\"}]}}");
+            out.close();
+        });
+        open(stub.url("/mcp"), Map.of());
+
+        transport.send(request(4, "tools/call", null));
+
+        JsonNode answer = listener.awaitResponse(4);
+        assertThat(answer.path("error").path("message").asText()).isEqualTo("an answer over the 20 MB JSON string limit");
+        assertThat(answer.path("error").path("data").path("transport").isMissingNode())
+                .as("an answer, not a lost connection").isTrue();
+        assertThat(listener.messages).hasSize(1);
+        assertThat(listener.badInputs).singleElement().asString().contains("over the 20 MB JSON string limit");
+    }
+
+    @Test
     void aJsonBatchResponseDeliversEveryMessage() throws Exception {
         stub = new StubHttpServer().on("POST", (exchange, request) -> json(exchange, 200,
                 "[{\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\",\"params\":{}},"

@@ -17,6 +17,11 @@ public interface DownstreamSession {
 
     JsonRpcPeer peer();
 
+    /** The profile this session was opened on ({@code /mcp/{profile}}, {@code --profile}); null for the default {@code /mcp}. */
+    default String profile() {
+        return null;
+    }
+
     /** Ends the session: closes its streams; {@link SessionListener#closed} follows. Idempotent. */
     void close();
 

@@ -15,9 +15,10 @@ import java.util.Set;
  *                       bare host ({@code app.example.com})
  * @param publicPaths    paths that need no bearer token even when one is set (liveness probes)
  * @param stopTimeout    how long a graceful stop waits for Jetty
+ * @param profiles       the profiles served at {@code /mcp/{name}} (none by default)
  */
 public record HostOptions(HttpTransportOptions transport, List<String> allowedOrigins, Set<String> publicPaths,
-                          Duration stopTimeout) {
+                          Duration stopTimeout, ProfileEndpoints profiles) {
 
     public static final HostOptions DEFAULTS = new HostOptions(HttpTransportOptions.DEFAULTS, List.of(),
             Set.of("/healthz"), Duration.ofSeconds(5));
@@ -25,13 +26,23 @@ public record HostOptions(HttpTransportOptions transport, List<String> allowedOr
     public HostOptions {
         allowedOrigins = List.copyOf(allowedOrigins);
         publicPaths = Set.copyOf(publicPaths);
+        profiles = profiles == null ? ProfileEndpoints.NONE : profiles;
+    }
+
+    public HostOptions(HttpTransportOptions transport, List<String> allowedOrigins, Set<String> publicPaths,
+                       Duration stopTimeout) {
+        this(transport, allowedOrigins, publicPaths, stopTimeout, ProfileEndpoints.NONE);
     }
 
     public HostOptions withTransport(HttpTransportOptions options) {
-        return new HostOptions(options, allowedOrigins, publicPaths, stopTimeout);
+        return new HostOptions(options, allowedOrigins, publicPaths, stopTimeout, profiles);
     }
 
     public HostOptions withAllowedOrigins(List<String> origins) {
-        return new HostOptions(transport, origins, publicPaths, stopTimeout);
+        return new HostOptions(transport, origins, publicPaths, stopTimeout, profiles);
+    }
+
+    public HostOptions withProfiles(ProfileEndpoints endpoints) {
+        return new HostOptions(transport, allowedOrigins, publicPaths, stopTimeout, endpoints);
     }
 }

@@ -114,9 +114,34 @@ final class HttpIo {
     /** Writes the 415 for a POST whose body is not declared as JSON. */
     static void unsupportedMediaType(Request request, Response response, Callback callback) {
         String type = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
-        rpcError(response, callback, 415, JsonRpc.INVALID_REQUEST, (type == null ? "no Content-Type"
-                : "Content-Type \"" + type + "\" is not supported") + ": send the JSON-RPC message with "
-                + "Content-Type: application/json");
+        String message = (type == null ? "no Content-Type" : "Content-Type \"" + type + "\" is not supported")
+                + ": send the JSON-RPC message with Content-Type: application/json";
+        answerAfterBody(request, response, () -> rpcError(response, callback, 415, JsonRpc.INVALID_REQUEST, message));
+    }
+
+    /** Largest body read (and dropped) before a refusal, so the connection stays usable for the client's next request. */
+    static final long DRAIN_BEFORE_REFUSAL = 64 * 1024;
+
+    /**
+     * Answers a refused request once its (small) body has been read: answering while the client is still sending
+     * makes the server close the connection under it, and a client that reuses the connection sees it reset
+     * instead of the status. A large or endless body is not waited for: the answer then closes the connection.
+     */
+    static void answerAfterBody(Request request, Response response, Runnable answer) {
+        long length = request.getLength();
+        if (length == 0) {
+            answer.run();
+            return;
+        }
+        if (length < 0 || length > DRAIN_BEFORE_REFUSAL) {
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
+            answer.run();
+            return;
+        }
+        readBody(request, DRAIN_BEFORE_REFUSAL, Promise.from(body -> answer.run(), failure -> {
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
+            answer.run();
+        }));
     }
 
     /**
@@ -129,6 +154,21 @@ final class HttpIo {
             return;
         }
         new BodyReader(request, limit, promise).run();
+    }
+
+    /**
+     * {@link #readBody} for a JSON-RPC POST: the body goes to {@code onBody}; one over {@code limit} is answered
+     * 413 with a JSON-RPC error; any other failure fails the exchange.
+     */
+    static void readBody(Request request, long limit, Response response, Callback callback,
+                         java.util.function.Consumer<byte[]> onBody) {
+        readBody(request, limit, Promise.from(onBody::accept, failure -> {
+            if (failure instanceof BodyTooLargeException) {
+                rpcError(response, callback, 413, JsonRpc.INVALID_REQUEST, failure.getMessage());
+            } else {
+                callback.failed(failure);
+            }
+        }));
     }
 
     private static final class BodyReader implements Runnable {

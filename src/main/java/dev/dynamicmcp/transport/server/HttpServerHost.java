@@ -1,5 +1,7 @@
 package dev.dynamicmcp.transport.server;
 
+import dev.dynamicmcp.auth.OAuthAuthenticator;
+import dev.dynamicmcp.auth.ResourceMetadata;
 import dev.dynamicmcp.config.ProxySettings;
 import dev.dynamicmcp.runtime.Scheduler;
 import dev.dynamicmcp.runtime.SystemScheduler;
@@ -10,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.jetty.server.Handler;
@@ -48,11 +51,18 @@ public final class HttpServerHost implements AutoCloseable {
     private final Scheduler scheduler;
     private final boolean ownsScheduler;
     private final AtomicReference<String> authToken;
+    private final AtomicReference<String> adminToken;
     private final Admission admission;
     private final EventBudget budget;
     private final StreamableHttpHandler streamableHttp;
     private final SseServerHandler legacySse;
     private final Map<String, Request.Handler> routes = new ConcurrentHashMap<>();
+    /** Prefix routes, longest prefix first so a more specific mount wins. */
+    private final java.util.concurrent.CopyOnWriteArrayList<Map.Entry<String, Request.Handler>> prefixRoutes =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The options' public paths plus public routes added later ({@code /oauth/callback}). */
+    private final Set<String> publicPaths = ConcurrentHashMap.newKeySet();
+    private volatile OAuthAuthenticator oauth;
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
     private volatile Server server;
     private volatile ServerConnector connector;
@@ -75,11 +85,14 @@ public final class HttpServerHost implements AutoCloseable {
         this.ownsScheduler = scheduler == null;
         this.scheduler = scheduler != null ? scheduler : new SystemScheduler();
         this.authToken = new AtomicReference<>(settings.authToken());
+        this.adminToken = new AtomicReference<>(settings.adminToken());
+        this.publicPaths.addAll(options.publicPaths());
         this.admission = new Admission(settings.limits());
         this.budget = new EventBudget(settings.limits().maxBufferedEvents());
         HttpTransportOptions transport = options.transport().withMaxBodyBytes(settings.maxBodyBytes())
                 .withSessionIdleTimeout(settings.limits().sessionIdleTimeout());
-        this.streamableHttp = new StreamableHttpHandler(listener, transport, admission, budget, this.scheduler);
+        this.streamableHttp = new StreamableHttpHandler(listener, transport, admission, budget, this.scheduler,
+                options.profiles());
         this.legacySse = new SseServerHandler(listener, transport, admission, budget, this.scheduler);
     }
 
@@ -90,7 +103,7 @@ public final class HttpServerHost implements AutoCloseable {
      */
     public void setAuthToken(String token) {
         boolean none = token == null || token.isBlank();
-        if (none && !isLoopback(settings.host())) {
+        if (none && !isLoopback(settings.host()) && oauth == null) {
             throw new IllegalArgumentException("refusing to turn the auth token off while listening on "
                     + settings.host() + ", an address reachable from other machines");
         }
@@ -98,6 +111,34 @@ public final class HttpServerHost implements AutoCloseable {
         if (!java.util.Objects.equals(previous, authToken.get())) {
             log.info("HTTP server: the bearer token was {}", none ? "removed" : previous == null ? "set" : "rotated");
         }
+    }
+
+    /** Switches the admin token ({@code proxy.adminToken}); null: the admin routes take the bearer token again. */
+    public void setAdminToken(String token) {
+        String previous = adminToken.getAndSet(token == null || token.isBlank() ? null : token);
+        if (!java.util.Objects.equals(previous, adminToken.get())) {
+            log.info("HTTP server: the admin token was {}", adminToken.get() == null ? "removed"
+                    : previous == null ? "set" : "rotated");
+        }
+    }
+
+    /**
+     * Before start: callers need an OAuth access token ({@code proxy.auth}), checked by {@code authenticator},
+     * and the protected-resource metadata ({@code /.well-known/oauth-protected-resource[/mcp[/profile]]}) is
+     * served without one. A static token set as well stays valid (see {@link RequestGuard}).
+     */
+    public HttpServerHost useOAuth(OAuthAuthenticator authenticator) {
+        if (state.get() != State.NEW) {
+            throw new IllegalStateException("OAuth must be set before the HTTP server starts");
+        }
+        this.oauth = authenticator;
+        return this;
+    }
+
+    /** Like {@link #addRoute}, but the path needs no credentials (the OAuth redirect endpoint). */
+    public HttpServerHost addPublicRoute(String method, String path, Request.Handler handler) {
+        publicPaths.add(path);
+        return addRoute(method, path, handler);
     }
 
     /** Long-lived streams open now (GET and legacy SSE), all clients. */
@@ -125,6 +166,21 @@ public final class HttpServerHost implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Serves {@code handler} for every method and every path that starts with {@code prefix} (e.g.
+     * {@code /admin/}), after the exact routes and behind the same checks; paths under {@link #ADMIN_PREFIX} need
+     * the admin token when one is set. The handler returns false for a path it does not serve.
+     */
+    public HttpServerHost addPrefixRoute(String prefix, Request.Handler handler) {
+        prefixRoutes.add(Map.entry(prefix, handler));
+        prefixRoutes.sort(java.util.Comparator.comparingInt((Map.Entry<String, Request.Handler> e) -> e.getKey().length())
+                .reversed());
+        return this;
+    }
+
+    /** Where the admin API lives: {@code proxy.adminToken}, when set, is the only token accepted there. */
+    public static final String ADMIN_PREFIX = "/admin/";
+
     public StreamableHttpHandler streamableHttp() {
         return streamableHttp;
     }
@@ -140,11 +196,11 @@ public final class HttpServerHost implements AutoCloseable {
     public void start() throws Exception {
         boolean loopback = isLoopback(settings.host());
         String token = authToken.get();
-        if (!loopback && (token == null || token.isBlank())) {
+        if (!loopback && (token == null || token.isBlank()) && oauth == null) {
             throw new IllegalStateException("refusing to listen on " + settings.host() + ":" + settings.port()
                     + " without an auth token: that address is reachable from other machines, and anyone who "
                     + "reaches it could call every configured MCP server. Set proxy.authToken (clients then send "
-                    + "\"Authorization: Bearer <token>\"), or bind to 127.0.0.1");
+                    + "\"Authorization: Bearer <token>\") or proxy.auth (OAuth), or bind to 127.0.0.1");
         }
         if (!state.compareAndSet(State.NEW, State.STARTED)) {
             throw new IllegalStateException("the HTTP server was already started (state " + state.get() + ")");
@@ -159,11 +215,15 @@ public final class HttpServerHost implements AutoCloseable {
         // SSE streams idle between keep-alives; the connector must not time them out first
         http.setIdleTimeout(Math.max(30_000, options.transport().keepAliveInterval().toMillis() * 4));
         jetty.addConnector(http);
-        Handler.Sequence chain = new Handler.Sequence(new Routes(), streamableHttp, legacySse, new NotFound());
+        OAuthAuthenticator resourceServer = oauth;
+        Handler.Sequence chain = resourceServer == null
+                ? new Handler.Sequence(new Routes(), streamableHttp, legacySse, new NotFound())
+                : new Handler.Sequence(new ResourceMetadataRoute(resourceServer.metadata()), new Routes(),
+                        streamableHttp, legacySse, new NotFound());
         List<String> origins = new ArrayList<>(options.allowedOrigins());
         origins.addAll(settings.allowedOrigins());
-        jetty.setHandler(new RequestGuard(chain, settings.host(), loopback, authToken::get, settings.maxBodyBytes(),
-                options.withAllowedOrigins(origins)));
+        jetty.setHandler(new RequestGuard(chain, settings.host(), loopback, authToken::get, adminToken::get,
+                settings.maxBodyBytes(), options.withAllowedOrigins(origins), publicPaths, resourceServer));
         jetty.setStopTimeout(options.stopTimeout().toMillis());
         server = jetty;
         connector = http;
@@ -227,8 +287,46 @@ public final class HttpServerHost implements AutoCloseable {
     private final class Routes extends Handler.Abstract {
         @Override
         public boolean handle(Request request, Response response, Callback callback) throws Exception {
-            Request.Handler route = routes.get(request.getMethod() + " " + Request.getPathInContext(request));
-            return route != null && route.handle(request, response, callback);
+            String path = Request.getPathInContext(request);
+            Request.Handler route = routes.get(request.getMethod() + " " + path);
+            if (route != null) {
+                return route.handle(request, response, callback);
+            }
+            for (Map.Entry<String, Request.Handler> prefix : prefixRoutes) {
+                if (path.startsWith(prefix.getKey()) && prefix.getValue().handle(request, response, callback)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    /** RFC 9728 documents: GET (or HEAD) of {@code /.well-known/oauth-protected-resource...}, no token needed. */
+    private static final class ResourceMetadataRoute extends Handler.Abstract {
+        private final ResourceMetadata metadata;
+
+        ResourceMetadataRoute(ResourceMetadata metadata) {
+            this.metadata = metadata;
+        }
+
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) {
+            String path = Request.getPathInContext(request);
+            if (!ResourceMetadata.isMetadataPath(path)) {
+                return false;
+            }
+            if (!"GET".equals(request.getMethod()) && !"HEAD".equals(request.getMethod())) {
+                HttpIo.text(response, callback, 405, "method not allowed: " + request.getMethod() + " " + path);
+                return true;
+            }
+            var document = metadata.document(path);
+            if (document.isEmpty()) {
+                HttpIo.text(response, callback, 404, "no protected resource at " + path);
+                return true;
+            }
+            response.getHeaders().put("Cache-Control", "max-age=300");
+            HttpIo.json(response, callback, 200, document.get());
+            return true;
         }
     }
 

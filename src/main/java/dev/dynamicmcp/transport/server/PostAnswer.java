@@ -32,6 +32,8 @@ final class PostAnswer extends IteratingCallback implements KeepAlives.Target {
     private final KeepAlives keepAlives;
     private final Runnable watchClient;
     private final Runnable wake = this::iterate;
+    /** The HTTP status of an answer written as JSON (a session's POST: always 200). */
+    private final java.util.function.ToIntFunction<JsonNode> status;
     // Only touched inside process(), which IteratingCallback runs one at a time.
     private boolean streaming;
     private boolean committed;
@@ -49,6 +51,13 @@ final class PostAnswer extends IteratingCallback implements KeepAlives.Target {
      */
     PostAnswer(PostExchange exchange, boolean batch, Response response, Callback callback, KeepAlives keepAlives,
                Runnable watchClient, Consumer<Throwable> onEnd) {
+        this(exchange, batch, response, callback, keepAlives, watchClient, onEnd, answer -> 200);
+    }
+
+    /** @param status the HTTP status of an answer written as JSON (the stateless revision maps errors to 4xx) */
+    PostAnswer(PostExchange exchange, boolean batch, Response response, Callback callback, KeepAlives keepAlives,
+               Runnable watchClient, Consumer<Throwable> onEnd, java.util.function.ToIntFunction<JsonNode> status) {
+        this.status = status;
         this.keepAlives = keepAlives;
         this.watchClient = watchClient;
         this.exchange = exchange;
@@ -109,7 +118,7 @@ final class PostAnswer extends IteratingCallback implements KeepAlives.Target {
                 stream.take(0);
                 ending = true;
                 JsonNode body = batch ? responsesArray(all) : all.get(0).message();
-                response.setStatus(200);
+                response.setStatus(status.applyAsInt(body));
                 response.getHeaders().put(HttpHeader.CONTENT_TYPE, HttpIo.JSON);
                 response.write(true, ByteBuffer.wrap(Json.writeBytes(body)), this);
                 return Action.SCHEDULED;

@@ -12,4 +12,12 @@ public interface SessionListener {
 
     /** The session ended (DELETE, stream gone, idle expiry, stdin closed, proxy shutdown). */
     void closed(DownstreamSession session);
+
+    /**
+     * Where requests of the stateless 2026-07-28 revision go; null when this listener serves none (the
+     * transports then treat every request as one of a session, as before that revision).
+     */
+    default ModernEndpoint modern() {
+        return null;
+    }
 }

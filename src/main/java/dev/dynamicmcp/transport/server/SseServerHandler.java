@@ -6,6 +6,8 @@ import dev.dynamicmcp.protocol.Json;
 import dev.dynamicmcp.protocol.JsonRpc;
 import dev.dynamicmcp.protocol.JsonRpcPeer;
 import dev.dynamicmcp.protocol.MalformedMessageException;
+import dev.dynamicmcp.protocol.MessageTooLargeException;
+import dev.dynamicmcp.protocol.OversizedMessage;
 import dev.dynamicmcp.config.ServingLimits;
 import dev.dynamicmcp.runtime.Scheduler;
 import dev.dynamicmcp.runtime.SystemScheduler;
@@ -21,7 +23,6 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.Promise;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -152,21 +153,23 @@ public final class SseServerHandler extends Handler.Abstract {
             HttpIo.unsupportedMediaType(request, response, callback);
             return;
         }
-        HttpIo.readBody(request, options.maxBodyBytes(), Promise.from(
-                body -> posted(session, response, callback, body),
-                failure -> {
-                    if (failure instanceof HttpIo.BodyTooLargeException) {
-                        HttpIo.rpcError(response, callback, 413, JsonRpc.INVALID_REQUEST, failure.getMessage());
-                    } else {
-                        callback.failed(failure);
-                    }
-                }));
+        HttpIo.readBody(request, options.maxBodyBytes(), response, callback,
+                body -> posted(session, response, callback, body));
     }
 
     private void posted(SseSession session, Response response, Callback callback, byte[] body) {
         JsonNode parsed;
         try {
             parsed = Json.parse(body);
+        } catch (MessageTooLargeException e) {
+            OversizedMessage.Envelope envelope = OversizedMessage.envelope(body, 0, body.length);
+            if (envelope.answersRequest()) { // the client's answer to one of our requests: that request fails
+                session.peer.onMessage(OversizedMessage.failedAnswer(envelope.id()));
+                HttpIo.text(response, callback, 202, "Accepted");
+            } else {
+                HttpIo.json(response, callback, 400, OversizedMessage.refusal(envelope));
+            }
+            return;
         } catch (MalformedMessageException e) {
             HttpIo.rpcError(response, callback, 400, JsonRpc.PARSE_ERROR, "parse error: " + e.getMessage());
             return;

@@ -6,7 +6,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dynamicmcp.protocol.Json;
 import dev.dynamicmcp.protocol.JsonRpc;
 import dev.dynamicmcp.protocol.JsonRpcPeer;
+import dev.dynamicmcp.runtime.Scheduler;
 import dev.dynamicmcp.protocol.MalformedMessageException;
+import dev.dynamicmcp.protocol.MessageTooLargeException;
+import dev.dynamicmcp.protocol.OversizedMessage;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,8 +41,22 @@ public final class StdioServer implements DownstreamSession, AutoCloseable {
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     private final JsonRpcPeer peer;
     private volatile JsonRpcPeer.Handler handler;
+    private final String profile;
+    private final Scheduler scheduler;
+    /** The 2026-07-28 requests on the same lines; null when the listener serves none. */
+    private final ModernStdio modern;
 
     public StdioServer(InputStream in, OutputStream out, SessionListener listener) {
+        this(in, out, listener, null, null);
+    }
+
+    /**
+     * @param profile   the profile this session serves ({@code --stdio --profile NAME}); null: everything
+     * @param scheduler runs the reader loop; null: a virtual thread of its own
+     */
+    public StdioServer(InputStream in, OutputStream out, SessionListener listener, String profile, Scheduler scheduler) {
+        this.profile = profile;
+        this.scheduler = scheduler;
         this.in = in;
         this.out = out;
         this.listener = listener;
@@ -54,6 +71,9 @@ public final class StdioServer implements DownstreamSession, AutoCloseable {
                 handler.onNotification(notification);
             }
         });
+        ModernEndpoint endpoint = listener.modern();
+        // a profile's view is served to the session revisions only (a modern request would see every server)
+        this.modern = endpoint == null || profile != null ? null : new ModernStdio(endpoint, this::reply);
     }
 
     @Override
@@ -67,6 +87,11 @@ public final class StdioServer implements DownstreamSession, AutoCloseable {
     }
 
     @Override
+    public String profile() {
+        return profile;
+    }
+
+    @Override
     public JsonRpcPeer peer() {
         return peer;
     }
@@ -77,8 +102,12 @@ public final class StdioServer implements DownstreamSession, AutoCloseable {
             throw new IllegalStateException("the stdio server was already started");
         }
         handler = listener.opened(this);
-        log.info("session stdio: NEW -> RUNNING");
-        Thread.ofVirtual().name("stdio-server-reader").start(this::readLoop);
+        log.info("session stdio: NEW -> RUNNING{}", profile == null ? "" : " (profile " + profile + ")");
+        if (scheduler != null) {
+            scheduler.startLoop("stdio-server-reader", this::readLoop);
+        } else {
+            Thread.ofVirtual().name("stdio-server-reader").start(this::readLoop); // standalone use (demo servers)
+        }
         return this;
     }
 
@@ -106,8 +135,14 @@ public final class StdioServer implements DownstreamSession, AutoCloseable {
         JsonNode parsed;
         try {
             parsed = Json.parse(line);
+        } catch (MessageTooLargeException e) {
+            oversized(OversizedMessage.envelope(line));
+            return;
         } catch (MalformedMessageException e) {
             reply(JsonRpc.error(NullNode.getInstance(), JsonRpc.PARSE_ERROR, "parse error: " + e.getMessage(), null));
+            return;
+        }
+        if (modern != null && modern.offer(parsed)) {
             return;
         }
         for (JsonNode node : parsed.isArray() ? parsed : java.util.List.of(parsed)) {
@@ -117,6 +152,20 @@ public final class StdioServer implements DownstreamSession, AutoCloseable {
                 reply(JsonRpc.error(NullNode.getInstance(), JsonRpc.INVALID_REQUEST,
                         "invalid request: a JSON-RPC message must be a JSON object", null));
             }
+        }
+    }
+
+    /**
+     * A line over the string limit: the client's answer to one of our requests fails that request now; anything
+     * else is refused under its id when the line's beginning gives it.
+     */
+    private void oversized(OversizedMessage.Envelope envelope) {
+        log.warn("the stdio client sent a message over {} ({}, id {})", OversizedMessage.LIMIT,
+                envelope.response() ? "a response" : envelope.method(), envelope.id());
+        if (envelope.answersRequest()) {
+            peer.onMessage(OversizedMessage.failedAnswer(envelope.id()));
+        } else {
+            reply(OversizedMessage.refusal(envelope));
         }
     }
 
@@ -156,6 +205,9 @@ public final class StdioServer implements DownstreamSession, AutoCloseable {
         }
         log.info("session stdio: {} -> CLOSED ({})", previous, reason);
         peer.close(new IOException("stdio session closed: " + reason));
+        if (modern != null) {
+            modern.closed();
+        }
         if (previous == State.RUNNING) {
             try {
                 listener.closed(this);

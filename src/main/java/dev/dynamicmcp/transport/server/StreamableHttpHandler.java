@@ -6,6 +6,8 @@ import dev.dynamicmcp.protocol.Json;
 import dev.dynamicmcp.protocol.JsonRpc;
 import dev.dynamicmcp.protocol.JsonRpcPeer;
 import dev.dynamicmcp.protocol.MalformedMessageException;
+import dev.dynamicmcp.protocol.MessageTooLargeException;
+import dev.dynamicmcp.protocol.OversizedMessage;
 import dev.dynamicmcp.protocol.McpMethods;
 import dev.dynamicmcp.config.ServingLimits;
 import dev.dynamicmcp.runtime.Durations;
@@ -23,7 +25,6 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.Promise;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,12 +50,18 @@ import org.slf4j.LoggerFactory;
  * sessions by an {@link EventBudget}.
  * Sessions are created by an {@code initialize} POST without {@code Mcp-Session-Id}; the handler the
  * {@link SessionListener} returns answers initialize itself.
+ *
+ * <p>MCP 2026-07-28 shares the path: each POST is first classified ({@link EraClassifier}); requests of that
+ * stateless revision go to {@link ModernHttpExchange} (no session), everything else takes the session path
+ * above unchanged. A GET or DELETE with a 2026-07-28 version header and no session is 405.
  */
 public final class StreamableHttpHandler extends Handler.Abstract {
     private static final Logger log = LoggerFactory.getLogger(StreamableHttpHandler.class);
     static final String SESSION_HEADER = "Mcp-Session-Id";
     static final String VERSION_HEADER = "MCP-Protocol-Version";
     static final String LAST_EVENT_ID = "Last-Event-ID";
+    static final String METHOD_HEADER = "Mcp-Method";
+    static final String NAME_HEADER = "Mcp-Name";
     /** A POST still waiting this long has its connection watched for the client's end (see PostAnswer#watch). */
     static final Duration WATCH_AFTER = Duration.ofSeconds(1);
 
@@ -67,11 +74,15 @@ public final class StreamableHttpHandler extends Handler.Abstract {
     private final KeepAlives keepAlives;
     private final Repeating sweeper;
     private final Map<String, StreamableSession> sessions = new ConcurrentHashMap<>();
+    private final ProfileEndpoints profiles;
+    /** The 2026-07-28 requests on the same path; null when the listener serves none. */
+    private final ModernHttpExchange modern;
+    private final ModernEndpoint modernEndpoint;
 
     /** A handler with the default limits and its own scheduler (closed when the handler stops). */
     public StreamableHttpHandler(SessionListener listener, HttpTransportOptions options) {
         this(listener, options, new Admission(ServingLimits.DEFAULTS.withSessionIdleTimeout(
-                options.sessionIdleTimeout())), null, null);
+                options.sessionIdleTimeout())), null, null, ProfileEndpoints.NONE);
     }
 
     /**
@@ -80,7 +91,14 @@ public final class StreamableHttpHandler extends Handler.Abstract {
      */
     StreamableHttpHandler(SessionListener listener, HttpTransportOptions options, Admission admission,
                           EventBudget budget, Scheduler scheduler) {
+        this(listener, options, admission, budget, scheduler, ProfileEndpoints.NONE);
+    }
+
+    /** @param profiles the profiles served at {@code /mcp/{name}} */
+    StreamableHttpHandler(SessionListener listener, HttpTransportOptions options, Admission admission,
+                          EventBudget budget, Scheduler scheduler, ProfileEndpoints profiles) {
         this.listener = listener;
+        this.profiles = profiles;
         this.options = options;
         this.admission = admission;
         this.budget = budget != null ? budget : new EventBudget(admission.limits().maxBufferedEvents());
@@ -90,10 +108,19 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         long period = Math.max(1000, Math.min(options.sessionIdleTimeout().toMillis() / 4, 60_000));
         this.sweeper = new Repeating(this.scheduler, "mcp-session-expiry", Duration.ofMillis(period),
                 () -> expireIdle(this.scheduler.nanoTime()));
+        ModernEndpoint endpoint = listener.modern();
+        this.modernEndpoint = endpoint;
+        this.modern = endpoint == null ? null : new ModernHttpExchange(endpoint, options, admission, this.budget,
+                this.scheduler, keepAlives);
     }
 
     public String path() {
         return options.mcpPath();
+    }
+
+    /** The profile a request's path names ({@code /mcp/{name}}), or null for the default endpoint. */
+    private String profileOf(Request request) {
+        return ProfileEndpoints.profileOf(options.mcpPath(), Request.getPathInContext(request));
     }
 
     public int sessionCount() {
@@ -110,8 +137,14 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         return budget.total();
     }
 
-    /** Closes every session (the listener hears about each). */
+    /**
+     * Closes every session (the listener hears about each), and ends the 2026-07-28 listen streams with their
+     * graceful result. Called when the proxy stops, before Jetty does, so those answers still go out.
+     */
     public void closeAllSessions(String reason) {
+        if (modernEndpoint != null) {
+            modernEndpoint.stopping();
+        }
         for (StreamableSession session : new ArrayList<>(sessions.values())) {
             session.close(reason);
         }
@@ -149,8 +182,26 @@ public final class StreamableHttpHandler extends Handler.Abstract {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
-        if (!options.mcpPath().equals(Request.getPathInContext(request))) {
-            return false;
+        String path = Request.getPathInContext(request);
+        if (!options.mcpPath().equals(path)) {
+            String profile = ProfileEndpoints.profileOf(options.mcpPath(), path);
+            if (profile == null) {
+                return false;
+            }
+            if (!profiles.exists(profile)) {
+                HttpIo.rpcError(response, callback, 404, JsonRpc.INVALID_REQUEST, "no profile named \"" + profile
+                        + "\" is configured: " + options.mcpPath() + " serves every server, " + options.mcpPath()
+                        + "/{profile} the profiles of the config's \"profiles\" section");
+                return true;
+            }
+        }
+        if (modern != null && !"POST".equals(request.getMethod()) && isModernStreamRequest(request)) {
+            // the 2026-07-28 revision has no GET stream and no session to DELETE (subscriptions/listen instead)
+            response.getHeaders().put(HttpHeader.ALLOW, "POST");
+            HttpIo.rpcError(response, callback, 405, JsonRpc.INVALID_REQUEST, request.getMethod() + " is not part "
+                    + "of MCP " + request.getHeaders().get(VERSION_HEADER).strip() + ": POST each request; open "
+                    + "subscriptions/listen for notifications");
+            return true;
         }
         switch (request.getMethod()) {
             case "POST" -> post(request, response, callback);
@@ -169,8 +220,8 @@ public final class StreamableHttpHandler extends Handler.Abstract {
 
     private void post(Request request, Response response, Callback callback) {
         if (!HttpIo.accepts(request, HttpIo.JSON) || !HttpIo.accepts(request, HttpIo.EVENT_STREAM)) {
-            HttpIo.rpcError(response, callback, 406, JsonRpc.INVALID_REQUEST,
-                    "the Accept header must list both application/json and text/event-stream");
+            HttpIo.answerAfterBody(request, response, () -> HttpIo.rpcError(response, callback, 406,
+                    JsonRpc.INVALID_REQUEST, "the Accept header must list both application/json and text/event-stream"));
             return;
         }
         if (!HttpIo.isJson(request)) {
@@ -178,15 +229,8 @@ public final class StreamableHttpHandler extends Handler.Abstract {
             return;
         }
         // the body arrives without a thread waiting for it; a slow sender holds a connection, nothing more
-        HttpIo.readBody(request, options.maxBodyBytes(), Promise.from(
-                body -> posted(request, response, callback, body),
-                failure -> {
-                    if (failure instanceof HttpIo.BodyTooLargeException) {
-                        HttpIo.rpcError(response, callback, 413, JsonRpc.INVALID_REQUEST, failure.getMessage());
-                    } else {
-                        callback.failed(failure);
-                    }
-                }));
+        HttpIo.readBody(request, options.maxBodyBytes(), response, callback,
+                body -> posted(request, response, callback, body));
     }
 
     private void posted(Request request, Response response, Callback callback, byte[] body) {
@@ -194,8 +238,45 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         boolean batch;
         try {
             JsonNode parsed = Json.parse(body);
+            if (modern != null) {
+                EraClassifier.Headers headers = modernHeaders(request);
+                switch (EraClassifier.classify(parsed, headers)) {
+                    case EraClassifier.Reject reject -> {
+                        HttpIo.json(response, callback, reject.status(), reject.error());
+                        return;
+                    }
+                    case EraClassifier.Modern request2026 -> {
+                        String profile = profileOf(request);
+                        if (profile != null) {
+                            // a profile's view is served to sessions; a modern request would see every server
+                            HttpIo.json(response, callback, 400, JsonRpc.error(parsed.path("id").isMissingNode()
+                                    ? com.fasterxml.jackson.databind.node.NullNode.getInstance() : parsed.get("id"),
+                                    JsonRpc.INVALID_REQUEST, "profile endpoints (" + Request.getPathInContext(request)
+                                            + ") serve MCP up to 2025-11-25 for now; use initialize here, or "
+                                            + options.mcpPath() + " for 2026-07-28 requests", null));
+                            return;
+                        }
+                        modern.serve(request, response, callback, request2026, headers);
+                        return;
+                    }
+                    case EraClassifier.Legacy legacy -> {
+                        // the session path below, exactly as before the 2026-07-28 revision
+                    }
+                }
+            }
             batch = parsed.isArray();
             messages = messages(parsed);
+        } catch (MessageTooLargeException e) {
+            // the client's answer to one of our requests fails that request; a request is refused under its id
+            OversizedMessage.Envelope envelope = OversizedMessage.envelope(body, 0, body.length);
+            log.warn("a POST carried a message over {} ({}, id {})", OversizedMessage.LIMIT,
+                    envelope.response() ? "a response" : envelope.method(), envelope.id());
+            if (!envelope.answersRequest()) {
+                HttpIo.json(response, callback, 400, OversizedMessage.refusal(envelope));
+                return;
+            }
+            batch = false;
+            messages = List.of(OversizedMessage.failedAnswer(envelope.id()));
         } catch (MalformedMessageException e) {
             HttpIo.rpcError(response, callback, 400, JsonRpc.PARSE_ERROR, "parse error: " + e.getMessage());
             return;
@@ -223,7 +304,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
                 return;
             }
             try {
-                session = open();
+                session = open(profileOf(request));
             } catch (Admission.Refused refused) {
                 HttpIo.refuse(response, callback, refused, initialize.get("id"));
                 return;
@@ -303,6 +384,18 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         answer.iterate();
     }
 
+    private static EraClassifier.Headers modernHeaders(Request request) {
+        return new EraClassifier.Headers(request.getHeaders().get(VERSION_HEADER),
+                request.getHeaders().get(METHOD_HEADER), request.getHeaders().get(NAME_HEADER));
+    }
+
+    /** A GET or DELETE of the modern revision: a modern version header and no session to act on. */
+    private static boolean isModernStreamRequest(Request request) {
+        String version = request.getHeaders().get(VERSION_HEADER);
+        return request.getHeaders().get(SESSION_HEADER) == null && version != null
+                && dev.dynamicmcp.protocol.McpMeta.isModernVersion(version.strip());
+    }
+
     private static void cancelPending(StreamableSession session, PostExchange exchange, Throwable why) {
         for (JsonNode requestId : exchange.pendingIds()) {
             log.debug("session {}: client left before request {} was answered ({}); cancelling it",
@@ -349,7 +442,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
      * closed to make room (its client gets 404 next time and initializes anew, as the spec says); when every
      * session is busy, {@link Admission.Refused} (503). Concurrent opens may pass the cap by a few.
      */
-    private StreamableSession open() {
+    private StreamableSession open(String profile) {
         int max = admission.limits().maxSessions();
         if (sessions.size() >= max) {
             StreamableSession idlest = null;
@@ -367,11 +460,12 @@ public final class StreamableHttpHandler extends Handler.Abstract {
             idlest.close("evicted: the proxy is at its limit of " + max + " sessions (proxy.limits.maxSessions) "
                     + "and this one was idle longest");
         }
-        StreamableSession session = new StreamableSession(options, scheduler::nanoTime, this::closed, budget);
+        StreamableSession session = new StreamableSession(options, scheduler::nanoTime, this::closed, budget, profile);
         sessions.put(session.id(), session);
         JsonRpcPeer.Handler handler = listener.opened(session);
         session.handler(handler);
-        log.info("session {}: NEW -> OPEN (streamable-http)", session.shortId());
+        log.info("session {}: NEW -> OPEN (streamable-http{})", session.shortId(),
+                profile == null ? "" : ", profile " + profile);
         return session;
     }
 
@@ -395,7 +489,14 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         StreamableSession session = sessions.get(sessionId);
         if (session == null || !session.isOpen()) {
             HttpIo.rpcError(response, callback, 404, JsonRpc.INVALID_REQUEST,
-                    "unknown or expired session " + sessionId + ": initialize a new session");
+                    "unknown or expired session " + StreamableSession.shortId(sessionId) + ": initialize a new session");
+            return null;
+        }
+        if (!java.util.Objects.equals(session.profile(), profileOf(request))) {
+            // a session is bound to the endpoint that opened it: a profile's token must not drive another view
+            HttpIo.rpcError(response, callback, 404, JsonRpc.INVALID_REQUEST, "session "
+                    + StreamableSession.shortId(sessionId) + " was not opened on " + Request.getPathInContext(request)
+                    + ": initialize a new session on this endpoint");
             return null;
         }
         String version = request.getHeaders().get(VERSION_HEADER);

@@ -56,9 +56,17 @@ final class StreamableSession implements DownstreamSession {
     private volatile JsonRpcPeer.Handler handler;
     private volatile String initializeRequestKey;
     private volatile String protocolVersion;
+    private final String profile;
 
     StreamableSession(HttpTransportOptions options, LongSupplier nanoClock, Consumer<StreamableSession> onClosed,
                       EventBudget budget) {
+        this(options, nanoClock, onClosed, budget, null);
+    }
+
+    /** @param profile the profile of the endpoint that opened the session ({@code /mcp/{profile}}), or null */
+    StreamableSession(HttpTransportOptions options, LongSupplier nanoClock, Consumer<StreamableSession> onClosed,
+                      EventBudget budget, String profile) {
+        this.profile = profile;
         this.options = options;
         this.nanoClock = nanoClock;
         this.onClosed = onClosed;
@@ -110,6 +118,11 @@ final class StreamableSession implements DownstreamSession {
     @Override
     public String id() {
         return id;
+    }
+
+    @Override
+    public String profile() {
+        return profile;
     }
 
     @Override

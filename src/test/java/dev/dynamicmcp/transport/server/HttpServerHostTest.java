@@ -137,6 +137,45 @@ class HttpServerHostTest {
     }
 
     @Test
+    void aPrefixRouteServesEveryPathUnderItAndTheAdminTokenAloneOpensTheAdminPrefix() throws Exception {
+        McpHttpTestClient client = start(settings("127.0.0.1", "mcp-token", 4096).withAdminToken("admin-token"),
+                HostOptions.DEFAULTS);
+        host.addPrefixRoute(HttpServerHost.ADMIN_PREFIX, (request, response, callback) -> {
+            Content.Sink.write(response, true, "admin " + request.getMethod() + " "
+                    + org.eclipse.jetty.server.Request.getPathInContext(request), callback);
+            return true;
+        });
+        java.util.function.BiFunction<String, String, HttpResponse<String>> get = (path, token) -> {
+            try {
+                HttpRequest.Builder request = HttpRequest.newBuilder(host.uri().resolve(path));
+                if (token != null) {
+                    request.header("Authorization", "Bearer " + token);
+                }
+                return client.http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        };
+
+        HttpResponse<String> admin = get.apply("/admin/servers/a/restart", "admin-token");
+        assertThat(admin.statusCode()).isEqualTo(200);
+        assertThat(admin.body()).isEqualTo("admin GET /admin/servers/a/restart");
+        HttpResponse<String> mcpTokenOnAdmin = get.apply("/admin/servers", "mcp-token");
+        assertThat(mcpTokenOnAdmin.statusCode()).isEqualTo(401);
+        assertThat(mcpTokenOnAdmin.body()).contains("proxy.adminToken");
+        assertThat(get.apply("/admin/servers", null).statusCode()).isEqualTo(401);
+        assertThat(get.apply("/administrator", "admin-token").statusCode()).as("not under the prefix").isEqualTo(404);
+        assertThat(client.post(null, INIT, "Accept", McpHttpTestClient.BOTH, "Authorization", "Bearer admin-token")
+                .statusCode()).as("the admin token also opens /mcp").isEqualTo(200);
+
+        host.setAdminToken("rotated");
+        assertThat(get.apply("/admin/servers", "admin-token").statusCode()).isEqualTo(401);
+        assertThat(get.apply("/admin/servers", "rotated").statusCode()).isEqualTo(200);
+        host.setAdminToken(null);
+        assertThat(get.apply("/admin/servers", "mcp-token").statusCode()).as("back to the proxy's token").isEqualTo(200);
+    }
+
+    @Test
     void bindingANonLoopbackHostWithoutATokenIsRefused() {
         host = new HttpServerHost(settings("0.0.0.0", null, 4096), listener);
 

@@ -1,15 +1,20 @@
 package dev.dynamicmcp.transport.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dynamicmcp.protocol.Json;
 import dev.dynamicmcp.protocol.JsonRpc;
+import dev.dynamicmcp.protocol.McpException;
+import dev.dynamicmcp.protocol.PendingRequest;
+import dev.dynamicmcp.protocol.RequestOptions;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -57,6 +62,29 @@ class StdioServerTest {
             assertThat(JsonRpc.method(Json.parse(replies.readLine()))).isEqualTo("notifications/tools/list_changed");
         }
         assertThat(listener.closed).containsExactly("stdio");
+        toServer.close();
+    }
+
+    @Test
+    void aClientsAnswerOverTheStringLimitFailsTheProxysRequestAtOnce() throws Exception {
+        EchoListener listener = new EchoListener();
+        PipedOutputStream toServer = new PipedOutputStream();
+        Lines replies = new Lines();
+        try (StdioServer server = new StdioServer(new PipedInputStream(toServer, 1 << 20), replies, listener).start()) {
+            PendingRequest sampling = server.peer().request("sampling/createMessage", Json.object(),
+                    RequestOptions.timeout(Duration.ofSeconds(60)));
+            JsonNode sent = Json.parse(replies.readLine());
+            long start = System.nanoTime();
+            send(toServer, "{\"jsonrpc\":\"2.0\",\"id\":" + sent.get("id") + ",\"result\":{\"content\":{\"type\":"
+                    + "\"text\",\"text\":\"" + "x".repeat(Json.MAX_STRING_CHARS + 1) + "\"}}}");
+
+            assertThatThrownBy(() -> sampling.result().get(20, TimeUnit.SECONDS)).cause()
+                    .isInstanceOf(McpException.class)
+                    .hasMessage("stdio client answered sampling/createMessage with a message over the 20 MB JSON string limit");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
+            send(toServer, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"echo\",\"params\":{\"still\":\"reading\"}}");
+            assertThat(Json.parse(replies.readLine()).path("result").path("still").asText()).isEqualTo("reading");
+        }
         toServer.close();
     }
 

@@ -1,0 +1,162 @@
+package dev.dynamicmcp.auth.upstream;
+
+import dev.dynamicmcp.auth.OAuthHttp;
+import dev.dynamicmcp.config.ServerConfig;
+import dev.dynamicmcp.runtime.Scheduler;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The proxy's upstream OAuth as the rest of the proxy sees it: the {@link UpstreamAuthSource} the client
+ * factory asks per server, the {@code /oauth/callback} route, and the "a sign-in completed" hook. The token
+ * store (and with it the key) is only needed once some server has {@code oauth}: it is opened then, and a
+ * missing key fails that server's connect with the store's message instead of the whole proxy.
+ *
+ * <p>Pending sign-ins nobody completes are dropped every minute (a scheduler timer, called off at close).
+ */
+public final class UpstreamSignIns implements UpstreamAuthSource, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(UpstreamSignIns.class);
+    static final Duration EXPIRY_INTERVAL = Duration.ofMinutes(1);
+
+    private final Path dataDir;
+    private final Map<String, String> env;
+    private final Supplier<URI> redirectUri;
+    private final OAuthHttp http;
+    private final Scheduler scheduler;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final java.util.List<Consumer<String>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    // Guarded by lock:
+    private UpstreamOAuth oauth;
+    private Scheduler.Cancellable expiry = Scheduler.Cancellable.NONE;
+
+    /**
+     * @param dataDir     where the encrypted tokens (and by default the key file) live
+     * @param env         the environment to read {@value TokenStore#KEY_ENV} from
+     * @param redirectUri the public URL of {@value UpstreamOAuth#CALLBACK_PATH}; null while not known
+     */
+    public UpstreamSignIns(Path dataDir, Map<String, String> env, Supplier<URI> redirectUri, OAuthHttp http,
+                           Scheduler scheduler) {
+        this.dataDir = dataDir;
+        this.env = Map.copyOf(env);
+        this.redirectUri = redirectUri;
+        this.http = http;
+        this.scheduler = scheduler;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** Opens the token store now (at start, when a configured server has {@code oauth}): fails fast on a missing key. */
+    public UpstreamOAuth open() throws TokenStore.TokenStoreException {
+        // Opening reads a file: done outside the lock, and the first one to finish wins.
+        UpstreamOAuth existing = current();
+        if (existing != null) {
+            return existing;
+        }
+        TokenStore store = TokenStore.open(dataDir, env, null);
+        lock.lock();
+        try {
+            if (oauth == null) {
+                oauth = new UpstreamOAuth(store, redirectUri, http, scheduler);
+                listeners.forEach(oauth::addSignInListener);
+                if (!closed.get()) {
+                    expiry = scheduler.schedule("oauth-sign-in-expiry", EXPIRY_INTERVAL, this::expire);
+                }
+                log.info("upstream OAuth: tokens stored encrypted in {}", dataDir.resolve(TokenStore.DIRECTORY));
+            }
+            return oauth;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public UpstreamAuth forServer(ServerConfig server) throws IOException {
+        if (server.oauth() == null || server.url() == null) {
+            return UpstreamAuth.NONE;
+        }
+        // Per-user credentials need the downstream caller, which a shared connection does not have.
+        return open().forServer(server.name(), server.url(), server.oauth(), null);
+    }
+
+    /** Calls {@code listener} with a server's name each time a sign-in of it completes. */
+    public void addSignInListener(Consumer<String> listener) {
+        listeners.add(listener);
+        UpstreamOAuth now = current();
+        if (now != null) {
+            now.addSignInListener(listener);
+        }
+    }
+
+    /** The {@code GET} handler for {@value UpstreamOAuth#CALLBACK_PATH}; it needs no downstream token. */
+    public Request.Handler callbackHandler() {
+        return (request, response, callback) -> {
+            UpstreamOAuth now = current();
+            if (now != null) {
+                return now.callbackHandler().handle(request, response, callback);
+            }
+            response.setStatus(404);
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
+            response.write(true, ByteBuffer.wrap("no sign-in is pending: no server has oauth\n"
+                    .getBytes(StandardCharsets.UTF_8)), callback);
+            return true;
+        };
+    }
+
+    private UpstreamOAuth current() {
+        lock.lock();
+        try {
+            return oauth;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void expire() {
+        UpstreamOAuth now = current();
+        if (now == null || closed.get()) {
+            return;
+        }
+        now.expirePendingSignIns();
+        lock.lock();
+        try {
+            if (!closed.get()) {
+                expiry = scheduler.schedule("oauth-sign-in-expiry", EXPIRY_INTERVAL, this::expire);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        Scheduler.Cancellable timer;
+        lock.lock();
+        try {
+            timer = expiry;
+        } finally {
+            lock.unlock();
+        }
+        timer.cancel();
+    }
+}
