@@ -5,5 +5,6 @@
 # (./mvnw -o dependency:build-classpath -Dmdep.outputFile=target/conformance-classpath.txt -Dmdep.includeScope=test).
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 cp=${CONFORMANCE_CLASSPATH:-"$root/target/test-classes:$root/target/classes:$(cat "$root/target/conformance-classpath.txt")"}
-exec "${JAVA_HOME:-/usr}/bin/java" -cp "$cp" \
+# one short-lived JVM per scenario: C1 only and the serial collector start it fastest
+exec "${JAVA_HOME:-/usr}/bin/java" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "$cp" \
   dev.dynamicmcp.conformance.ConformanceClientWrapper "$@"
