@@ -172,10 +172,10 @@ final class ModernSession {
     }
 
     private static PendingRequest answered(String method, JsonNode value) {
-        return LocalRequests.answered(method, CompletableFuture.completedFuture(value));
+        return PendingRequest.local(method, CompletableFuture.completedFuture(value), reason -> { });
     }
 
     private static PendingRequest failed(String method, Throwable failure) {
-        return LocalRequests.answered(method, CompletableFuture.failedFuture(failure));
+        return PendingRequest.local(method, CompletableFuture.failedFuture(failure), reason -> { });
     }
 }

@@ -33,7 +33,7 @@ class ModernUpstreamTest {
     static final McpClient.Options OPTIONS = new McpClient.Options(
             Json.object().put("name", "modern-test").put("version", "1"), DefaultClientFactory.relayCapabilities(),
             TIMEOUT);
-    static ModernPeers.Server http;
+    static Peers.NodeServer http;
 
     @BeforeAll
     static void startServer() {

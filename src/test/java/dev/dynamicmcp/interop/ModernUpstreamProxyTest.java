@@ -11,6 +11,7 @@ import dev.dynamicmcp.protocol.Json;
 import dev.dynamicmcp.protocol.McpMethods;
 import dev.dynamicmcp.app.ProxyApp;
 import dev.dynamicmcp.testsupport.ModernPeers;
+import dev.dynamicmcp.testsupport.Peers;
 import dev.dynamicmcp.transport.StreamableHttpTransport;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
@@ -31,7 +32,7 @@ import org.junit.jupiter.api.Test;
  * modern server's listen stream reaches the old client, and /status-side revisions are right.
  */
 class ModernUpstreamProxyTest {
-    static ModernPeers.Server modernHttp;
+    static Peers.NodeServer modernHttp;
     static ProxyApp proxy;
 
     @BeforeAll
