@@ -200,7 +200,7 @@ public final class ProxyApp implements AutoCloseable {
         this.keeper = new ConfigKeeper(configFile, options.persist(), config, manager, reloader, configState,
                 adminEvents);
         this.admin = http == null ? null
-                : new AdminRoutes(new ProxyAdminBackend(merged, keeper, adminEvents), scheduler);
+                : new AdminRoutes(new ProxyAdminBackend(merged, keeper, adminEvents, signIns), scheduler);
         if (http != null) {
             http.addRoute("GET", "/healthz", ops.healthz())
                     .addRoute("GET", "/readyz", ops.readyz())

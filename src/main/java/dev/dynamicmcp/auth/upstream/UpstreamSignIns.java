@@ -96,6 +96,38 @@ public final class UpstreamSignIns implements UpstreamAuthSource, AutoCloseable 
         return open().forServer(server.name(), server.url(), server.oauth(), null);
     }
 
+    /**
+     * Where the server's shared credential stands (for the console and {@code /admin}): {@code NOT_CONFIGURED}
+     * without {@code oauth}; {@code FAILED} with the store's message when the store cannot be opened.
+     */
+    public UpstreamAuth.Status status(ServerConfig server) {
+        if (server.oauth() == null || server.url() == null) {
+            return UpstreamAuth.NONE.status();
+        }
+        try {
+            return forServer(server).status();
+        } catch (IOException e) {
+            return new UpstreamAuth.Status(UpstreamAuth.State.FAILED, e.getMessage(), null);
+        }
+    }
+
+    /**
+     * Starts (or returns the pending) sign-in of the server's shared credential: the console's "Sign in" button.
+     *
+     * @throws IOException with a message for the operator when there is nothing to sign in (no {@code oauth},
+     *                     client credentials) or the flow cannot start (authorization server unreachable...)
+     */
+    public URI beginSignIn(ServerConfig server) throws IOException {
+        if (server.oauth() == null || server.url() == null) {
+            throw new IOException("server " + server.name() + " has no oauth settings");
+        }
+        if (server.oauth().clientCredentials()) {
+            throw new IOException("server " + server.name() + " uses client credentials: no one signs in");
+        }
+        UpstreamOAuth now = open();
+        return now.signInUrl(forServer(server));
+    }
+
     /** Calls {@code listener} with a server's name each time a sign-in of it completes. */
     public void addSignInListener(Consumer<String> listener) {
         listeners.add(listener);
