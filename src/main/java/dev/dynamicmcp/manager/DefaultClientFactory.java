@@ -123,7 +123,7 @@ public final class DefaultClientFactory implements ClientFactory, AutoCloseable 
     }
 
     private McpClient connect(ServerConfig config, TransportKind kind, String isolationKey) throws IOException {
-        UpstreamAuth auth = kind == TransportKind.STDIO ? UpstreamAuth.NONE : upstreamAuth.forServer(config);
+        UpstreamAuth auth = kind == TransportKind.STDIO ? UpstreamAuth.NONE : upstreamAuth.forServer(config, isolationKey);
         McpClient client = new McpClient(config.name(), transport(config, kind, auth), options(config), scheduler);
         beforeConnect.accept(client, isolationKey);
         client.connect(config.options().connectTimeout()); // closes the transport itself when it fails
