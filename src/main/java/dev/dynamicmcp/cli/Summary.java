@@ -60,18 +60,19 @@ final class Summary {
         return server != null && server.options().lazy() && status.state() == ServerState.NEW;
     }
 
-    /** A table of the servers: name, transport, state, tools, connect time, error. */
+    /** A table of the servers: name, transport, MCP revision, state, tools, connect time, error. */
     static String table(ProxyApp proxy, List<ServerStatus> servers, ProxyConfig config) {
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"SERVER", "TRANSPORT", "STATE", "TOOLS", "CONNECT", "ERROR"});
+        rows.add(new String[] {"SERVER", "TRANSPORT", "REVISION", "STATE", "TOOLS", "CONNECT", "ERROR"});
         for (ServerStatus status : servers) {
             rows.add(new String[] {status.name(), status.transport(),
+                    status.revision() == null ? "-" : status.revision(),
                     lazyNotConnected(status, config) ? "lazy, not connected" : status.state().name(),
                     status.state().name().equals("READY") ? Integer.toString(proxy.exposedTools(status.name())) : "-",
                     status.connectTime() == null ? "-" : status.connectTime().toMillis() + " ms",
                     status.lastError() == null ? "" : status.lastError()});
         }
-        int[] widths = new int[5];
+        int[] widths = new int[6];
         for (String[] row : rows) {
             for (int i = 0; i < widths.length; i++) {
                 widths[i] = Math.max(widths[i], row[i].length());
@@ -83,7 +84,7 @@ final class Summary {
             for (int i = 0; i < widths.length; i++) {
                 text.append(String.format("%-" + widths[i] + "s  ", row[i]));
             }
-            text.append(row[5].strip()).append(System.lineSeparator());
+            text.append(row[6].strip()).append(System.lineSeparator());
         }
         return text.toString();
     }

@@ -29,6 +29,16 @@ public interface Handshake {
         return InitializeHandshake.INSTANCE;
     }
 
+    /** MCP 2026-07-28 only: {@code server/discover} (retried in a version the server names on -32022). */
+    static Handshake discover() {
+        return DiscoverHandshake.INSTANCE;
+    }
+
+    /** Version negotiation: {@code server/discover} first, {@code initialize} for an older server. */
+    static Handshake auto() {
+        return AutoHandshake.INSTANCE;
+    }
+
     /** What a handshake may use: raw requests on the connection (no session recovery around them). */
     interface Channel {
         String serverName();

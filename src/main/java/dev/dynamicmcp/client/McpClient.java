@@ -86,6 +86,8 @@ public final class McpClient implements AutoCloseable {
     private final AtomicBoolean closeHandled = new AtomicBoolean();
     private volatile RequestHandler requestHandler = McpClient::refuse;
     private volatile InitializeResult initializeResult;
+    /** Set when the server speaks MCP 2026-07-28 (stateless); null for the 2025 revisions. */
+    private volatile ModernSession modern;
     private volatile boolean open;
 
     /** A client on a scheduler of its own (its peer's, closed with it), opening with initialize. */
@@ -124,7 +126,12 @@ public final class McpClient implements AutoCloseable {
             }
 
             @Override
-            public void onNotification(ObjectNode notification) {
+            public void onNotification(ObjectNode received) {
+                ModernSession session = modern;
+                ObjectNode notification = session == null ? received : session.onNotification(received);
+                if (notification == null) {
+                    return;
+                }
                 for (Consumer<ObjectNode> listener : notificationListeners) {
                     listener.accept(notification);
                 }
@@ -169,6 +176,10 @@ public final class McpClient implements AutoCloseable {
         open = true;
         try {
             openSession(timeout);
+            ModernSession session = modern;
+            if (session != null) {
+                session.start();
+            }
             return initializeResult;
         } catch (RuntimeException | IOException e) {
             close();
@@ -199,10 +210,35 @@ public final class McpClient implements AutoCloseable {
                 return peer.sendNotification(method, params);
             }
         }, options, timeout);
+        String version = initializeResult.protocolVersion();
+        if (McpMethods.isModern(version) && modern == null) {
+            ModernSession session = new ModernSession(serverName, version, options, initializeResult.capabilities(),
+                    this::sendOffCallerIfNeeded, scheduler);
+            modern = session;
+            transport.onModernRevision(version, session::paramHeaders);
+        }
         recovery.opened();
     }
 
-    /** The server's initialize answer; null before {@link #connect}. */
+    /**
+     * The MCP revision this connection speaks ({@code 2026-07-28}, {@code 2025-11-25}, ...); null before
+     * {@link #connect}.
+     */
+    public String revision() {
+        InitializeResult info = initializeResult;
+        return info == null ? null : info.protocolVersion();
+    }
+
+    /** True when the server speaks a stateless revision (2026-07-28): requests carry {@code _meta}, no session. */
+    public boolean isModern() {
+        return modern != null;
+    }
+
+    /**
+     * What the server said about itself: its initialize answer, or for a 2026-07-28 server its
+     * {@code server/discover} answer (raw), with the server info taken from {@code _meta}; null before
+     * {@link #connect}.
+     */
     public InitializeResult info() {
         return initializeResult;
     }
@@ -238,7 +274,9 @@ public final class McpClient implements AutoCloseable {
      * (the server never saw the first attempt, so this is safe even for {@code tools/call}).
      */
     public PendingRequest request(String method, JsonNode params, RequestOptions requestOptions) {
-        PendingRequest pending = sendOffCallerIfNeeded(method, params, requestOptions);
+        ModernSession session = modern;
+        PendingRequest pending = session != null ? session.request(method, params, requestOptions)
+                : sendOffCallerIfNeeded(method, params, requestOptions);
         sessionState.remember(method, params, pending);
         return pending;
     }
@@ -308,8 +346,14 @@ public final class McpClient implements AutoCloseable {
         return request(method, params, RequestOptions.timeout(options.requestTimeout()));
     }
 
-    /** Sends a notification to the server; false when it could not be sent. */
+    /**
+     * Sends a notification to the server; false when it could not be sent. A 2026-07-28 server takes none
+     * from a client but a cancel (roots/list_changed and initialized are gone): those are dropped here.
+     */
     public boolean notifyServer(String method, JsonNode params) {
+        if (modern != null && !McpMethods.CANCELLED.equals(method)) {
+            return true;
+        }
         return peer.sendNotification(method, params);
     }
 
@@ -322,7 +366,10 @@ public final class McpClient implements AutoCloseable {
         }
     }
 
-    /** MCP ping with its own timeout; throws when the server does not answer. */
+    /**
+     * MCP ping with its own timeout; throws when the server does not answer. A 2026-07-28 server has no
+     * ping: it is asked {@code server/discover} (cheap, side-effect free) instead.
+     */
     public void ping(Duration timeout) throws IOException {
         await(request(McpMethods.PING, null, RequestOptions.timeout(timeout)), timeout.plusMillis(100));
     }
@@ -424,6 +471,7 @@ public final class McpClient implements AutoCloseable {
     @Override
     public void close() {
         open = false;
+        stopModern();
         try {
             transport.close();
         } finally {
@@ -434,10 +482,18 @@ public final class McpClient implements AutoCloseable {
     /** Ends the connection now, without grace ({@link Transport#kill()}: a stdio server's tree is killed). */
     public void kill() {
         open = false;
+        stopModern();
         try {
             transport.kill();
         } finally {
             closed(null);
+        }
+    }
+
+    private void stopModern() {
+        ModernSession session = modern;
+        if (session != null) {
+            session.close();
         }
     }
 
@@ -446,6 +502,7 @@ public final class McpClient implements AutoCloseable {
         if (!closeHandled.compareAndSet(false, true)) {
             return;
         }
+        stopModern();
         peer.close(cause);
         failUnbound();
         for (Consumer<Throwable> listener : closeListeners) {

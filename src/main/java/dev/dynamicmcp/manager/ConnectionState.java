@@ -66,6 +66,7 @@ final class ConnectionState {
     private Throwable lastError;
     private Instant lastCheck;
     private Duration connectTime;
+    private String revision; // guarded by lock: of the last connection, kept while it is down
     private long connects;
     private int inFlight;
     private int toolCount = -1;
@@ -138,6 +139,7 @@ final class ConnectionState {
                 client = newClient;
                 effectiveTransport = transport;
                 connectTime = took;
+                revision = newClient.revision();
                 connects++;
                 consecutiveErrors = 0;
                 failedPings = 0;
@@ -401,7 +403,7 @@ final class ConnectionState {
             return new ServerStatus(name(), transport, state, since, lastCheck,
                     consecutiveErrors, lastError == null ? null : Failures.describe(lastError), breaker.state(),
                     connectTime, Math.max(0, connects - 1), inFlight, toolCount, isolatedSessions,
-                    lastError == null ? null : UpstreamFailure.detailOf(lastError));
+                    lastError == null ? null : UpstreamFailure.detailOf(lastError), revision);
         } finally {
             lock.unlock();
         }

@@ -3,7 +3,9 @@ package dev.dynamicmcp.manager;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dynamicmcp.auth.upstream.UpstreamAuth;
 import dev.dynamicmcp.auth.upstream.UpstreamAuthSource;
+import dev.dynamicmcp.client.Handshake;
 import dev.dynamicmcp.client.McpClient;
+import dev.dynamicmcp.client.ProbeLostConnectionException;
 import dev.dynamicmcp.config.ServerConfig;
 import dev.dynamicmcp.config.TransportKind;
 import dev.dynamicmcp.protocol.Json;
@@ -122,9 +124,30 @@ public final class DefaultClientFactory implements ClientFactory, AutoCloseable 
         };
     }
 
+    /**
+     * Stdio and Streamable HTTP negotiate the revision (MCP 2026-07-28 first, then initialize); legacy SSE is a
+     * 2024 transport and only initializes. A stdio server that exits on the {@code server/discover} probe is
+     * started again and opened with initialize alone.
+     */
     private McpClient connect(ServerConfig config, TransportKind kind, String isolationKey) throws IOException {
+        Handshake handshake = kind == TransportKind.SSE ? Handshake.initialize() : Handshake.auto();
+        try {
+            return connect(config, kind, isolationKey, handshake);
+        } catch (ProbeLostConnectionException e) {
+            if (kind != TransportKind.STDIO) {
+                throw e;
+            }
+            log.info("server \"{}\" exited when asked server/discover; starting it again to initialize",
+                    config.name());
+            return connect(config, kind, isolationKey, Handshake.initialize());
+        }
+    }
+
+    private McpClient connect(ServerConfig config, TransportKind kind, String isolationKey, Handshake handshake)
+            throws IOException {
         UpstreamAuth auth = kind == TransportKind.STDIO ? UpstreamAuth.NONE : upstreamAuth.forServer(config, isolationKey);
-        McpClient client = new McpClient(config.name(), transport(config, kind, auth), options(config), scheduler);
+        McpClient client = new McpClient(config.name(), transport(config, kind, auth), options(config), scheduler,
+                handshake);
         beforeConnect.accept(client, isolationKey);
         client.connect(config.options().connectTimeout()); // closes the transport itself when it fails
         return client;

@@ -11,7 +11,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Pings every READY connection (isolated ones too) at its {@code healthCheckInterval}, spread by ±10% so many
+ * Checks every READY connection with what its revision offers: {@code ping} for the 2025 revisions,
+ * {@code server/discover} for MCP 2026-07-28, which has no ping ({@link McpClient#ping} picks). It pings every READY connection (isolated ones too) at its {@code healthCheckInterval}, spread by ±10% so many
  * servers (and many proxies) do not ping in step. After {@code unhealthyAfter} failed pings in a row the pool
  * drops the connection and reconnects with backoff. It hears connections come and go from the pool's events,
  * and keeps one pending scheduler timer per connection.

@@ -18,11 +18,20 @@ import java.time.Instant;
  * @param lastErrorDetail   the last failure in full (a stdio server's stderr tail, an HTTP body, the exception
  *                          class), for logs and the operator only: never sent to MCP clients, which get
  *                          {@code lastError}
+ * @param revision          the MCP revision the last connection spoke ({@code 2026-07-28}, {@code 2025-11-25}, ...),
+ *                          or null before the first connect
  */
 public record ServerStatus(String name, String transport, ServerState state, Instant since, Instant lastCheck,
                            int consecutiveErrors, String lastError, BreakerState breaker, Duration connectTime,
                            long reconnects, int inFlight, int toolCount, int isolatedSessions,
-                           String lastErrorDetail) {
+                           String lastErrorDetail, String revision) {
+
+    public ServerStatus(String name, String transport, ServerState state, Instant since, Instant lastCheck,
+                        int consecutiveErrors, String lastError, BreakerState breaker, Duration connectTime,
+                        long reconnects, int inFlight, int toolCount, int isolatedSessions, String lastErrorDetail) {
+        this(name, transport, state, since, lastCheck, consecutiveErrors, lastError, breaker, connectTime, reconnects,
+                inFlight, toolCount, isolatedSessions, lastErrorDetail, null);
+    }
 
     public ServerStatus(String name, String transport, ServerState state, Instant since, Instant lastCheck,
                         int consecutiveErrors, String lastError, BreakerState breaker, Duration connectTime,

@@ -18,6 +18,12 @@ public final class JsonRpc {
     public static final int REQUEST_TIMEOUT = -32001;
     /** An upstream server is down, connecting, or its circuit breaker is open. */
     public static final int SERVER_UNAVAILABLE = -32010;
+    /** MCP 2026-07-28: an HTTP header disagrees with the body (or is missing or malformed). */
+    public static final int HEADER_MISMATCH = -32020;
+    /** MCP 2026-07-28: the request needs a client capability the request's {@code _meta} did not declare. */
+    public static final int MISSING_CLIENT_CAPABILITY = -32021;
+    /** MCP 2026-07-28: the claimed protocol version is not supported; {@code data.supported} lists those that are. */
+    public static final int UNSUPPORTED_PROTOCOL_VERSION = -32022;
 
     public enum Kind { REQUEST, NOTIFICATION, RESPONSE }
 

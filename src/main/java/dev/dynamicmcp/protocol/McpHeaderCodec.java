@@ -12,8 +12,8 @@ import java.util.Base64;
  * Both sides of the proxy use it: downstream to compare a header with the body, upstream to write one.
  */
 public final class McpHeaderCodec {
-    private static final String PREFIX = "=?base64?";
-    private static final String SUFFIX = "?=";
+    public static final String PREFIX = "=?base64?";
+    public static final String SUFFIX = "?=";
 
     private McpHeaderCodec() {
     }

@@ -39,8 +39,16 @@ public final class McpMethods {
     /** Newest first: the versions we speak, upstream and downstream. */
     public static final List<String> PROTOCOL_VERSIONS = List.of("2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05");
     public static final String LATEST_PROTOCOL_VERSION = PROTOCOL_VERSIONS.get(0);
+    /** Newest first: the stateless revisions (per-request {@code _meta}, {@code server/discover}). */
+    public static final List<String> MODERN_PROTOCOL_VERSIONS = List.of("2026-07-28");
+    public static final String LATEST_MODERN_PROTOCOL_VERSION = MODERN_PROTOCOL_VERSIONS.get(0);
 
     private McpMethods() {
+    }
+
+    /** True for a stateless revision (2026-07-28 and later). */
+    public static boolean isModern(String protocolVersion) {
+        return protocolVersion != null && MODERN_PROTOCOL_VERSIONS.contains(protocolVersion);
     }
 
     /** Requests that change nothing on the server and may therefore be retried. */

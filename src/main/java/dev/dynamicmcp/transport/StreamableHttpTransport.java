@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dynamicmcp.auth.upstream.UpstreamAuth;
 import dev.dynamicmcp.protocol.Json;
+import dev.dynamicmcp.protocol.McpMeta;
+import dev.dynamicmcp.protocol.McpMethods;
 import dev.dynamicmcp.runtime.Scheduler;
 import dev.dynamicmcp.runtime.SystemScheduler;
 import java.io.IOException;
@@ -22,7 +24,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,6 +61,10 @@ public final class StreamableHttpTransport implements Transport {
     private final GetStream getStream;
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
     private volatile ListenerGuard listener;
+    /** Set once the server speaks MCP 2026-07-28: Mcp-Param-* headers of tool calls; null for older revisions. */
+    private volatile Function<ObjectNode, Map<String, String>> modernParams;
+    /** Modern requests still open, by id: a cancel closes the exchange (the revision has no cancel POST). */
+    private final Map<String, Runnable> modernAborts = new ConcurrentHashMap<>();
 
     /**
      * @param client         shared HTTP client; null to let the transport create (and on close shut down) its own
@@ -109,22 +117,35 @@ public final class StreamableHttpTransport implements Transport {
         ensureOpen();
         String method = message.path("method").asText(null);
         boolean isRequest = MessageShape.isRequest(message);
+        boolean modernMessage = McpMeta.claimedVersion(message) != null;
+        if (modernParams != null && !modernMessage) {
+            sendModernSideChannel(message, method);
+            return;
+        }
         boolean isInitialize = isRequest && "initialize".equals(method);
         if (isInitialize) { // a new session: the old GET stream is over
             session.startNew();
             getStream.stop();
         }
-        String sentSessionId = session.sessionId();
+        // a stateless request carries no session id; its own _meta gives its headers
+        String sentSessionId = modernMessage ? null : session.sessionId();
         Exchange exchange = new Exchange(what(message), isRequest ? message.get("id") : null, isInitialize,
-                sentSessionId);
+                sentSessionId, modernMessage);
         byte[] body = Json.writeBytes(message);
+        Map<String, String> modernHeaders = null;
+        if (modernMessage) {
+            Function<ObjectNode, Map<String, String>> params = modernParams;
+            modernHeaders = ModernHeaders.of(message, params == null ? ModernHeaders.NO_PARAMS : params);
+        }
         for (int attempt = 0; ; attempt++) {
-            HttpRequest request = session.request(session.url(), sentSessionId)
+            HttpRequest.Builder builder = session.request(session.url(), sentSessionId)
                     .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                     .header("Accept", "application/json, text/event-stream")
-                    .header("Content-Type", "application/json")
-                    .build();
-            HttpResponse<InputStream> response = awaitHeaders(exchange, request, isRequest && !isInitialize);
+                    .header("Content-Type", "application/json");
+            if (modernHeaders != null) {
+                ModernHeaders.apply(builder, modernHeaders);
+            }
+            HttpResponse<InputStream> response = awaitHeaders(exchange, builder.build(), isRequest && !isInitialize);
             if (response == null) {
                 return; // a long call finishes in the background
             }
@@ -143,11 +164,21 @@ public final class StreamableHttpTransport implements Transport {
 
     /**
      * Sends and waits for the response headers within the connect timeout; null when a request ({@code
-     * mayFinishLate}) was left to finish in the background because they took longer.
+     * mayFinishLate}) was left to finish in the background because they took longer. A modern request can be
+     * aborted (its stream closed, the revision's cancel) until its response has come.
      */
     private HttpResponse<InputStream> awaitHeaders(Exchange exchange, HttpRequest request, boolean mayFinishLate)
             throws IOException {
         CompletableFuture<HttpResponse<InputStream>> future = streams.sendAsync(request);
+        if (exchange.modern && exchange.requestId != null) {
+            String key = exchange.requestId.toString();
+            modernAborts.put(key, () -> future.cancel(true));
+            future.whenComplete((r, e) -> {
+                if (e != null) {
+                    modernAborts.remove(key);
+                }
+            });
+        }
         Duration connectTimeout = session.connectTimeout();
         try {
             return future.get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -201,9 +232,29 @@ public final class StreamableHttpTransport implements Transport {
         return UpstreamFailure.ofHttp(name(), "sending " + exchange.what + " to " + session.url(), cause);
     }
 
+    /**
+     * A message without a modern claim once the server speaks 2026-07-28: a cancel closes the request's
+     * stream (how that revision cancels over HTTP); the notifications it removed are not sent at all.
+     */
+    private void sendModernSideChannel(ObjectNode message, String method) {
+        if (McpMethods.CANCELLED.equals(method)) {
+            Runnable abort = modernAborts.remove(message.path("params").path("requestId").toString());
+            if (abort != null) {
+                abort.run();
+            }
+            return;
+        }
+        log.debug("server '{}': not sending {} to a 2026-07-28 server (the revision has no such message)", name(),
+                what(message));
+    }
+
     /** Status handling on the sending thread; the body, if any, is read on a reader loop. */
     private void handleResponse(Exchange exchange, HttpResponse<InputStream> response) throws IOException {
         int status = response.statusCode();
+        if (exchange.modern && status >= 400 && status <= 499 && exchange.requestId != null
+                && deliveredModernError(exchange, response)) {
+            return;
+        }
         if (status == 404 && exchange.sessionId != null) {
             HttpBodies.closeQuietly(response.body());
             if (session.expired(exchange.sessionId)) {
@@ -219,6 +270,14 @@ public final class StreamableHttpTransport implements Transport {
             session.assigned(response.headers().firstValue(SESSION_HEADER).orElse(null));
         }
         String contentType = response.headers().firstValue("Content-Type").orElse("").toLowerCase(Locale.ROOT);
+        if (exchange.modern && exchange.requestId != null) {
+            String key = exchange.requestId.toString();
+            InputStream body = response.body();
+            if (modernAborts.replace(key, () -> HttpBodies.closeQuietly(body)) == null) { // cancelled meanwhile
+                HttpBodies.closeQuietly(body);
+                return;
+            }
+        }
         if (status == 202 || status == 204) {
             HttpBodies.closeQuietly(response.body());
         } else if (contentType.startsWith("text/event-stream")) {
@@ -227,9 +286,38 @@ public final class StreamableHttpTransport implements Transport {
             // one complete JSON document: read it here; the client sends HTTP requests off its caller's
             // thread (sendMayWaitForAnswer), so nobody waits on this one, and a thread hop is saved
             readJsonBody(exchange, response.body());
+            if (exchange.modern && exchange.requestId != null) {
+                modernAborts.remove(exchange.requestId.toString());
+            }
         } else {
             streams.startReader(() -> readUnexpectedBody(exchange, contentType, response.body()));
         }
+    }
+
+    /**
+     * A 2026-07-28 server answers protocol errors (-32022 unsupported version, -32601 unknown method, ...) with
+     * HTTP 4xx and the JSON-RPC error in the body: that error is the answer. False when the body is not an
+     * answer to this request (an older server's plain 400/404/405), so the status is the failure.
+     */
+    private boolean deliveredModernError(Exchange exchange, HttpResponse<InputStream> response) throws IOException {
+        String contentType = response.headers().firstValue("Content-Type").orElse("").toLowerCase(Locale.ROOT);
+        String text = HttpBodies.readAll(response.body());
+        modernAborts.remove(exchange.requestId.toString());
+        if (contentType.startsWith("application/json")) {
+            try {
+                JsonNode body = Json.parse(text);
+                JsonNode id = body.get("id");
+                // ids compare as the peer matches them (by text): 1 parsed back is an int, ours a long
+                if (body instanceof ObjectNode answer && answer.has("error") && id != null && id.isValueNode()
+                        && id.asText().equals(exchange.requestId.asText())) {
+                    listener.deliverJson(text, "the response to " + exchange.what, exchange.requestId);
+                    return true;
+                }
+            } catch (RuntimeException notJson) {
+                // not an answer: the status tells
+            }
+        }
+        throw new HttpStatusException(name(), response.statusCode(), exchange.what, MessageShape.snippet(text));
     }
 
     private void readJsonBody(Exchange exchange, InputStream body) {
@@ -276,7 +364,15 @@ public final class StreamableHttpTransport implements Transport {
         SseReader events = new SseReader(body, MAX_EVENT_CHARS);
         boolean answered = streams.readEvents(events, body, "the stream answering " + exchange.what,
                 exchange.requestId);
+        if (exchange.modern && exchange.requestId != null) {
+            modernAborts.remove(exchange.requestId.toString());
+        }
         if (answered || exchange.requestId == null || state.get() != State.OPEN) {
+            return;
+        }
+        if (exchange.modern) { // 2026-07-28 has no resumption: a broken stream fails its request
+            listener.failRequest(exchange.requestId, "the stream answering " + exchange.what
+                    + " ended before the response");
             return;
         }
         SseResumption.afterEarlyEnd(streams, exchange.what, exchange.requestId, events);
@@ -290,6 +386,13 @@ public final class StreamableHttpTransport implements Transport {
         }
         session.negotiated(protocolVersion);
         getStream.open();
+    }
+
+    /** From now on the server speaks 2026-07-28: stateless requests, no GET stream (listen replaces it). */
+    @Override
+    public void onModernRevision(String protocolVersion, Function<ObjectNode, Map<String, String>> paramHeaders) {
+        modernParams = paramHeaders == null ? ModernHeaders.NO_PARAMS : paramHeaders;
+        getStream.stop();
     }
 
     /** The session id the server gave on initialize; null before, after expiry, or for a stateless server. */
@@ -358,6 +461,6 @@ public final class StreamableHttpTransport implements Transport {
     }
 
     /** One POST: what it was for, so its failures can name it and its answer can be recognised. */
-    private record Exchange(String what, JsonNode requestId, boolean isInitialize, String sessionId) {
+    private record Exchange(String what, JsonNode requestId, boolean isInitialize, String sessionId, boolean modern) {
     }
 }

@@ -40,6 +40,16 @@ public interface Transport extends AutoCloseable {
     }
 
     /**
+     * Called by the client once it knows the server speaks a stateless revision (MCP 2026-07-28): HTTP
+     * transports then send no session id, open no GET stream and resume nothing, end a cancelled request by
+     * closing its stream, and put {@code Mcp-Param-*} headers computed by {@code paramHeaders} on tool calls.
+     * Requests carry the rest of their headers ({@link ModernHeaders}) from their own {@code _meta}.
+     */
+    default void onModernRevision(String protocolVersion,
+                                  java.util.function.Function<ObjectNode, java.util.Map<String, String>> paramHeaders) {
+    }
+
+    /**
      * True when {@link #send} may wait for the peer's answer (a Streamable HTTP server that sends headers only
      * with its result): the client then sends requests off the caller's thread, so request timeouts stay on
      * time and callers never block.

@@ -1,0 +1,131 @@
+package dev.dynamicmcp.interop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dynamicmcp.config.ConfigLoader;
+import dev.dynamicmcp.manager.ServerState;
+import dev.dynamicmcp.protocol.Json;
+import dev.dynamicmcp.protocol.McpMethods;
+import dev.dynamicmcp.app.ProxyApp;
+import dev.dynamicmcp.testsupport.ModernPeers;
+import dev.dynamicmcp.transport.StreamableHttpTransport;
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * 2025-era clients through the proxy to MCP 2026-07-28 upstreams (the SDK 2.4.0 fixture over Streamable
+ * HTTP and over stdio) next to a 2025 upstream: calls that need no input work unchanged, list_changed from a
+ * modern server's listen stream reaches the old client, and /status-side revisions are right.
+ */
+class ModernUpstreamProxyTest {
+    static ModernPeers.Server modernHttp;
+    static ProxyApp proxy;
+
+    @BeforeAll
+    static void start() throws Exception {
+        modernHttp = ModernPeers.startHttp();
+        List<String> stdio = ModernPeers.stdioCommand();
+        String config = """
+                {"proxy": {"port": 0, "host": "127.0.0.1", "defaults": {"requestTimeout": "30s"}},
+                 "mcpServers": {
+                   "modern": {"url": "%s", "transport": "streamable-http"},
+                   "modernstdio": {"command": %s, "args": [%s, "--stdio"]},
+                   "legacy": {"command": "sh", "args": [%s]}}}
+                """.formatted(modernHttp.url(), quote(stdio.get(0)), quote(stdio.get(1)),
+                quote(Path.of("src/test/resources/manager/sh-mcp-server.sh").toAbsolutePath().toString()));
+        proxy = ProxyApp.start(ConfigLoader.parse(config, Map.of(), Path.of(".")), ProxyApp.Options.httpOnly());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (proxy != null) {
+            proxy.close();
+        }
+        if (modernHttp != null) {
+            modernHttp.close();
+        }
+    }
+
+    static String quote(String text) {
+        return Json.write(Json.MAPPER.getNodeFactory().textNode(text));
+    }
+
+    static dev.dynamicmcp.client.McpClient legacyClient() throws Exception {
+        dev.dynamicmcp.client.McpClient client = new dev.dynamicmcp.client.McpClient("proxy",
+                new StreamableHttpTransport("proxy", proxy.endpoint(), Map.of(), null, Duration.ofSeconds(10)),
+                dev.dynamicmcp.client.McpClient.Options.defaults());
+        client.connect(Duration.ofSeconds(10));
+        return client;
+    }
+
+    @Test
+    void eachUpstreamSpeaksItsRevision() {
+        assertThat(proxy.manager().status("modern").state()).isEqualTo(ServerState.READY);
+        assertThat(proxy.manager().status("modern").revision()).isEqualTo("2026-07-28");
+        assertThat(proxy.manager().status("modernstdio").revision()).isEqualTo("2026-07-28");
+        assertThat(proxy.manager().status("legacy").revision()).isEqualTo("2025-06-18");
+    }
+
+    @Test
+    void anOldClientCallsAModernServersToolsThroughTheProxy() throws Exception {
+        try (dev.dynamicmcp.client.McpClient client = legacyClient()) {
+            assertThat(client.revision()).isEqualTo(McpMethods.LATEST_PROTOCOL_VERSION); // the proxy is 2025 to it
+            List<String> tools = client.listTools().stream().map(t -> t.path("name").asText()).toList();
+            assertThat(tools).contains("modern__add_numbers", "modernstdio__add_numbers", "legacy__echo")
+                    .doesNotContain("modern__bad_header_tool");
+            for (String server : List.of("modern", "modernstdio")) {
+                JsonNode sum = client.callTool(server + "__add_numbers", Json.object().put("a", 2).put("b", 3));
+                assertThat(sum.path("content").path(0).path("text").asText()).isEqualTo("The sum of 2 and 3 is 5");
+            }
+            JsonNode header = client.callTool("modern__header_echo", Json.object().put("region", "eu").put("count", 7));
+            assertThat(header.path("content").path(0).path("text").asText()).isEqualTo("region=eu count=7");
+            assertThat(client.readResource("test://static-text").path("contents").path(0).path("text").asText())
+                    .isEqualTo("static text");
+        }
+    }
+
+    @Test
+    void aModernServersListChangedReachesAnOldClient() throws Exception {
+        try (dev.dynamicmcp.client.McpClient client = legacyClient()) {
+            List<ObjectNode> notifications = new CopyOnWriteArrayList<>();
+            client.addNotificationListener(notifications::add);
+            client.callTool("modern__add_tool", Json.object());
+            await().atMost(Duration.ofSeconds(15)).until(() -> notifications.stream()
+                    .anyMatch(n -> McpMethods.TOOLS_LIST_CHANGED.equals(n.path("method").asText())));
+            await().atMost(Duration.ofSeconds(15)).until(() -> client.listTools().stream()
+                    .anyMatch(t -> t.path("name").asText().startsWith("modern__extra_")));
+        }
+    }
+
+    @Test
+    void theJavaSdkClientCallsAModernServerThroughTheProxy() {
+        HttpClientStreamableHttpTransport transport = HttpClientStreamableHttpTransport
+                .builder(proxy.baseUri().toString()).endpoint("/mcp").build();
+        McpSyncClient client = McpClient.sync(transport).requestTimeout(Duration.ofSeconds(30))
+                .clientInfo(new McpSchema.Implementation("java-sdk", "1")).build();
+        try {
+            client.initialize();
+            McpSchema.CallToolResult result = client.callTool(new McpSchema.CallToolRequest("modernstdio__add_numbers",
+                    Map.of("a", 20, "b", 22)));
+            assertThat(((McpSchema.TextContent) result.content().get(0)).text()).isEqualTo("The sum of 20 and 22 is 42");
+            McpSchema.GetPromptResult prompt = client.getPrompt(new McpSchema.GetPromptRequest("modern__greeting",
+                    Map.of("name", "Ada")));
+            assertThat(((McpSchema.TextContent) prompt.messages().get(0).content()).text()).isEqualTo("Hello Ada");
+        } finally {
+            client.closeGracefully();
+        }
+    }
+}
