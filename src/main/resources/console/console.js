@@ -143,13 +143,19 @@ const refreshSoon = (() => {
 })();
 
 function stateBadge(server) {
+  if (server.needsSignIn) return el("span", { class: "state state-signin", text: "needs sign-in" });
   return el("span", { class: "state state-" + server.status, text: server.status });
 }
 
 function actionButtons(server) {
   const act = (action) => (event) => { event.stopPropagation(); serverAction(server.name, action); };
-  const buttons = [el("button", { type: "button", class: "quiet small", onclick: act("restart"),
-    dataset: { action: "restart" } }, "Restart")];
+  const buttons = [];
+  if (server.needsSignIn) {
+    buttons.push(el("button", { type: "button", class: "small", dataset: { action: "sign-in" },
+      onclick: (event) => { event.stopPropagation(); signIn(server.name).catch(reportError); } }, "Sign in"));
+  }
+  buttons.push(el("button", { type: "button", class: "quiet small", onclick: act("restart"),
+    dataset: { action: "restart" } }, "Restart"));
   if (server.state === "DISABLED") {
     buttons.push(el("button", { type: "button", class: "quiet small", onclick: act("enable"),
       dataset: { action: "enable" } }, "Enable"));
@@ -252,6 +258,28 @@ async function serverAction(name, action) {
   notice(name + ": " + reply.json.result);
   if (action === "remove" && view.selected === name) closeDetail();
   await loadServers();
+}
+
+/**
+ * The "Sign in" button: the proxy starts (or returns the pending) sign-in and answers its URL, which opens in a
+ * new tab; the link also stays in the notice for a blocked pop-up. The server connects once the sign-in
+ * completes (its state event then turns the row ready).
+ */
+async function signIn(name) {
+  const reply = await api("POST", "/admin/servers/" + encodeURIComponent(name) + "/sign-in");
+  if (!reply.ok) {
+    notice("sign-in of " + name + " failed: " + ((reply.json && reply.json.error) || "HTTP " + reply.status), true);
+    return;
+  }
+  const url = reply.json.url;
+  window.open(url, "_blank", "noopener");
+  const box = $("notice");
+  box.replaceChildren(document.createTextNode(name + ": sign in at "),
+    el("a", { href: url, target: "_blank", rel: "noopener", id: "sign-in-link", text: "the sign-in page" }));
+  box.classList.remove("bad");
+  box.hidden = false;
+  clearTimeout(notice.timer);
+  notice.timer = setTimeout(() => { box.hidden = true; }, 60000);
 }
 
 // ---------- timeline

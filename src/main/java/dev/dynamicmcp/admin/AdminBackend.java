@@ -54,6 +54,20 @@ public interface AdminBackend {
     /** Undoes {@link #disable}; false when unknown. */
     boolean enable(String name);
 
+    /**
+     * True when the server's shared OAuth credential waits for a person to sign in (the console then offers its
+     * "Sign in" button). The default: no server ever does (a backend without upstream OAuth).
+     */
+    default boolean needsSignIn(String name) {
+        return false;
+    }
+
+    /** Starts (or returns the pending) sign-in of the server's shared OAuth credential. */
+    default SignInStart signIn(String name) {
+        return server(name).isEmpty() ? new SignInStart.Unknown()
+                : new SignInStart.NotApplicable("server \"" + name + "\" has no oauth settings");
+    }
+
     /** Every profile served at {@code /mcp/{name}}, in configuration order. */
     List<AdminProfile> profiles();
 

@@ -36,6 +36,7 @@ import org.slf4j.LoggerFactory;
  *   PUT    /admin/servers/{name}           body: one mcpServers entry; 201 new, 200 replaced, 400 every problem
  *   DELETE /admin/servers/{name}           200, 404 for an unknown name, 409 while profiles name it
  *   POST   /admin/servers/{name}/restart   …/disable, …/enable: 200, or 404
+ *   POST   /admin/servers/{name}/sign-in   the OAuth sign-in URL to open: 200 {url}, 404, 409 nothing to sign in, 502
  *   GET    /admin/events                   Server-Sent Events (see {@link EventFeed})
  *   POST   /admin/reload                   re-read the config file: 200, or 409 with every problem
  *   GET    /admin/profiles[/{name}]        …PUT, DELETE: the profiles (see {@link ProfileRoutes})
@@ -127,6 +128,9 @@ public final class AdminRoutes implements AutoCloseable {
                 default -> notAllowed("GET, PUT, DELETE", method, response, callback);
             };
         }
+        if (parts.length == 3 && parts[0].equals("servers") && !parts[1].isEmpty() && parts[2].equals("sign-in")) {
+            return only("POST", method, response, callback) || signIn(parts[1], response, callback);
+        }
         if (parts.length == 3 && parts[0].equals("servers") && !parts[1].isEmpty()
                 && List.of("restart", "disable", "enable").contains(parts[2])) {
             return only("POST", method, response, callback) || action(parts[1], parts[2], response, callback);
@@ -156,7 +160,10 @@ public final class AdminRoutes implements AutoCloseable {
     }
 
     private ObjectNode view(AdminServer server) {
-        return AdminJson.server(server, calls.window(server.name()), backend.configEntry(server.name()).orElse(null));
+        ObjectNode node = AdminJson.server(server, calls.window(server.name()),
+                backend.configEntry(server.name()).orElse(null));
+        node.put("needsSignIn", backend.needsSignIn(server.name()));
+        return node;
     }
 
     private boolean getServer(String name, Response response, Callback callback) {
@@ -256,6 +263,17 @@ public final class AdminRoutes implements AutoCloseable {
         ObjectNode body = Json.object().put("name", name).put("result", action + (action.endsWith("e") ? "d" : "ed"));
         backend.server(name).ifPresent(server -> body.set("server", view(server)));
         return AdminHttp.json(response, callback, 200, body);
+    }
+
+    /** The console's "Sign in": the URL to open (the operator's own view; a client never gets it from here). */
+    private boolean signIn(String name, Response response, Callback callback) {
+        return switch (backend.signIn(name)) {
+            case SignInStart.Unknown unknown -> unknown(name, response, callback);
+            case SignInStart.NotApplicable no -> AdminHttp.error(response, callback, 409, no.why());
+            case SignInStart.Failed failed -> AdminHttp.error(response, callback, 502, failed.why());
+            case SignInStart.Started started -> AdminHttp.json(response, callback, 200, Json.object()
+                    .put("name", name).put("result", "sign-in started").put("url", started.url().toString()));
+        };
     }
 
     private boolean reload(Response response, Callback callback) {

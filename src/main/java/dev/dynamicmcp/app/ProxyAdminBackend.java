@@ -8,6 +8,9 @@ import dev.dynamicmcp.admin.AdminServer;
 import dev.dynamicmcp.admin.ConfigChange;
 import dev.dynamicmcp.admin.PutOutcome;
 import dev.dynamicmcp.admin.ServerCatalog;
+import dev.dynamicmcp.admin.SignInStart;
+import dev.dynamicmcp.auth.upstream.UpstreamAuth;
+import dev.dynamicmcp.auth.upstream.UpstreamSignIns;
 import dev.dynamicmcp.config.ConfigProblem;
 import dev.dynamicmcp.config.Profile;
 import dev.dynamicmcp.config.ServerConfig;
@@ -49,7 +52,10 @@ final class ProxyAdminBackend implements AdminBackend {
     private final ConfigKeeper keeper;
     private final AdminRelay relay;
 
-    ProxyAdminBackend(ProxyServer merged, ConfigKeeper keeper, AdminRelay relay) {
+    private final UpstreamSignIns signIns;
+
+    ProxyAdminBackend(ProxyServer merged, ConfigKeeper keeper, AdminRelay relay, UpstreamSignIns signIns) {
+        this.signIns = signIns;
         this.manager = merged.manager();
         this.merged = merged;
         this.discoverer = new Discoverer(manager);
@@ -116,6 +122,31 @@ final class ProxyAdminBackend implements AdminBackend {
     @Override
     public boolean remove(String name) {
         return keeper.remove(name);
+    }
+
+    @Override
+    public boolean needsSignIn(String name) {
+        return manager.config(name).filter(config -> config.oauth() != null)
+                .map(config -> signIns.status(config).state() == UpstreamAuth.State.SIGN_IN_REQUIRED).orElse(false);
+    }
+
+    @Override
+    public SignInStart signIn(String name) {
+        Optional<ServerConfig> config = manager.config(name);
+        if (config.isEmpty()) {
+            return new SignInStart.Unknown();
+        }
+        if (config.get().oauth() == null || config.get().oauth().clientCredentials()) {
+            return new SignInStart.NotApplicable(config.get().oauth() == null
+                    ? "server \"" + name + "\" has no oauth settings"
+                    : "server \"" + name + "\" uses client credentials: no one signs in");
+        }
+        try {
+            log.info("admin API: sign-in of server \"{}\" asked for", name);
+            return new SignInStart.Started(signIns.beginSignIn(config.get()));
+        } catch (java.io.IOException e) {
+            return new SignInStart.Failed("server \"" + name + "\": the sign-in could not start: " + e.getMessage());
+        }
     }
 
     @Override

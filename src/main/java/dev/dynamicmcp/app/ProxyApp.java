@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dynamicmcp.admin.AdminRoutes;
 import dev.dynamicmcp.admin.ConsoleRoutes;
 import dev.dynamicmcp.auth.AuthWiring;
+import dev.dynamicmcp.auth.upstream.UpstreamAuthSource;
 import dev.dynamicmcp.auth.upstream.UpstreamSignIns;
 import dev.dynamicmcp.client.McpClient;
 import dev.dynamicmcp.config.Profile;
@@ -158,8 +159,7 @@ public final class ProxyApp implements AutoCloseable {
         // upstream OAuth: one sign-in keeper; its callback URL is on our own HTTP host (known once bound)
         this.signIns = AuthWiring.upstream(config.proxy(), options.http(), this::baseUri, scheduler);
         this.merged = new ProxyServer(config.proxy(), config.profiles(), options.pageSize(), attach -> {
-            clientFactory[0] = new DefaultClientFactory(McpClient.Options.defaults(), attach, scheduler,
-                    signIns::forServer);
+            clientFactory[0] = new DefaultClientFactory(McpClient.Options.defaults(), attach, scheduler, signIns);
             return ServerManager.builder(config.proxy())
                     .servers(List.copyOf(config.servers().values()))
                     .clientFactory(clientFactory[0])
@@ -170,6 +170,8 @@ public final class ProxyApp implements AutoCloseable {
         this.manager = merged.manager();
         merged.startingUp(listed);
         signIns.addSignInListener(name -> manager.connectNow(name, "signed in"));
+        signIns.addUserSignInListener((name, user) ->
+                manager.connectNow(name, UpstreamAuthSource.userKey(user), "its user signed in"));
         Gauge.builder("mcp_proxy_sessions", merged, ProxyServer::sessionCount)
                 .description("open downstream sessions").register(registry);
         Gauge.builder("mcp_proxy_exposed_tools", merged, m -> m.tools().size())
@@ -200,7 +202,7 @@ public final class ProxyApp implements AutoCloseable {
         this.keeper = new ConfigKeeper(configFile, options.persist(), config, manager, reloader, configState,
                 adminEvents);
         this.admin = http == null ? null
-                : new AdminRoutes(new ProxyAdminBackend(merged, keeper, adminEvents), scheduler);
+                : new AdminRoutes(new ProxyAdminBackend(merged, keeper, adminEvents, signIns), scheduler);
         if (http != null) {
             http.addRoute("GET", "/healthz", ops.healthz())
                     .addRoute("GET", "/readyz", ops.readyz())

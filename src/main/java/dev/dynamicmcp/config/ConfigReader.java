@@ -89,8 +89,14 @@ final class ConfigReader {
             String name = entry.getKey();
             Where where = sectionAt.child(name).server(name);
             checkName(name, where, proxy, byLowerCase, ctx);
-            ServerReader.read(name, entry.getValue(), where, proxy.defaults(), ctx)
-                    .ifPresent(server -> servers.put(name, server));
+            ServerReader.read(name, entry.getValue(), where, proxy.defaults(), ctx).ifPresent(server -> {
+                servers.put(name, server);
+                if (server.oauth() != null && server.oauth().perUser() && proxy.auth() == null) {
+                    // Per-user credentials are keyed by the caller's OAuth identity: without proxy.auth there is none.
+                    ctx.problem(where.child("oauth").child("perUser"), "needs proxy.auth: each user signs in for "
+                            + "themselves, and only an OAuth access token says who the user is");
+                }
+            });
         }
         JsonNode profilesNode = ReadContext.field(top, "profiles");
         Map<String, Profile> profiles = profilesNode == null ? Map.of()

@@ -75,6 +75,11 @@ public record ServerConfig(
     }
 
     /** Header and env values may be secrets: only their names are shown (logs print configs at DEBUG). */
+    /** True for a url server whose OAuth credential is each downstream user's own ({@code oauth.perUser}). */
+    public boolean perUser() {
+        return oauth != null && oauth.perUser();
+    }
+
     @Override
     public String toString() {
         return "ServerConfig[name=" + name + ", transport=" + transport + ", command=" + command + ", args=" + args

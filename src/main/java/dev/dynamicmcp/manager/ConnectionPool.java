@@ -1,5 +1,6 @@
 package dev.dynamicmcp.manager;
 
+import dev.dynamicmcp.auth.upstream.UpstreamAuthSource;
 import dev.dynamicmcp.client.McpClient;
 import dev.dynamicmcp.config.Isolation;
 import dev.dynamicmcp.config.ServerConfig;
@@ -112,11 +113,26 @@ final class ConnectionPool {
      */
     ConnectionState resolve(ConnectionKey key) {
         ConnectionState shared = get(key.server());
-        if (shared == null || !key.isolated() || shared.config.isolation() != Isolation.SESSION
+        if (shared == null || !key.isolated() || !isolates(shared.config, key)
                 || shared.state() == ServerState.DISABLED) {
             return shared;
         }
         return connections.computeIfAbsent(key, k -> newState(k, shared.config));
+    }
+
+    /**
+     * Whether a call with this key gets a connection of its own: each session of an {@code "isolation":
+     * "session"} server, and each user ({@link UpstreamAuthSource#userKey}) of a per-user OAuth server (their own
+     * token and their own upstream session).
+     */
+    static boolean isolates(ServerConfig config, ConnectionKey key) {
+        return config.isolation() == Isolation.SESSION
+                || config.perUser() && UpstreamAuthSource.principalOf(key.isolationKey()) != null;
+    }
+
+    /** The isolated connection of this key when it exists (no new one is made); null otherwise. */
+    ConnectionState existing(ConnectionKey key) {
+        return connections.get(key);
     }
 
     /** Shared connections in config order. */

@@ -145,7 +145,7 @@ public final class DefaultClientFactory implements ClientFactory, AutoCloseable 
 
     private McpClient connect(ServerConfig config, TransportKind kind, String isolationKey, Handshake handshake)
             throws IOException {
-        UpstreamAuth auth = kind == TransportKind.STDIO ? UpstreamAuth.NONE : upstreamAuth.forServer(config);
+        UpstreamAuth auth = kind == TransportKind.STDIO ? UpstreamAuth.NONE : upstreamAuth.forServer(config, isolationKey);
         McpClient client = new McpClient(config.name(), transport(config, kind, auth), options(config), scheduler,
                 handshake);
         beforeConnect.accept(client, isolationKey);

@@ -203,6 +203,17 @@ public final class ServerManager {
         }
     }
 
+    /**
+     * Like {@link #connectNow(String, String)} for one isolated connection (a per-user server's connection of
+     * the user who just signed in); nothing when that connection does not exist or is not waiting.
+     */
+    public void connectNow(String name, String isolationKey, String reason) {
+        ConnectionState cs = pool.existing(new ConnectionKey(name, isolationKey));
+        if (cs != null && (cs.state() == ServerState.BACKOFF || cs.state() == ServerState.UNHEALTHY)) {
+            pool.connect(cs, reason);
+        }
+    }
+
     /** Remembers how many tools the server listed (for {@code /status}); called by discovery. */
     public void recordToolCount(String server, int toolCount) {
         ConnectionState cs = pool.get(server);

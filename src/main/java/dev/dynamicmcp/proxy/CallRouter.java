@@ -134,16 +134,19 @@ final class CallRouter {
         if (context.progress().wanted()) {
             options = options.withProgress(context.progress()::send, timeout.multipliedBy(10));
         }
+        boolean perUser = upstreams.perUser(server);
+        String userKey = perUser ? PerUserCalls.isolationKey(context, server) : null;
         RunningCalls.Call call = running.started(context, server);
-        PendingRequest pending = upstreams.isolated(server)
-                ? upstreams.sendIsolated(context.sessionId(), server, method, params, options)
+        PendingRequest pending = perUser ? upstreams.sendIsolated(userKey, server, method, params, options)
+                : upstreams.isolated(server) ? upstreams.sendIsolated(context.sessionId(), server, method, params, options)
                 : upstreams.send(server, method, params, options);
         call.sentAs(pending);
         context.cancel().onCancel(reason -> {
             running.ended(call);
             pending.cancel(reason);
         });
-        return pending.result().whenComplete((value, failure) -> running.ended(call));
+        CompletableFuture<JsonNode> result = pending.result().whenComplete((value, failure) -> running.ended(call));
+        return perUser ? PerUserCalls.mapped(server, result) : result;
     }
 
     private CompletableFuture<JsonNode> byPrompt(CallContext context, String name,

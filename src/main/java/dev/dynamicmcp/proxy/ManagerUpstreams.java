@@ -98,6 +98,11 @@ final class ManagerUpstreams implements Upstreams {
     }
 
     @Override
+    public boolean perUser(String server) {
+        return manager.config(server).map(ServerConfig::perUser).orElse(false);
+    }
+
+    @Override
     public PendingRequest sendIsolated(String sessionId, String server, String method, JsonNode params,
                                        RequestOptions options) {
         return new DeferredRequest(method, params, options, send -> manager.execute(server, sessionId, method, send));

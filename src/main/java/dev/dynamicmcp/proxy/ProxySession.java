@@ -109,9 +109,14 @@ final class ProxySession implements JsonRpcPeer.Handler {
         outbox.close();
     }
 
+    /** The OAuth user behind the session ({@code Principal.key()}), else {@value #ANONYMOUS}. */
+    String caller() {
+        return session.caller() != null ? session.caller() : ANONYMOUS;
+    }
+
     /** The context of a request that belongs to no call of this client (roots/list while idle). */
     CallContext sessionContext() {
-        return new CallContext(id(), ANONYMOUS, profile(), clientCapabilities, clientInfo, protocolVersion,
+        return new CallContext(id(), caller(), profile(), clientCapabilities, clientInfo, protocolVersion,
                 CallContext.ProgressSink.NONE,
                 (method, params, timeout) -> session.peer().request(method, params, RequestOptions.timeout(timeout)),
                 new CallContext.CancelHandle());
@@ -123,7 +128,7 @@ final class ProxySession implements JsonRpcPeer.Handler {
         JsonNode token = params.path("_meta").get("progressToken");
         CallContext.ProgressSink progress = CallContext.ProgressSink.forToken(token,
                 mapped -> session.peer().sendNotification(McpMethods.PROGRESS, mapped, requestId));
-        return new CallContext(id(), ANONYMOUS, profile(), clientCapabilities, clientInfo, protocolVersion, progress,
+        return new CallContext(id(), caller(), profile(), clientCapabilities, clientInfo, protocolVersion, progress,
                 (method, p, timeout) -> session.peer().request(method, p,
                         RequestOptions.timeout(timeout).relatedTo(requestId)),
                 new CallContext.CancelHandle());

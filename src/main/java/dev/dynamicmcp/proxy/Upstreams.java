@@ -52,6 +52,11 @@ interface Upstreams {
         throw new UnsupportedOperationException("no isolated sessions here");
     }
 
+    /** True for a server whose OAuth credential is each downstream user's own ({@code oauth.perUser}). */
+    default boolean perUser(String server) {
+        return false;
+    }
+
     /** A client session ended: its isolated upstream sessions close. */
     default void sessionClosed(String sessionId) {
     }

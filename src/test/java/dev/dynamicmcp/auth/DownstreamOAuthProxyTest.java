@@ -42,8 +42,10 @@ class DownstreamOAuthProxyTest {
         audience = "http://127.0.0.1:" + port + "/mcp";
         String config = """
                 {"proxy": {"port": %d, "authToken": "%s",
-                           "auth": {"issuer": "%s", "audience": "%s", "requiredScopes": ["mcp"]}},
-                 "mcpServers": {"up": {"url": "%s", "transport": "streamable-http"}}}
+                           "auth": {"issuer": "%s", "audience": "%s", "requiredScopes": ["mcp"],
+                                    "profiles": {"dev": ["profile:dev"]}}},
+                 "mcpServers": {"up": {"url": "%s", "transport": "streamable-http"}},
+                 "profiles": {"dev": {"servers": {"up": {}}}, "ops": {"servers": {"up": {}}}}}
                 """.formatted(port, STATIC_TOKEN, idp.issuer(), audience, upstream.url());
         proxy = ProxyApp.start(ConfigLoader.parse(config, Map.of(), Path.of(".")), ProxyApp.Options.httpOnly());
     }
@@ -68,14 +70,22 @@ class DownstreamOAuthProxyTest {
     }
 
     private static McpClient client(String token) throws Exception {
-        McpClient client = new McpClient("proxy", new StreamableHttpTransport("proxy", proxy.endpoint(),
+        return client(proxy.endpoint(), token);
+    }
+
+    private static McpClient client(java.net.URI endpoint, String token) throws Exception {
+        McpClient client = new McpClient("proxy", new StreamableHttpTransport("proxy", endpoint,
                 Map.of("Authorization", "Bearer " + token), null, Duration.ofSeconds(10)), McpClient.Options.defaults());
         client.connect(Duration.ofSeconds(20));
         return client;
     }
 
     private static HttpResponse<String> initialize(String authorization) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(proxy.endpoint())
+        return initialize("/mcp", authorization);
+    }
+
+    private static HttpResponse<String> initialize(String path, String authorization) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(proxy.baseUri().resolve(path))
                 .header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")
                 .POST(HttpRequest.BodyPublishers.ofString("""
                         {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-11-25",
@@ -175,6 +185,45 @@ class DownstreamOAuthProxyTest {
         HttpResponse<String> allowed = get("/admin/servers", idp.clientCredentialsToken(audience, "mcp mcp:admin"));
         assertThat(allowed.statusCode()).isEqualTo(200);
         assertThat(allowed.body()).contains("\"servers\"");
+    }
+
+    @Test
+    void aRestrictedProfileNeedsItsClaimValueOnItsRealEndpointAndAnUnlistedOneIsOpen() throws Exception {
+        String devAudience = audience + "/dev";
+        // a valid token without profile:dev: step-up to exactly what /mcp/dev needs
+        HttpResponse<String> plain = initialize("/mcp/dev", "Bearer " + idp.clientCredentialsToken(devAudience, "mcp"));
+        assertThat(plain.statusCode()).isEqualTo(403);
+        assertThat(plain.headers().firstValue("WWW-Authenticate").orElseThrow())
+                .contains("error=\"insufficient_scope\"").contains("scope=\"mcp profile:dev\"")
+                .contains("resource_metadata=\"http://127.0.0.1:" + proxy.endpoint().getPort()
+                        + "/.well-known/oauth-protected-resource/mcp/dev\"");
+        assertThat(Json.parse(plain.body()).path("error_description").asText()).contains("profile dev");
+
+        // with it, for the profile's own resource: the real profile endpoint serves its tools
+        try (McpClient client = client(proxy.baseUri().resolve("/mcp/dev"),
+                idp.clientCredentialsToken(devAudience, "mcp profile:dev"))) {
+            assertThat(client.listTools()).extracting(t -> t.path("name").asText()).contains("up__whoami");
+            assertThat(client.callTool("up__whoami", Json.object()).path("content").path(0).path("text").asText())
+                    .isEqualTo("hello anonymous");
+        }
+        // a token for the base resource is accepted on the profile too, with the claim
+        assertThat(initialize("/mcp/dev", "Bearer " + idp.clientCredentialsToken(audience, "mcp profile:dev"))
+                .statusCode()).isEqualTo(200);
+        // a token for another profile's resource is not a token for this one
+        HttpResponse<String> otherProfile = initialize("/mcp/dev",
+                "Bearer " + idp.clientCredentialsToken(audience + "/ops", "mcp profile:dev"));
+        assertThat(otherProfile.statusCode()).isEqualTo(401);
+        assertThat(otherProfile.headers().firstValue("WWW-Authenticate").orElseThrow()).contains("error=\"invalid_token\"");
+
+        // a profile the auth settings do not list is open to every valid caller
+        try (McpClient client = client(proxy.baseUri().resolve("/mcp/ops"),
+                idp.clientCredentialsToken(audience + "/ops", "mcp"))) {
+            assertThat(client.listTools()).extracting(t -> t.path("name").asText()).contains("up__whoami");
+        }
+        // the claim of a profile opens neither /admin nor the profile without a token
+        assertThat(get("/admin/servers", idp.clientCredentialsToken(audience, "mcp profile:dev")).statusCode())
+                .isEqualTo(403);
+        assertThat(initialize("/mcp/dev", null).statusCode()).isEqualTo(401);
     }
 
     private static HttpResponse<String> get(String path, String token) throws Exception {

@@ -196,7 +196,7 @@ final class UpstreamCredential implements UpstreamAuth {
             store(((TokenResult.Granted) result).tokens(), found, registered);
             setState(State.AUTHORIZED, "signed in");
             LOG.info("server {}: signed in{}", server, principal.equals(Binding.SHARED) ? "" : " for " + principal);
-            owner.signedIn(server);
+            owner.signedIn(server, principal);
             return null;
         } catch (IOException e) {
             fail("the code exchange failed: " + e.getMessage());

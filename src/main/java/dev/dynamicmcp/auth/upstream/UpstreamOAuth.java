@@ -27,6 +27,7 @@ public final class UpstreamOAuth {
     private final TokenStore store;
     private final Supplier<URI> redirectUri;
     private final List<Consumer<String>> signInListeners = new CopyOnWriteArrayList<>();
+    private final List<java.util.function.BiConsumer<String, String>> userSignInListeners = new CopyOnWriteArrayList<>();
     private final OAuthFlow flow;
     private final Scheduler scheduler;
     private final Map<Binding, UpstreamCredential> credentials = new ConcurrentHashMap<>();
@@ -66,7 +67,14 @@ public final class UpstreamOAuth {
             }
             key = principal.key();
         }
-        String principalKey = key;
+        return forPrincipal(server, upstream, settings, key);
+    }
+
+    /**
+     * The credential of {@code server} for one principal key ({@link Principal#key()}, or {@link Binding#SHARED}):
+     * one per (server, upstream URL, principal), kept across connections so a token outlives them.
+     */
+    public UpstreamAuth forPrincipal(String server, URI upstream, UpstreamOAuthSettings settings, String principalKey) {
         return credentials.computeIfAbsent(new Binding(server, upstream.toString(), principalKey),
                 binding -> new UpstreamCredential(server, upstream, settings, principalKey, this, flow, scheduler));
     }
@@ -111,7 +119,23 @@ public final class UpstreamOAuth {
         signInListeners.add(listener);
     }
 
-    void signedIn(String server) {
+    /** Like {@link #addSignInListener}, for the sign-ins of users of per-user servers: (server, principal key). */
+    public void addUserSignInListener(java.util.function.BiConsumer<String, String> listener) {
+        userSignInListeners.add(listener);
+    }
+
+    void signedIn(String server, String principal) {
+        if (!principal.equals(Binding.SHARED)) {
+            for (var listener : userSignInListeners) {
+                try {
+                    listener.accept(server, principal);
+                } catch (RuntimeException e) {
+                    org.slf4j.LoggerFactory.getLogger(UpstreamOAuth.class)
+                            .warn("server {}: a sign-in listener failed: {}", server, e.toString());
+                }
+            }
+            return;
+        }
         for (Consumer<String> listener : signInListeners) {
             try {
                 listener.accept(server);

@@ -40,6 +40,8 @@ public final class UpstreamSignIns implements UpstreamAuthSource, AutoCloseable 
     private final Scheduler scheduler;
     private final ReentrantLock lock = new ReentrantLock();
     private final java.util.List<Consumer<String>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.List<java.util.function.BiConsumer<String, String>> userListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     // Guarded by lock:
     private UpstreamOAuth oauth;
@@ -76,6 +78,7 @@ public final class UpstreamSignIns implements UpstreamAuthSource, AutoCloseable 
             if (oauth == null) {
                 oauth = new UpstreamOAuth(store, redirectUri, http, scheduler);
                 listeners.forEach(oauth::addSignInListener);
+                userListeners.forEach(oauth::addUserSignInListener);
                 if (!closed.get()) {
                     expiry = scheduler.schedule("oauth-sign-in-expiry", EXPIRY_INTERVAL, this::expire);
                 }
@@ -87,16 +90,73 @@ public final class UpstreamSignIns implements UpstreamAuthSource, AutoCloseable 
         }
     }
 
+    /**
+     * The shared credential. For a per-user server that is the one its shared connection lists the tools with
+     * (the operator signs it in, e.g. from the console); each user's calls go over their own ({@link #forServer(
+     * ServerConfig, String)}).
+     */
     @Override
     public UpstreamAuth forServer(ServerConfig server) throws IOException {
         if (server.oauth() == null || server.url() == null) {
             return UpstreamAuth.NONE;
         }
-        // Per-user credentials need the downstream caller, which a shared connection does not have.
-        return open().forServer(server.name(), server.url(), server.oauth(), null);
+        return open().forPrincipal(server.name(), server.url(), server.oauth(), StoredCredential.Binding.SHARED);
     }
 
-    /** Calls {@code listener} with a server's name each time a sign-in of it completes. */
+    @Override
+    public UpstreamAuth forServer(ServerConfig server, String isolationKey) throws IOException {
+        String user = UpstreamAuthSource.principalOf(isolationKey);
+        if (user == null || server.oauth() == null || server.url() == null || !server.oauth().perUser()) {
+            return forServer(server);
+        }
+        return open().forPrincipal(server.name(), server.url(), server.oauth(), user);
+    }
+
+    /**
+     * Where the server's shared credential stands (for the console and {@code /admin}): {@code NOT_CONFIGURED}
+     * without {@code oauth}; {@code FAILED} with the store's message when the store cannot be opened.
+     */
+    public UpstreamAuth.Status status(ServerConfig server) {
+        if (server.oauth() == null || server.url() == null) {
+            return UpstreamAuth.NONE.status();
+        }
+        try {
+            return forServer(server).status();
+        } catch (IOException e) {
+            return new UpstreamAuth.Status(UpstreamAuth.State.FAILED, e.getMessage(), null);
+        }
+    }
+
+    /**
+     * Starts (or returns the pending) sign-in of the server's shared credential: the console's "Sign in" button.
+     *
+     * @throws IOException with a message for the operator when there is nothing to sign in (no {@code oauth},
+     *                     client credentials) or the flow cannot start (authorization server unreachable...)
+     */
+    public URI beginSignIn(ServerConfig server) throws IOException {
+        if (server.oauth() == null || server.url() == null) {
+            throw new IOException("server " + server.name() + " has no oauth settings");
+        }
+        if (server.oauth().clientCredentials()) {
+            throw new IOException("server " + server.name() + " uses client credentials: no one signs in");
+        }
+        UpstreamOAuth now = open();
+        return now.signInUrl(forServer(server));
+    }
+
+    /**
+     * Calls {@code listener} with a per-user server's name and the user's principal key each time a user's own
+     * sign-in completes.
+     */
+    public void addUserSignInListener(java.util.function.BiConsumer<String, String> listener) {
+        userListeners.add(listener);
+        UpstreamOAuth now = current();
+        if (now != null) {
+            now.addUserSignInListener(listener);
+        }
+    }
+
+    /** Calls {@code listener} with a server's name each time a sign-in of its shared credential completes. */
     public void addSignInListener(Consumer<String> listener) {
         listeners.add(listener);
         UpstreamOAuth now = current();

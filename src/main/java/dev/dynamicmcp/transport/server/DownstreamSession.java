@@ -22,6 +22,15 @@ public interface DownstreamSession {
         return null;
     }
 
+    /**
+     * The OAuth user who opened the session ({@code Principal.key()}: issuer and subject), or null when the
+     * caller is no OAuth user (static token, no authentication, stdio). Every later request of the session must
+     * come from the same user.
+     */
+    default String caller() {
+        return null;
+    }
+
     /** Ends the session: closes its streams; {@link SessionListener#closed} follows. Idempotent. */
     void close();
 

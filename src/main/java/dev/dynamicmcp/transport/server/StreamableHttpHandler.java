@@ -304,7 +304,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
                 return;
             }
             try {
-                session = open(profileOf(request));
+                session = open(profileOf(request), callerOf(request));
             } catch (Admission.Refused refused) {
                 HttpIo.refuse(response, callback, refused, initialize.get("id"));
                 return;
@@ -442,7 +442,13 @@ public final class StreamableHttpHandler extends Handler.Abstract {
      * closed to make room (its client gets 404 next time and initializes anew, as the spec says); when every
      * session is busy, {@link Admission.Refused} (503). Concurrent opens may pass the cap by a few.
      */
-    private StreamableSession open(String profile) {
+    /** The OAuth user the guard authenticated for this request ({@code Principal.key()}), or null. */
+    static String callerOf(Request request) {
+        return request.getAttribute(RequestGuard.PRINCIPAL_ATTRIBUTE) instanceof dev.dynamicmcp.auth.Principal p
+                && p.isUser() ? p.key() : null;
+    }
+
+    private StreamableSession open(String profile, String caller) {
         int max = admission.limits().maxSessions();
         if (sessions.size() >= max) {
             StreamableSession idlest = null;
@@ -461,6 +467,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
                     + "and this one was idle longest");
         }
         StreamableSession session = new StreamableSession(options, scheduler::nanoTime, this::closed, budget, profile);
+        session.caller(caller);
         sessions.put(session.id(), session);
         JsonRpcPeer.Handler handler = listener.opened(session);
         session.handler(handler);
@@ -497,6 +504,12 @@ public final class StreamableHttpHandler extends Handler.Abstract {
             HttpIo.rpcError(response, callback, 404, JsonRpc.INVALID_REQUEST, "session "
                     + StreamableSession.shortId(sessionId) + " was not opened on " + Request.getPathInContext(request)
                     + ": initialize a new session on this endpoint");
+            return null;
+        }
+        if (!java.util.Objects.equals(session.caller(), callerOf(request))) {
+            // a session is its user's: another user's valid token must not drive it (or their upstream credential)
+            HttpIo.rpcError(response, callback, 404, JsonRpc.INVALID_REQUEST, "session "
+                    + StreamableSession.shortId(sessionId) + " was opened by another user: initialize a session of your own");
             return null;
         }
         String version = request.getHeaders().get(VERSION_HEADER);

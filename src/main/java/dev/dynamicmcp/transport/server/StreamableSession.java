@@ -57,6 +57,8 @@ final class StreamableSession implements DownstreamSession {
     private volatile String initializeRequestKey;
     private volatile String protocolVersion;
     private final String profile;
+    /** The OAuth user who opened the session ({@code Principal.key()}), or null; set once, before any message. */
+    private volatile String caller;
 
     StreamableSession(HttpTransportOptions options, LongSupplier nanoClock, Consumer<StreamableSession> onClosed,
                       EventBudget budget) {
@@ -118,6 +120,15 @@ final class StreamableSession implements DownstreamSession {
     @Override
     public String id() {
         return id;
+    }
+
+    @Override
+    public String caller() {
+        return caller;
+    }
+
+    void caller(String caller) {
+        this.caller = caller;
     }
 
     @Override

@@ -15,6 +15,7 @@ import dev.dynamicmcp.client.McpClient;
 import dev.dynamicmcp.config.ConfigLoader;
 import dev.dynamicmcp.manager.ServerState;
 import dev.dynamicmcp.manager.ServerStatus;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.dynamicmcp.protocol.Json;
 import dev.dynamicmcp.app.ProxyApp;
 import dev.dynamicmcp.transport.StreamableHttpTransport;
@@ -163,6 +164,58 @@ class UpstreamOAuthProxyTest {
                 .anyMatch(t -> t.path("name").asText().equals("protected__whoami")));
         assertThat(text(client.callTool("protected__whoami", Json.object()))).isEqualTo("hello alice");
         assertThat(upstream.requests()).anySatisfy(h -> assertThat(h.get("authorization")).startsWith("Bearer "));
+    }
+
+    @Test
+    void theConsolesSignInRouteGivesTheLinkAndStatusSaysNeedsSignInUntilItIsCompleted() throws Exception {
+        McpUpstream upstream = closing(McpUpstream.protectedBy(idp.issuer()));
+        McpUpstream m2m = closing(McpUpstream.protectedBy(idp.issuer()));
+        int port = freePort();
+        ProxyApp proxy = start("{" + proxySection(port, "") + ", \"mcpServers\": {\"protected\": {\"url\": \""
+                + upstream.url() + "\", \"transport\": \"streamable-http\", \"oauth\": {}}, \"m2m\": "
+                + m2mEntry(m2m) + "}}");
+
+        JsonNode status = byName(Json.parse(admin(proxy, "GET", "/status").body()).path("servers"), "protected");
+        assertThat(status.path("lastError").asText()).contains("needs sign-in");
+        assertThat(status.toString()).doesNotContain(idp.issuer() + "/auth");
+        JsonNode servers = Json.parse(admin(proxy, "GET", "/admin/servers").body()).path("servers");
+        assertThat(byName(servers, "protected").path("needsSignIn").asBoolean()).isTrue();
+        assertThat(byName(servers, "m2m").path("needsSignIn").asBoolean()).isFalse();
+
+        HttpResponse<String> started = admin(proxy, "POST", "/admin/servers/protected/sign-in");
+        assertThat(started.statusCode()).as(started.body()).isEqualTo(200);
+        URI signIn = URI.create(Json.parse(started.body()).path("url").asText());
+        assertThat(signIn.toString()).startsWith(idp.issuer() + "/auth?").contains("code_challenge_method=S256")
+                .contains("resource=");
+        // asked again while pending: the same link (a second one would orphan the first tab)
+        assertThat(Json.parse(admin(proxy, "POST", "/admin/servers/protected/sign-in").body()).path("url").asText())
+                .isEqualTo(signIn.toString());
+        assertThat(admin(proxy, "POST", "/admin/servers/m2m/sign-in").statusCode()).isEqualTo(409);
+        assertThat(admin(proxy, "POST", "/admin/servers/nobody/sign-in").statusCode()).isEqualTo(404);
+        assertThat(admin(proxy, "GET", "/admin/servers/protected/sign-in").statusCode()).isEqualTo(405);
+
+        HttpResponse<String> callback = browse(signIn, URI.create("http://127.0.0.1:" + port + UpstreamOAuth.CALLBACK_PATH));
+        assertThat(callback.statusCode()).as(callback.body()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(15)).until(() -> proxy.manager().status("protected").state() == ServerState.READY);
+        assertThat(byName(Json.parse(admin(proxy, "GET", "/admin/servers").body()).path("servers"), "protected")
+                .path("needsSignIn").asBoolean()).isFalse();
+        // /status keeps the last error for the record; the state says it is over
+        assertThat(byName(Json.parse(admin(proxy, "GET", "/status").body()).path("servers"), "protected")
+                .path("state").asText()).isEqualTo("READY");
+    }
+
+    private static HttpResponse<String> admin(ProxyApp proxy, String method, String path) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(proxy.baseUri().resolve(path))
+                .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static JsonNode byName(JsonNode servers, String name) {
+        for (JsonNode server : servers) {
+            if (server.path("name").asText().equals(name)) {
+                return server;
+            }
+        }
+        throw new AssertionError("no server " + name + " in " + servers);
     }
 
     @Test
