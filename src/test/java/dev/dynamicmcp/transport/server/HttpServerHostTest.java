@@ -58,6 +58,7 @@ class HttpServerHostTest {
 
         assertThat(response.statusCode()).isEqualTo(413);
         assertThat(response.body()).contains("limit of 100 bytes").contains("maxBodyBytes");
+        assertThat(response.headers().firstValue("Connection")).hasValue("close"); // the unread body ends it
         assertThat(listener.open).isEmpty();
     }
 
