@@ -129,7 +129,17 @@ async function loadServers() {
     notice("Could not read the servers: " + ((reply.json && reply.json.error) || "HTTP " + reply.status), true);
     return;
   }
-  view.servers = new Map(reply.json.servers.map((server) => [server.name, server]));
+  const servers = new Map(reply.json.servers.map((server) => [server.name, server]));
+  // A state event newer than what this reply read wins: the reply travels on another connection than the feed
+  // and may have been read just before a change whose event came first; it would put the old state back (a
+  // killed server "ready" again while it reconnects) until the next event. Every transition has its event.
+  for (const [name, server] of servers) {
+    const shown = view.servers.get(name);
+    if (shown && shown.eventAt && Date.parse(server.since || 0) < Date.parse(shown.eventAt)) {
+      Object.assign(server, { state: shown.state, status: shown.status, since: shown.since, eventAt: shown.eventAt });
+    }
+  }
+  view.servers = servers;
   view.order = reply.json.servers.map((server) => server.name);
   renderServers();
 }
@@ -228,6 +238,7 @@ function applyState(event) {
     server.state = event.to;
     server.status = event.status;
     server.since = event.at;
+    server.eventAt = event.at;
     if (event.status === "down" && event.reason) server.lastError = event.reason;
     const old = document.querySelector('tr[data-server="' + CSS.escape(event.server) + '"]');
     // When the page showed the change (read by the browser tests to measure event -> screen).

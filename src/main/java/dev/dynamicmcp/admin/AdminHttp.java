@@ -43,15 +43,54 @@ final class AdminHttp {
         return true;
     }
 
-    /** The request body as UTF-8 text, or null when it is larger than {@code limit} bytes. */
-    static String body(Request request, int limit) throws IOException {
+    /**
+     * Most of a too-large body that is read and dropped before the 413: the default {@code proxy.maxBodyBytes},
+     * which caps what the host lets reach the admin routes anyway.
+     */
+    static final long DRAIN_BEFORE_413 = 4L * MAX_BODY_BYTES;
+
+    /**
+     * The request body as UTF-8 text, or null when it is larger than {@code limit} bytes (the caller answers 413).
+     *
+     * <p>The rest of a too-large body is read and dropped first: answered while the client is still sending, Jetty
+     * closes the connection under it, the client's next write is reset and it reports that instead of the 413 (a
+     * JDK client: "header parser received no bytes"). A body beyond {@link #DRAIN_BEFORE_413}, or one whose client
+     * waits for {@code 100 Continue}, is not read: the answer then says {@code Connection: close}, which Jetty does
+     * not add itself to an answer written before it found the body unread.
+     */
+    static String body(Request request, Response response, int limit) throws IOException {
         long declared = request.getLength();
-        if (declared > limit) {
+        if (declared > limit && (declared > DRAIN_BEFORE_413 || expectsContinue(request))) {
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
             return null;
         }
         try (InputStream in = Content.Source.asInputStream(request)) {
-            byte[] bytes = in.readNBytes(limit + 1);
-            return bytes.length > limit ? null : new String(bytes, StandardCharsets.UTF_8);
+            byte[] bytes = in.readNBytes(declared > limit ? 0 : limit + 1);
+            if (declared <= limit && bytes.length <= limit) {
+                return new String(bytes, StandardCharsets.UTF_8);
+            }
+            if (!drained(in, DRAIN_BEFORE_413 - bytes.length)) {
+                response.getHeaders().put(HttpHeader.CONNECTION, "close");
+            }
+            return null;
         }
+    }
+
+    private static boolean expectsContinue(Request request) {
+        String expect = request.getHeaders().get(HttpHeader.EXPECT);
+        return expect != null && expect.equalsIgnoreCase("100-continue");
+    }
+
+    /** Reads and drops what is left of a body; false when more than {@code most} bytes were still coming. */
+    private static boolean drained(InputStream in, long most) throws IOException {
+        byte[] sink = new byte[64 * 1024];
+        long dropped = 0;
+        for (int n; (n = in.read(sink)) >= 0; ) {
+            dropped += n;
+            if (dropped > most) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -184,7 +184,7 @@ public final class AdminRoutes implements AutoCloseable {
                                 String example, java.util.function.BiFunction<String, String, ConfigProblem> problem,
                                 java.util.function.Function<List<ConfigProblem>, Boolean> invalid)
             throws java.io.IOException {
-        String text = AdminHttp.body(request, AdminHttp.MAX_BODY_BYTES);
+        String text = AdminHttp.body(request, response, AdminHttp.MAX_BODY_BYTES);
         if (text == null) {
             AdminHttp.error(response, callback, 413, "the entry is larger than " + AdminHttp.MAX_BODY_BYTES + " bytes");
             return null;

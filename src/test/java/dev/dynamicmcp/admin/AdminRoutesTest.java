@@ -212,7 +212,35 @@ class AdminRoutesTest {
 
         assertThat(send("PUT", "/admin/servers/x", "").statusCode()).isEqualTo(400);
         String huge = "{\"command\": \"" + "x".repeat(AdminHttp.MAX_BODY_BYTES) + "\"}";
-        assertThat(send("PUT", "/admin/servers/x", huge).statusCode()).isEqualTo(413);
+        HttpResponse<String> tooLarge = send("PUT", "/admin/servers/x", huge);
+        assertThat(tooLarge.statusCode()).isEqualTo(413);
+        assertThat(json(tooLarge).get("error").asText()).contains("larger than " + AdminHttp.MAX_BODY_BYTES);
+        // its body was read and dropped, so the connection stays open for the client's next request
+        assertThat(tooLarge.headers().firstValue("Connection")).isEmpty();
+        assertThat(send("GET", "/admin/servers", null).statusCode()).isEqualTo(200);
+        assertThat(backend.actions).isEmpty();
+    }
+
+    @Test
+    void aTooLargeBodyThatIsNotReadIs413WithConnectionClose() throws Exception {
+        String huge = "{\"command\": \"" + "x".repeat(AdminHttp.MAX_BODY_BYTES) + "\"}";
+        HttpResponse<String> waited = http.send(HttpRequest.newBuilder(server.uri("/admin/servers/x"))
+                .timeout(Duration.ofSeconds(10)).expectContinue(true).PUT(HttpRequest.BodyPublishers.ofString(huge))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(waited.statusCode()).isEqualTo(413);
+        assertThat(waited.headers().firstValue("Connection")).hasValue("close");
+
+        // beyond what is drained: answered at once, without reading; only the headers are sent, so the
+        // server's close cannot reset this socket before the answer is read
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.uri("/").getPort())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("PUT /admin/servers/x HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: " + (AdminHttp.DRAIN_BEFORE_413 + 1)
+                    + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(answer).startsWith("HTTP/1.1 413").containsIgnoringCase("Connection: close")
+                    .contains("larger than " + AdminHttp.MAX_BODY_BYTES);
+        }
         assertThat(backend.actions).isEmpty();
     }
 

@@ -28,7 +28,7 @@ final class FakeMcpEndpoint implements Request.Handler {
         if (!Request.getPathInContext(request).equals("/mcp") || !request.getMethod().equals("POST")) {
             return false;
         }
-        JsonNode message = Json.parse(AdminHttp.body(request, 1 << 20));
+        JsonNode message = Json.parse(AdminHttp.body(request, response, 1 << 20));
         if (!message.has("id")) {
             response.setStatus(202);
             callback.succeeded();

@@ -185,24 +185,34 @@ class ConsoleOnProxyBrowserTest {
     void aStdioServerKilledWithKill9TurnsDownOnTheOpenPageAndReadyAgainWithoutAReload() throws Exception {
         startProxy(AdminApiTest.stdio("--name", "files"));
         open();
-        assertThat(driver.findElements(By.cssSelector("#servers tbody tr")).stream()
-                .map(r -> r.getAttribute("data-server"))).containsExactly("alpha", "web", "files");
+        // read in one script: a refresh re-renders the rows, and a row found a round trip earlier goes stale
+        assertThat(js("return [...document.querySelectorAll('#servers tbody tr')].map(r => r.dataset.server)"))
+                .asList().containsExactly("alpha", "web", "files");
         waitFor(() -> status("files").equals("ready"));
         js("window.__sameDocument = 'yes'");
-        // What the page displays for "files", each time it changes, with its colour: the server is back within
-        // a second, so "down" may be on screen for less than a WebDriver round trip.
+        // Every row the page renders for "files", from the observer's records: the server is back within a
+        // second, and its "down" and "connecting" events can arrive in one read of the feed, so the page may
+        // render "down" and replace it within one task (never painted, and never there when the observer's
+        // callback runs). Reading the cell as it is at callback time missed that "down" under load.
         js("""
                 window.__seen = [];
-                const record = () => {
-                  const cell = document.querySelector("#servers tbody tr[data-server='files'] .state");
+                const push = (row) => {
+                  const cell = row.querySelector('.state');
                   if (!cell) return;
                   const last = window.__seen[window.__seen.length - 1];
                   if (last && last.text === cell.textContent) return;
-                  window.__seen.push({ text: cell.textContent, color: getComputedStyle(cell).color, at: Date.now() });
+                  const at = Number(row.dataset.updatedAt);
+                  window.__seen.push({ text: cell.textContent, badge: cell.className, at: at > 0 ? at : Date.now() });
                 };
-                new MutationObserver(record).observe(document.querySelector('#servers tbody'),
+                const rowsIn = (node) => node.nodeType !== 1 ? []
+                    : node.matches("tr[data-server='files']") ? [node]
+                    : [...node.querySelectorAll("tr[data-server='files']")];
+                new MutationObserver((records) => records.forEach((record) => {
+                  record.addedNodes.forEach((node) => rowsIn(node).forEach(push));
+                  if (record.type === 'characterData') rowsIn(document.querySelector('#servers tbody')).forEach(push);
+                })).observe(document.querySelector('#servers tbody'),
                     { childList: true, subtree: true, characterData: true });
-                record();""");
+                rowsIn(document.querySelector('#servers tbody')).forEach(push);""");
         long pid = app.manager().client("files").transport().pid();
         assertThat(pid).isPositive();
 
@@ -212,19 +222,25 @@ class ConsoleOnProxyBrowserTest {
         waitFor(() -> seen().stream().anyMatch(shown -> shown.get("text").equals("down")));
         Map<String, Object> down = seen().stream().filter(shown -> shown.get("text").equals("down")).findFirst()
                 .orElseThrow();
-        assertThat(down.get("color")).as("red").isEqualTo("rgb(207, 34, 46)");
+        assertThat((String) down.get("badge")).as("the row's badge").contains("state-down");
         long downShown = ((Number) down.get("at")).longValue();
+        // the timeline keeps the change on screen, in the same red badge
+        waitFor(() -> driver.findElements(By.cssSelector("#timeline li.t-down[data-server='files']")).stream()
+                .anyMatch(item -> item.getText().contains("READY → "))); // to BACKOFF (or UNHEALTHY)
+        assertThat(js("return getComputedStyle(document.querySelector(\"#timeline li.t-down[data-server='files']"
+                + " .state\")).color")).as("red").isEqualTo("rgb(207, 34, 46)");
 
         waitFor(() -> status("files").equals("ready") && seen().getLast().get("text").equals("ready"));
         List<Map<String, Object>> shown = seen();
         Map<String, Object> ready = shown.subList(shown.indexOf(down), shown.size()).stream()
                 .filter(s -> s.get("text").equals("ready")).findFirst().orElseThrow();
         long readyShown = ((Number) ready.get("at")).longValue();
-        assertThat(ready.get("color")).as("green").isEqualTo("rgb(26, 127, 55)");
+        assertThat(js("return getComputedStyle(document.querySelector(\"#servers tbody tr[data-server='files']"
+                + " .state\")).color")).as("green").isEqualTo("rgb(26, 127, 55)");
         assertThat(app.manager().client("files").transport().pid()).as("a new process").isNotEqualTo(pid);
         assertThat(js("return window.__sameDocument")).as("the page was not reloaded").isEqualTo("yes");
-        assertThat(driver.findElements(By.cssSelector("#timeline li[data-server='files']")).stream()
-                .map(WebElement::getText)).anyMatch(text -> text.contains("READY →"));
+        assertThat(js("return [...document.querySelectorAll(\"#timeline li[data-server='files']\")].map(li => li.innerText)"))
+                .asList().anyMatch(text -> ((String) text).contains("READY →"));
         System.out.printf("FIGURE kill -9 -> console shows down in %d ms, ready again in %d ms%n",
                 downShown - killedAt, readyShown - killedAt);
         assertNoPageErrors();
@@ -314,11 +330,12 @@ class ConsoleOnProxyBrowserTest {
         driver.findElement(By.id("profile-submit")).click();
         waitFor(() -> driver.findElements(By.cssSelector("#profiles tbody tr[data-profile='ops']")).size() == 1);
         waitFor(() -> profileRow("ops").findElements(By.cssSelector(".pattern.allow")).size() == 2);
-        assertThat(profileRow("ops").findElements(By.cssSelector("li[data-server='web'] .pattern.allow")))
-                .extracting(WebElement::getText).containsExactly("echo", "add");
+        assertThat(js("return [...document.querySelectorAll(\"#profiles tbody tr[data-profile='ops']"
+                + " li[data-server='web'] .pattern.allow\")].map(p => p.innerText)")).asList()
+                .containsExactly("echo", "add");
         waitFor(() -> driver.findElement(By.id("profile-tools-list")).getText().contains("web__add"));
-        assertThat(driver.findElements(By.cssSelector("#profile-tools-list li"))).extracting(li -> li.getDomAttribute(
-                "data-item")).containsExactlyInAnyOrder("web__echo", "web__add");
+        assertThat(js("return [...document.querySelectorAll('#profile-tools-list li')].map(li => li.dataset.item)"))
+                .asList().containsExactlyInAnyOrder("web__echo", "web__add"); // in one read: the list re-renders
         assertThat(driver.findElement(By.id("no-profiles")).isDisplayed()).isFalse();
 
         try (McpClient ops = new McpClient("ops", new StreamableHttpTransport("ops",
@@ -368,7 +385,11 @@ class ConsoleOnProxyBrowserTest {
         waitFor(() -> status("files").equals("down"));
         assertThat(app.manager().status("files").state()).isIn(ServerState.BACKOFF, ServerState.CONNECTING,
                 ServerState.UNHEALTHY);
-        row("web").click();
+        // the rows re-render at each of the retrying server's events: a row found a moment ago may be gone
+        waitFor(() -> {
+            row("web").click(); // selecting is idempotent
+            return true;
+        });
         waitFor(() -> driver.findElement(By.id("items")).getText().contains("echo"));
         waitFor(() -> Integer.parseInt(row("alpha").findElement(By.cssSelector(".calls-cell")).getText()
                 .split(" ")[0]) >= 12);
@@ -376,8 +397,9 @@ class ConsoleOnProxyBrowserTest {
         js("document.activeElement.blur(); document.querySelector('.servers-panel').scrollLeft = 0; window.scrollTo(0, 0)");
         Path png = Path.of(System.getProperty("console.screenshot", "target/console.png"));
         Files.createDirectories(png.toAbsolutePath().getParent());
-        Files.write(png, ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
-        var image = ImageIO.read(png.toFile());
+        byte[] shot = ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES);
+        Files.write(png, shot);
+        var image = ImageIO.read(new java.io.ByteArrayInputStream(shot)); // what was taken, whoever writes the file
         assertThat(image.getWidth()).isEqualTo(1280);
         assertThat(image.getHeight()).isEqualTo(800);
         assertNoPageErrors();

@@ -5,40 +5,32 @@ import static dev.dynamicmcp.proxy.ProxyFixture.tool;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.dynamicmcp.config.NamespaceMode;
+import dev.dynamicmcp.testsupport.LogCapture;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /** Issue 9 item 13: what a rebuild hides or shortens is said once per cause; templates are de-duplicated. */
 class CatalogWarningsTest {
     private final ProxyFixture fixture = new ProxyFixture();
-    private final Logger logger = (Logger) LoggerFactory.getLogger(CatalogKeeper.class);
-    private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
-    private Level configured;
+    private LogCapture log;
 
     @BeforeEach
     void capture() {
-        appender.start();
-        logger.addAppender(appender);
-        configured = logger.getLevel();
-        logger.setLevel(Level.INFO); // other tests (the CLI's --log-level) may have quieted the root logger
+        log = LogCapture.of(CatalogKeeper.class); // at INFO: the CLI's --log-level may have quieted the root logger
     }
 
     @AfterEach
     void release() {
-        logger.detachAppender(appender);
-        logger.setLevel(configured);
+        log.close();
     }
 
     private List<String> warnings() {
-        return appender.list.stream().filter(e -> e.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage)
+        return log.events().stream().filter(e -> e.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage)
                 .toList();
     }
 

@@ -9,12 +9,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dynamicmcp.protocol.Json;
+import dev.dynamicmcp.testsupport.LogCapture;
 import dev.dynamicmcp.testsupport.Peers;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -27,7 +25,6 @@ import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 class StdioTransportTest {
     private final List<StdioTransport> opened = new ArrayList<>();
@@ -292,12 +289,8 @@ class StdioTransportTest {
             }
         });
 
-        Logger transportLog = (Logger) LoggerFactory.getLogger(StdioTransport.class);
-        ListAppender<ILoggingEvent> warnings = new ListAppender<>();
-        warnings.start();
-        transportLog.addAppender(warnings);
         long started = System.nanoTime();
-        try {
+        try (LogCapture warnings = LogCapture.of(StdioTransport.class)) {
             // Until a write fails. Which writer blocks first is a race (small writes can fill the pipe before the
             // big one starts): the one that waits then kills the server, and the blocked one fails with its exit.
             assertThatThrownBy(() -> {
@@ -307,10 +300,8 @@ class StdioTransportTest {
             }).isInstanceOf(IOException.class).message().startsWith("server 'deaf': ");
             // the message depends on which writer failed and when the kill landed ("stopped reading its stdin",
             // "exited with code 137", "closed the connection"); the kill itself is what the log line proves
-            await().atMost(Duration.ofSeconds(5)).until(() -> warnings.list.stream()
+            await().atMost(Duration.ofSeconds(5)).until(() -> warnings.events().stream()
                     .anyMatch(e -> e.getFormattedMessage().contains("has not read its stdin")));
-        } finally {
-            transportLog.detachAppender(warnings);
         }
 
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
@@ -322,13 +313,7 @@ class StdioTransportTest {
 
     @Test
     void aChattyStderrReachesTheLogAndNeverBlocksTheServer() throws IOException {
-        Logger upstream = (Logger) LoggerFactory.getLogger("upstream.chatty");
-        ListAppender<ILoggingEvent> appender = new ListAppender<>();
-        appender.start();
-        upstream.addAppender(appender);
-        ch.qos.logback.classic.Level configured = upstream.getLevel();
-        upstream.setLevel(ch.qos.logback.classic.Level.INFO); // the level stderr lines are logged at
-        try {
+        try (LogCapture stderr = LogCapture.of("upstream.chatty")) { // at INFO: the level stderr lines are logged at
             // 3000 lines of ~100 bytes: far more than a pipe buffer holds
             StdioTransport transport = sh(opened, "chatty", "i=0; while [ $i -lt 3000 ]; do"
                     + " echo \"noise $i ..........................................................................\" >&2;"
@@ -336,11 +321,8 @@ class StdioTransportTest {
             transport.start(listener);
 
             await().atMost(Duration.ofSeconds(20)).until(() -> listener.messages.size() == 1);
-            await().atMost(Duration.ofSeconds(5)).until(() -> appender.list.size() == 3000);
-            assertThat(appender.list.get(2999).getFormattedMessage()).startsWith("noise 2999 ");
-        } finally {
-            upstream.setLevel(configured);
-            upstream.detachAppender(appender);
+            await().atMost(Duration.ofSeconds(5)).until(() -> stderr.events().size() == 3000);
+            assertThat(stderr.events().get(2999).getFormattedMessage()).startsWith("noise 2999 ");
         }
     }
 

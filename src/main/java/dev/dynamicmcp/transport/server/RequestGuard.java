@@ -94,6 +94,9 @@ final class RequestGuard extends Handler.Wrapper {
             return true;
         }
         if (request.getLength() > maxBodyBytes) {
+            // the body is not read, so Jetty closes the connection after the answer; say so, since it does not
+            // add the header itself to an answer written before it found the body unread
+            HttpIo.closeAfter(response);
             HttpIo.text(response, callback, 413, "request body of " + request.getLength() + " bytes is larger than "
                     + "the limit of " + maxBodyBytes + " bytes (proxy.maxBodyBytes)");
             return true;

@@ -3,18 +3,15 @@ package dev.dynamicmcp.auth.upstream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.dynamicmcp.auth.OidcFixture;
+import dev.dynamicmcp.testsupport.LogCapture;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /** With every logger of ours at DEBUG, no token, code or secret of a whole sign-in shows up in the log. */
 class SecretsNotLoggedTest {
@@ -23,15 +20,23 @@ class SecretsNotLoggedTest {
 
     @Test
     void aFullSignInAndAClientCredentialsRunLogNoSecret() throws Exception {
-        LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
-        Logger ours = context.getLogger("dev.dynamicmcp");
-        Level before = ours.getLevel();
-        ListAppender<ILoggingEvent> appender = new ListAppender<>();
-        appender.setContext(context);
-        appender.start();
-        ours.addAppender(appender);
-        ours.setLevel(Level.DEBUG);
         List<String> secrets = new ArrayList<>();
+        List<ILoggingEvent> logged;
+        try (LogCapture log = LogCapture.of("dev.dynamicmcp", Level.DEBUG)) {
+            logged = signInAndClientCredentials(secrets, log);
+        }
+        assertThat(logged).isNotEmpty(); // the sign-in URL and the transitions are logged
+        for (ILoggingEvent event : logged) {
+            String line = event.getFormattedMessage() + (event.getThrowableProxy() == null ? ""
+                    : event.getThrowableProxy().getMessage());
+            for (String secret : secrets) {
+                assertThat(line).doesNotContain(secret);
+            }
+        }
+    }
+
+    /** Runs both flows, adding what must never be logged to {@code secrets}; what was logged, once all is closed. */
+    private List<ILoggingEvent> signInAndClientCredentials(List<String> secrets, LogCapture log) throws Exception {
         try (OidcFixture idp = OidcFixture.start();
              ProtectedUpstream upstream = new ProtectedUpstream(idp.issuer());
              ProxySide proxy = new ProxySide(dataDir)) {
@@ -52,18 +57,8 @@ class SecretsNotLoggedTest {
             assertThat(proxy.call(m2m, upstream.url(), "tools/call").status()).isEqualTo(200);
             secrets.add(OidcFixture.M2M_SECRET);
             secrets.add(m2m.headers(upstream.url()).get("Authorization").substring("Bearer ".length()));
-        } finally {
-            ours.detachAppender(appender);
-            ours.setLevel(before);
         }
-        assertThat(appender.list).isNotEmpty(); // the sign-in URL and the transitions are logged
-        for (ILoggingEvent event : appender.list) {
-            String line = event.getFormattedMessage() + (event.getThrowableProxy() == null ? ""
-                    : event.getThrowableProxy().getMessage());
-            for (String secret : secrets) {
-                assertThat(line).doesNotContain(secret);
-            }
-        }
+        return log.events();
     }
 
     private static String query(URI uri, String name) {

@@ -4,10 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.dynamicmcp.auth.McpUpstream;
 import dev.dynamicmcp.auth.OidcFixture;
 import dev.dynamicmcp.cli.Main;
@@ -18,6 +15,7 @@ import dev.dynamicmcp.manager.ServerStatus;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dynamicmcp.protocol.Json;
 import dev.dynamicmcp.app.ProxyApp;
+import dev.dynamicmcp.testsupport.LogCapture;
 import dev.dynamicmcp.transport.StreamableHttpTransport;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -42,7 +40,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * The whole proxy as an OAuth client of protected upstreams whose authorization server is a real OpenID
@@ -55,9 +52,7 @@ class UpstreamOAuthProxyTest {
     @TempDir
     Path dataDir;
     private final List<AutoCloseable> open = new ArrayList<>();
-    private final ListAppender<ILoggingEvent> log = new ListAppender<>();
-    private Logger ours;
-    private Level levelBefore;
+    private LogCapture log;
 
     @BeforeAll
     static void startProvider() {
@@ -74,12 +69,7 @@ class UpstreamOAuthProxyTest {
     @BeforeEach
     void captureLog() throws Exception {
         Files.writeString(dataDir.resolve(TokenStore.KEY_FILE), TokenStore.generateKey());
-        LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
-        ours = context.getLogger("dev.dynamicmcp");
-        levelBefore = ours.getLevel();
-        log.setContext(context);
-        log.start();
-        ours.addAppender(log);
+        log = LogCapture.of("dev.dynamicmcp", Level.WARN); // each test that reads it says from which level
     }
 
     @AfterEach
@@ -87,8 +77,7 @@ class UpstreamOAuthProxyTest {
         for (AutoCloseable closeable : open.reversed()) {
             closeable.close();
         }
-        ours.detachAppender(log);
-        ours.setLevel(levelBefore);
+        log.close();
     }
 
     private <T extends AutoCloseable> T closing(T closeable) {
@@ -134,7 +123,7 @@ class UpstreamOAuthProxyTest {
 
     @Test
     void aServerThatNeedsSignInSaysSoAndAfterTheSignInTheProxysCallsReachIt() throws Exception {
-        ours.setLevel(Level.INFO);
+        log.level(Level.INFO);
         McpUpstream upstream = closing(McpUpstream.protectedBy(idp.issuer()));
         int port = freePort();
         ProxyApp proxy = start("{" + proxySection(port, "") + ", \"mcpServers\": {\"protected\": {\"url\": \""
@@ -149,7 +138,7 @@ class UpstreamOAuthProxyTest {
         assertThat(signIn.toString()).startsWith(idp.issuer() + "/auth?")
                 .contains("redirect_uri=" + dev.dynamicmcp.auth.OAuthHttp.encode(
                         "http://127.0.0.1:" + port + UpstreamOAuth.CALLBACK_PATH));
-        assertThat(log.list.stream().filter(e -> e.getFormattedMessage().contains(signIn.toString())))
+        assertThat(log.events().stream().filter(e -> e.getFormattedMessage().contains(signIn.toString())))
                 .as("the link is logged once, at INFO").singleElement()
                 .satisfies(e -> assertThat(e.getLevel()).isEqualTo(Level.INFO));
 
@@ -251,7 +240,7 @@ class UpstreamOAuthProxyTest {
 
     @Test
     void atDebugNoHeaderValueClientSecretOrTokenIsLoggedOrShownInStatus() throws Exception {
-        ours.setLevel(Level.DEBUG);
+        log.level(Level.DEBUG);
         String staticToken = "downstream-static-token-7f3a9c";
         String headerSecret = "upstream-header-secret-b81e44";
         McpUpstream m2m = closing(McpUpstream.protectedBy(idp.issuer()));
@@ -277,8 +266,9 @@ class UpstreamOAuthProxyTest {
         assertThat(m2m.requests()).allSatisfy(h -> assertThat(h.values()).noneMatch(v -> v.contains(staticToken)));
 
         proxy.close(); // the shutdown's lines too
-        assertThat(log.list).anyMatch(e -> e.getLevel() == Level.DEBUG);
-        for (ILoggingEvent event : log.list) {
+        List<ILoggingEvent> logged = log.events();
+        assertThat(logged).anyMatch(e -> e.getLevel() == Level.DEBUG);
+        for (ILoggingEvent event : logged) {
             String line = event.getFormattedMessage() + (event.getThrowableProxy() == null ? ""
                     : event.getThrowableProxy().getMessage());
             for (String secret : secrets) {
