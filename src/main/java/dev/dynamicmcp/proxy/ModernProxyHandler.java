@@ -6,6 +6,7 @@ import dev.dynamicmcp.protocol.Json;
 import dev.dynamicmcp.protocol.JsonRpc;
 import dev.dynamicmcp.protocol.McpException;
 import dev.dynamicmcp.protocol.McpMeta;
+import dev.dynamicmcp.protocol.McpResults;
 import dev.dynamicmcp.protocol.McpMethods;
 import dev.dynamicmcp.protocol.PendingRequest;
 import dev.dynamicmcp.proxy.bridge.BridgeStore;
@@ -43,8 +44,6 @@ final class ModernProxyHandler implements ModernEndpoint {
     /** Methods a 2025-era client knew that the revision removed; answered -32601 like any unknown method. */
     private static final Set<String> REMOVED = Set.of(McpMethods.INITIALIZE, McpMethods.PING,
             McpMethods.LOGGING_SET_LEVEL, McpMethods.RESOURCES_SUBSCRIBE, McpMethods.RESOURCES_UNSUBSCRIBE);
-    private static final String REQUEST_STATE = "requestState";
-    private static final String INPUT_RESPONSES = "inputResponses";
 
     private final ProxyCore core;
     private final ListenStreams listens;
@@ -94,7 +93,7 @@ final class ModernProxyHandler implements ModernEndpoint {
     }
 
     private ObjectNode discover() {
-        ObjectNode result = Json.object().put(McpMeta.RESULT_TYPE, McpMeta.COMPLETE);
+        ObjectNode result = Json.object().put(McpResults.RESULT_TYPE, McpResults.COMPLETE);
         supportedVersions().forEach(result.putArray("supportedVersions")::add);
         result.set("capabilities", ProxySession.serverCapabilities());
         result.put("instructions", ProxySession.instructions(core, core.catalogs().view(null)));
@@ -108,7 +107,7 @@ final class ModernProxyHandler implements ModernEndpoint {
                                              ObjectNode params) {
         Catalog catalog = core.catalog();
         ObjectNode page = catalog.page(key, items.apply(catalog), params, core.pageSize()).deepCopy();
-        page.put(McpMeta.RESULT_TYPE, McpMeta.COMPLETE);
+        page.put(McpResults.RESULT_TYPE, McpResults.COMPLETE);
         hint(method, catalog.servers()).writeTo(page);
         page.putObject("_meta").set(McpMeta.SERVER_INFO, ProxySession.serverInfo());
         return CompletableFuture.completedFuture(page);
@@ -130,7 +129,7 @@ final class ModernProxyHandler implements ModernEndpoint {
                                                BiFunction<CallContext, ObjectNode, CompletableFuture<JsonNode>> route,
                                                boolean cacheable) {
         ObjectNode params = JsonRpc.params(request);
-        if (params.has(REQUEST_STATE)) { // a retry of a parked call: only the bridge may answer it
+        if (params.has(McpResults.REQUEST_STATE)) { // a retry of a parked call: only the bridge may answer it
             return bridge.retry(JsonRpc.method(request), target(params), params, related);
         }
         ObjectNode meta = McpMeta.requestMeta(request);
@@ -155,7 +154,7 @@ final class ModernProxyHandler implements ModernEndpoint {
         CompletableFuture<JsonNode> upstream;
         try {
             ObjectNode upstreamParams = McpMeta.withoutEnvelope(params);
-            upstreamParams.remove(INPUT_RESPONSES); // without a requestState they answer nothing: a fresh call
+            upstreamParams.remove(McpResults.INPUT_RESPONSES); // without a requestState they answer nothing: a fresh call
             upstream = route.apply(context, upstreamParams);
         } catch (RuntimeException e) {
             upstream = CompletableFuture.failedFuture(e);
@@ -165,7 +164,7 @@ final class ModernProxyHandler implements ModernEndpoint {
                 throw new java.util.concurrent.CompletionException(modernError(request, failure));
             }
             ObjectNode modern = McpMeta.modernResult(result, ProxySession.serverInfo());
-            boolean complete = McpMeta.COMPLETE.equals(modern.path(McpMeta.RESULT_TYPE).asText());
+            boolean complete = McpResults.COMPLETE.equals(modern.path(McpResults.RESULT_TYPE).asText());
             if (cacheable && complete && !modern.has("ttlMs")) {
                 CacheHint.UNCACHEABLE.writeTo(modern); // a 2025-era server's read: no hints, so none
             }
