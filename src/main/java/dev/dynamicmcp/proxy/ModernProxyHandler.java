@@ -37,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * call goes through the revision bridge ({@code proxy/bridge}): the client's request is answered
  * {@code input_required} while the upstream call stays parked, and the client's retry (it carries the
  * proxy's {@code requestState}) brings the answers. When the client did not declare the capability at all,
- * the client's call fails with -32021.
+ * the client's call fails with -32021. A 2026-07-28 upstream's own {@code input_required} passes through
+ * unchanged (never cached, its {@code requestState} opaque), and the client's retry goes back to that server
+ * like any call, by the name it names: nothing is kept per client.
  */
 final class ModernProxyHandler implements ModernEndpoint {
     private static final Logger log = LoggerFactory.getLogger(ModernProxyHandler.class);
@@ -129,7 +131,10 @@ final class ModernProxyHandler implements ModernEndpoint {
                                                BiFunction<CallContext, ObjectNode, CompletableFuture<JsonNode>> route,
                                                boolean cacheable) {
         ObjectNode params = JsonRpc.params(request);
-        if (params.has(McpResults.REQUEST_STATE)) { // a retry of a parked call: only the bridge may answer it
+        // a 2026-07-28 server's input_required reached the client as it was; its retry goes back to it by name,
+        // state and responses untouched (they are the server's business). Any other retry is of a parked call.
+        boolean passThrough = core.calls().routesToModern(null, JsonRpc.method(request), params);
+        if (params.has(McpResults.REQUEST_STATE) && !passThrough) { // only the bridge may answer it
             return bridge.retry(JsonRpc.method(request), target(params), params, related);
         }
         ObjectNode meta = McpMeta.requestMeta(request);
@@ -154,7 +159,10 @@ final class ModernProxyHandler implements ModernEndpoint {
         CompletableFuture<JsonNode> upstream;
         try {
             ObjectNode upstreamParams = McpMeta.withoutEnvelope(params);
-            upstreamParams.remove(McpResults.INPUT_RESPONSES); // without a requestState they answer nothing: a fresh call
+            if (!passThrough) { // for a 2025-era server, responses without the proxy's state answer nothing
+                upstreamParams = Json.shallowCopy(upstreamParams);
+                upstreamParams.remove(McpResults.INPUT_RESPONSES);
+            }
             upstream = route.apply(context, upstreamParams);
         } catch (RuntimeException e) {
             upstream = CompletableFuture.failedFuture(e);
