@@ -43,10 +43,6 @@ public final class McpMeta {
     /** The 2025-era "resource not found"; the modern revision uses -32602 with {@code data.uri}. */
     public static final int RESOURCE_NOT_FOUND_LEGACY = -32002;
 
-    public static final String RESULT_TYPE = "resultType";
-    public static final String COMPLETE = "complete";
-    public static final String INPUT_REQUIRED = "input_required";
-
     private McpMeta() {
     }
 
@@ -159,8 +155,8 @@ public final class McpMeta {
      */
     public static ObjectNode modernResult(JsonNode result, ObjectNode serverInfo) {
         ObjectNode copy = result instanceof ObjectNode object ? object.deepCopy() : Json.object();
-        if (!copy.has(RESULT_TYPE)) {
-            copy.put(RESULT_TYPE, COMPLETE);
+        if (!copy.has(McpResults.RESULT_TYPE)) {
+            copy.put(McpResults.RESULT_TYPE, McpResults.COMPLETE);
         }
         if (serverInfo != null) {
             ObjectNode meta = copy.get("_meta") instanceof ObjectNode m ? m : copy.putObject("_meta");

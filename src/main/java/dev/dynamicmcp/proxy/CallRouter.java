@@ -5,9 +5,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dynamicmcp.protocol.Json;
 import dev.dynamicmcp.protocol.JsonRpc;
 import dev.dynamicmcp.protocol.McpException;
+import dev.dynamicmcp.protocol.McpMeta;
 import dev.dynamicmcp.protocol.McpMethods;
 import dev.dynamicmcp.protocol.PendingRequest;
 import dev.dynamicmcp.protocol.RequestOptions;
+import dev.dynamicmcp.proxy.bridge.InputRequiredLoop;
 import dev.dynamicmcp.runtime.Failures;
 import java.time.Duration;
 import java.util.Optional;
@@ -27,12 +29,17 @@ final class CallRouter {
     private final CatalogKeeper catalogs;
     private final RunningCalls running;
     private final Subscriptions subscriptions;
+    private final LogLevels logLevels;
+    private final InputRequiredLoop bridge;
 
-    CallRouter(Upstreams upstreams, CatalogKeeper catalogs, RunningCalls running, Subscriptions subscriptions) {
+    CallRouter(Upstreams upstreams, CatalogKeeper catalogs, RunningCalls running, Subscriptions subscriptions,
+               LogLevels logLevels, InputRequiredLoop bridge) {
         this.upstreams = upstreams;
         this.catalogs = catalogs;
         this.running = running;
         this.subscriptions = subscriptions;
+        this.logLevels = logLevels;
+        this.bridge = bridge;
     }
 
     /**
@@ -126,9 +133,70 @@ final class CallRouter {
     /**
      * Sends a client's request to a server and maps the outcome back: progress goes to the client's sink, the
      * client's cancel cancels upstream with the client's reason, and the call is known as running meanwhile
-     * (for the server's own requests).
+     * (for the server's own requests). A 2026-07-28 server gets the caller's envelope; when the caller speaks
+     * an earlier revision, the server's {@code input_required} answers are bridged (the client is asked with
+     * ordinary requests, the server gets the answers in a retry), round after round.
      */
     CompletableFuture<JsonNode> forward(CallContext context, String server, String method, ObjectNode params) {
+        if (!upstreams.isModern(server)) {
+            return attempt(context, server, method, params);
+        }
+        ObjectNode modernParams = withCallersEnvelope(context, params);
+        if (McpMeta.isModernVersion(context.protocolRevision())) {
+            return attempt(context, server, method, modernParams); // input_required goes to the client as it is
+        }
+        return bridge.run(method, modernParams, p -> attempt(context, server, method, p),
+                new InputRequiredLoop.Client() {
+                    @Override
+                    public boolean can(String capability) {
+                        return context.clientCan(capability);
+                    }
+
+                    @Override
+                    public PendingRequest ask(String askMethod, JsonNode askParams, Duration timeout) {
+                        return context.requests().send(askMethod, askParams, timeout);
+                    }
+
+                    @Override
+                    public void onCancel(java.util.function.Consumer<String> action) {
+                        context.cancel().onCancel(action);
+                    }
+                });
+    }
+
+    /**
+     * The params a 2026-07-28 server gets: what the caller can do (its declared capabilities: the server asks
+     * only for what the client can answer, and refuses with -32021 otherwise) and the log level it asked for
+     * ({@code logging/setLevel} of a session, {@code _meta} of a modern request): the revision has no
+     * connection-wide level, so it rides on each request. The connection adds version and client info.
+     */
+    private ObjectNode withCallersEnvelope(CallContext context, ObjectNode params) {
+        ObjectNode copy = Json.shallowCopy(params);
+        ObjectNode meta = copy.get("_meta") instanceof ObjectNode given ? given.deepCopy() : Json.object();
+        meta.set(McpMeta.CLIENT_CAPABILITIES, context.clientCapabilities().deepCopy());
+        logLevels.levelOf(context.sessionId()).ifPresentOrElse(level -> meta.put(McpMeta.LOG_LEVEL, level),
+                () -> meta.remove(McpMeta.LOG_LEVEL));
+        copy.set("_meta", meta);
+        return copy;
+    }
+
+    /**
+     * True when the call names a tool, prompt or resource of a 2026-07-28 server: a retry of such a call
+     * (with the server's {@code requestState}) goes to it as it is, routed by the name like any call.
+     */
+    boolean routesToModern(String profile, String method, ObjectNode params) {
+        Catalog catalog = catalogs.view(profile).catalog();
+        Optional<String> server = switch (method) {
+            case McpMethods.TOOLS_CALL -> catalog.tool(params.path("name").asText("")).map(Catalog.Route::server);
+            case McpMethods.PROMPTS_GET -> catalog.prompt(params.path("name").asText("")).map(Catalog.Route::server);
+            case McpMethods.RESOURCES_READ -> catalog.resourceServer(params.path("uri").asText(""));
+            default -> Optional.empty();
+        };
+        return server.filter(upstreams::isModern).isPresent();
+    }
+
+    /** One request upstream, with the call's progress, cancel and running-call bookkeeping. */
+    private CompletableFuture<JsonNode> attempt(CallContext context, String server, String method, ObjectNode params) {
         Duration timeout = upstreams.requestTimeout(server).plus(context.requests().waitAllowance());
         RequestOptions options = RequestOptions.timeout(timeout);
         if (context.progress().wanted()) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dynamicmcp.protocol.Json;
 import dev.dynamicmcp.protocol.JsonRpc;
 import dev.dynamicmcp.protocol.McpMeta;
+import dev.dynamicmcp.protocol.McpResults;
 import dev.dynamicmcp.protocol.McpMethods;
 import dev.dynamicmcp.runtime.Failures;
 import dev.dynamicmcp.runtime.Scheduler;
@@ -171,7 +172,7 @@ final class ListenStreams {
     void closeAll() {
         for (Map.Entry<String, CompletableFuture<JsonNode>> stream : streams.entrySet()) {
             Listen listen = open.get(stream.getKey());
-            ObjectNode result = Json.object().put(McpMeta.RESULT_TYPE, McpMeta.COMPLETE);
+            ObjectNode result = Json.object().put(McpResults.RESULT_TYPE, McpResults.COMPLETE);
             if (listen != null) {
                 result.putObject("_meta").set(McpMeta.SUBSCRIPTION_ID, listen.id);
             }

@@ -44,6 +44,11 @@ final class LogLevels {
         requested.remove(sessionId);
     }
 
+    /** The level the session (or modern request) asked for; empty until it asks. */
+    Optional<String> levelOf(String sessionId) {
+        return Optional.ofNullable(requested.get(sessionId)).map(LEVELS::get);
+    }
+
     /** True when the session should receive a message at {@code level} (every level until it asks). */
     boolean wants(String sessionId, String level) {
         Integer asked = requested.get(sessionId);
@@ -56,7 +61,10 @@ final class LogLevels {
         return requested.values().stream().min(Integer::compare).map(LEVELS::get);
     }
 
-    /** Sends every given server that has logging the {@link #upstreamLevel}; completes when all answered. */
+    /**
+     * Sends every given server that has logging the {@link #upstreamLevel}; completes when all answered. A
+     * 2026-07-28 server is left out: it has no connection-wide level, each request carries its caller's.
+     */
     CompletableFuture<Void> apply(Collection<String> servers) {
         Optional<String> wanted = upstreamLevel();
         if (wanted.isEmpty()) {
@@ -65,7 +73,7 @@ final class LogLevels {
         String level = wanted.get();
         List<CompletableFuture<JsonNode>> sent = new ArrayList<>();
         for (String server : servers) {
-            if (upstreams.hasCapability(server, "logging")) {
+            if (upstreams.hasCapability(server, "logging") && !upstreams.isModern(server)) {
                 sent.add(upstreams.send(server, McpMethods.LOGGING_SET_LEVEL, Json.object().put("level", level),
                                 RequestOptions.timeout(upstreams.requestTimeout(server))).result()
                         .exceptionally(failure -> {

@@ -13,6 +13,7 @@ import dev.dynamicmcp.manager.ServerStatus;
 import dev.dynamicmcp.protocol.ForwardingRequest;
 import dev.dynamicmcp.protocol.JsonRpc;
 import dev.dynamicmcp.protocol.McpException;
+import dev.dynamicmcp.protocol.McpMethods;
 import dev.dynamicmcp.protocol.PendingRequest;
 import dev.dynamicmcp.protocol.RequestOptions;
 import java.time.Duration;
@@ -90,6 +91,12 @@ final class ManagerUpstreams implements Upstreams {
     @Override
     public CompletableFuture<ServerLists> discover(String server) {
         return discoverer.discoverAsync(server).thenApply(this::lists);
+    }
+
+    @Override
+    public boolean isModern(String server) {
+        ServerStatus status = manager.status(server);
+        return status != null && McpMethods.isModern(status.revision());
     }
 
     @Override

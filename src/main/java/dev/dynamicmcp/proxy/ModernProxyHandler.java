@@ -6,6 +6,7 @@ import dev.dynamicmcp.protocol.Json;
 import dev.dynamicmcp.protocol.JsonRpc;
 import dev.dynamicmcp.protocol.McpException;
 import dev.dynamicmcp.protocol.McpMeta;
+import dev.dynamicmcp.protocol.McpResults;
 import dev.dynamicmcp.protocol.McpMethods;
 import dev.dynamicmcp.protocol.PendingRequest;
 import dev.dynamicmcp.proxy.bridge.BridgeStore;
@@ -36,15 +37,15 @@ import org.slf4j.LoggerFactory;
  * call goes through the revision bridge ({@code proxy/bridge}): the client's request is answered
  * {@code input_required} while the upstream call stays parked, and the client's retry (it carries the
  * proxy's {@code requestState}) brings the answers. When the client did not declare the capability at all,
- * the client's call fails with -32021.
+ * the client's call fails with -32021. A 2026-07-28 upstream's own {@code input_required} passes through
+ * unchanged (never cached, its {@code requestState} opaque), and the client's retry goes back to that server
+ * like any call, by the name it names: nothing is kept per client.
  */
 final class ModernProxyHandler implements ModernEndpoint {
     private static final Logger log = LoggerFactory.getLogger(ModernProxyHandler.class);
     /** Methods a 2025-era client knew that the revision removed; answered -32601 like any unknown method. */
     private static final Set<String> REMOVED = Set.of(McpMethods.INITIALIZE, McpMethods.PING,
             McpMethods.LOGGING_SET_LEVEL, McpMethods.RESOURCES_SUBSCRIBE, McpMethods.RESOURCES_UNSUBSCRIBE);
-    private static final String REQUEST_STATE = "requestState";
-    private static final String INPUT_RESPONSES = "inputResponses";
 
     private final ProxyCore core;
     private final ListenStreams listens;
@@ -94,7 +95,7 @@ final class ModernProxyHandler implements ModernEndpoint {
     }
 
     private ObjectNode discover() {
-        ObjectNode result = Json.object().put(McpMeta.RESULT_TYPE, McpMeta.COMPLETE);
+        ObjectNode result = Json.object().put(McpResults.RESULT_TYPE, McpResults.COMPLETE);
         supportedVersions().forEach(result.putArray("supportedVersions")::add);
         result.set("capabilities", ProxySession.serverCapabilities());
         result.put("instructions", ProxySession.instructions(core, core.catalogs().view(null)));
@@ -108,7 +109,7 @@ final class ModernProxyHandler implements ModernEndpoint {
                                              ObjectNode params) {
         Catalog catalog = core.catalog();
         ObjectNode page = catalog.page(key, items.apply(catalog), params, core.pageSize()).deepCopy();
-        page.put(McpMeta.RESULT_TYPE, McpMeta.COMPLETE);
+        page.put(McpResults.RESULT_TYPE, McpResults.COMPLETE);
         hint(method, catalog.servers()).writeTo(page);
         page.putObject("_meta").set(McpMeta.SERVER_INFO, ProxySession.serverInfo());
         return CompletableFuture.completedFuture(page);
@@ -130,7 +131,10 @@ final class ModernProxyHandler implements ModernEndpoint {
                                                BiFunction<CallContext, ObjectNode, CompletableFuture<JsonNode>> route,
                                                boolean cacheable) {
         ObjectNode params = JsonRpc.params(request);
-        if (params.has(REQUEST_STATE)) { // a retry of a parked call: only the bridge may answer it
+        // a 2026-07-28 server's input_required reached the client as it was; its retry goes back to it by name,
+        // state and responses untouched (they are the server's business). Any other retry is of a parked call.
+        boolean passThrough = core.calls().routesToModern(null, JsonRpc.method(request), params);
+        if (params.has(McpResults.REQUEST_STATE) && !passThrough) { // only the bridge may answer it
             return bridge.retry(JsonRpc.method(request), target(params), params, related);
         }
         ObjectNode meta = McpMeta.requestMeta(request);
@@ -155,7 +159,10 @@ final class ModernProxyHandler implements ModernEndpoint {
         CompletableFuture<JsonNode> upstream;
         try {
             ObjectNode upstreamParams = McpMeta.withoutEnvelope(params);
-            upstreamParams.remove(INPUT_RESPONSES); // without a requestState they answer nothing: a fresh call
+            if (!passThrough) { // for a 2025-era server, responses without the proxy's state answer nothing
+                upstreamParams = Json.shallowCopy(upstreamParams);
+                upstreamParams.remove(McpResults.INPUT_RESPONSES);
+            }
             upstream = route.apply(context, upstreamParams);
         } catch (RuntimeException e) {
             upstream = CompletableFuture.failedFuture(e);
@@ -165,7 +172,7 @@ final class ModernProxyHandler implements ModernEndpoint {
                 throw new java.util.concurrent.CompletionException(modernError(request, failure));
             }
             ObjectNode modern = McpMeta.modernResult(result, ProxySession.serverInfo());
-            boolean complete = McpMeta.COMPLETE.equals(modern.path(McpMeta.RESULT_TYPE).asText());
+            boolean complete = McpResults.COMPLETE.equals(modern.path(McpResults.RESULT_TYPE).asText());
             if (cacheable && complete && !modern.has("ttlMs")) {
                 CacheHint.UNCACHEABLE.writeTo(modern); // a 2025-era server's read: no hints, so none
             }

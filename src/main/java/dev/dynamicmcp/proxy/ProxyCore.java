@@ -80,7 +80,8 @@ final class ProxyCore implements SessionListener {
         this.catalogs = new CatalogKeeper(settings, upstreams, configOrder, sessions);
         this.logLevels = new LogLevels(upstreams);
         this.subscriptions = new Subscriptions(upstreams, catalogs::catalog);
-        this.calls = new CallRouter(upstreams, catalogs, running, subscriptions);
+        this.calls = new CallRouter(upstreams, catalogs, running, subscriptions, logLevels,
+                new dev.dynamicmcp.proxy.bridge.InputRequiredLoop(scheduler, dev.dynamicmcp.proxy.bridge.BridgeLimits.DEFAULTS));
         this.clientRequests = new ClientRequestRouter(running, sessions, catalogs);
         this.listens = new ListenStreams(catalogs, subscriptions, scheduler);
         ModernLogs modernLogs = new ModernLogs(running);

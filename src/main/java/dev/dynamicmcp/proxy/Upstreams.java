@@ -38,6 +38,15 @@ interface Upstreams {
     default void clientArrived() {
     }
 
+    /**
+     * True when the server's last connection speaks a stateless revision (MCP 2026-07-28): its requests carry
+     * the caller's envelope ({@code _meta} client capabilities, log level) and it may answer
+     * {@code input_required} instead of asking the client mid-call.
+     */
+    default boolean isModern(String server) {
+        return false;
+    }
+
     /** True for a server configured with {@code "isolation": "session"}. */
     default boolean isolated(String server) {
         return false;

@@ -49,19 +49,21 @@ public final class Conformance {
 
     /**
      * Counts of the suite's checks (SUCCESS, FAILURE, WARNING; INFO and SKIPPED are not counted), the
-     * status of every scenario run, and one line per failed check: {@code scenario/check-id: message}.
+     * status of every scenario run, and one line per failed check: {@code scenario/check-id: message}
+     * ({@code warned}: the same for the checks that warned).
      */
     public record Result(int passed, int failed, int warnings, Map<String, ScenarioStatus> scenarios,
-                         List<String> failures, List<String> notScored) {
+                         List<String> failures, List<String> notScored, List<String> warned) {
         public Result {
             scenarios = Collections.unmodifiableMap(new LinkedHashMap<>(scenarios));
             failures = List.copyOf(failures);
             notScored = List.copyOf(notScored);
+            warned = List.copyOf(warned);
         }
 
         public Result(int passed, int failed, int warnings, Map<String, ScenarioStatus> scenarios,
                       List<String> failures) {
-            this(passed, failed, warnings, scenarios, failures, List.of());
+            this(passed, failed, warnings, scenarios, failures, List.of(), List.of());
         }
 
         /**
@@ -174,6 +176,7 @@ public final class Conformance {
         int warnings = 0;
         Map<String, ScenarioStatus> scenarios = new LinkedHashMap<>();
         List<String> failures = new ArrayList<>();
+        List<String> warned = new ArrayList<>();
         for (String scenario : ran) {
             List<JsonNode> checks = checksByScenario.get(scenario);
             if (checks == null) {
@@ -195,6 +198,8 @@ public final class Conformance {
                     }
                     case "WARNING" -> {
                         warnings++;
+                        warned.add(scenario + "/" + check.path("id").asText() + ": "
+                                + check.path("errorMessage").asText(check.path("description").asText("(no message)")));
                         if (status == ScenarioStatus.PASSED) {
                             status = ScenarioStatus.WARNING;
                         }
@@ -214,7 +219,7 @@ public final class Conformance {
         while (unscored.find()) {
             notScored.add(unscored.group(1));
         }
-        return new Result(passed, failed, warnings, scenarios, failures, notScored);
+        return new Result(passed, failed, warnings, scenarios, failures, notScored, warned);
     }
 
     private static Map<String, List<JsonNode>> readChecks(Path runDir) {

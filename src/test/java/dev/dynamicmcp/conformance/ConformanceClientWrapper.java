@@ -7,12 +7,10 @@ import dev.dynamicmcp.config.ConfigLoader;
 import dev.dynamicmcp.manager.ServerState;
 import dev.dynamicmcp.protocol.Json;
 import dev.dynamicmcp.protocol.McpMethods;
-import dev.dynamicmcp.protocol.McpResults;
 import dev.dynamicmcp.app.ProxyApp;
 import dev.dynamicmcp.transport.StreamableHttpTransport;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -22,13 +20,13 @@ import java.util.Map;
  * the last argument) as its only upstream, then drives the scenario's calls through the proxy with a 2025
  * client. The proxy is the client under test; this driver only makes it talk.
  *
- * <p>A result that asks for input ({@code input_required}) is answered here and the call retried with
- * {@code inputResponses} and the {@code requestState} as given (the revision bridge will do this inside the
- * proxy; until then the driver does what a modern client would, through the proxy).
+ * <p>The driver declares sampling, elicitation and roots, and answers the requests the proxy sends it: a
+ * modern mock server's {@code input_required} is bridged inside the proxy (Bridge B: the proxy asks this 2025
+ * client with ordinary requests and retries the server with {@code inputResponses} and its
+ * {@code requestState}), so what the suite measures for sep-2322 is the proxy's own retry.
  */
 public final class ConformanceClientWrapper {
     private static final Duration TIMEOUT = Duration.ofSeconds(20);
-    private static final int MAX_ROUNDS = 8;
 
     private ConformanceClientWrapper() {
     }
@@ -48,10 +46,16 @@ public final class ConformanceClientWrapper {
                 System.err.println("upstream is not READY: " + proxy.manager().status("upstream"));
                 exit = 1;
             } else {
+                ObjectNode capabilities = Json.object();
+                capabilities.putObject("sampling");
+                capabilities.putObject("elicitation");
+                capabilities.putObject("roots");
                 McpClient.Options options = new McpClient.Options(Json.object().put("name", "conformance-driver")
-                        .put("version", "1"), Json.object(), TIMEOUT);
+                        .put("version", "1"), capabilities, TIMEOUT);
                 try (McpClient client = new McpClient("proxy", new StreamableHttpTransport("proxy", proxy.endpoint(),
                         Map.of(), null, TIMEOUT), options)) {
+                    client.setRequestHandler(request -> java.util.concurrent.CompletableFuture.completedFuture(
+                            answer(request)));
                     client.connect(TIMEOUT);
                     drive(client, scenario, context);
                 }
@@ -94,28 +98,11 @@ public final class ConformanceClientWrapper {
         }
     }
 
-    /** Calls a tool, answering {@code input_required} rounds. */
+    /** Calls a tool; the proxy asks the driver for any input the server needs (see {@link #answer}). */
     static void call(McpClient client, String name, JsonNode arguments) {
         ObjectNode params = Json.object().put("name", name);
         params.set("arguments", arguments == null || arguments.isMissingNode() ? Json.object() : arguments);
-        quietly(() -> {
-            JsonNode result = client.call(McpMethods.TOOLS_CALL, params);
-            for (int round = 0; round < MAX_ROUNDS && McpResults.isInputRequired(result); round++) {
-                ObjectNode retry = Json.object().put("name", name);
-                retry.set("arguments", params.get("arguments"));
-                ObjectNode responses = retry.putObject(McpResults.INPUT_RESPONSES);
-                Iterator<Map.Entry<String, JsonNode>> requests = result.path(McpResults.INPUT_REQUESTS).fields();
-                while (requests.hasNext()) {
-                    Map.Entry<String, JsonNode> request = requests.next();
-                    responses.set(request.getKey(), answer(request.getValue()));
-                }
-                if (result.has(McpResults.REQUEST_STATE)) {
-                    retry.set(McpResults.REQUEST_STATE, result.get(McpResults.REQUEST_STATE));
-                }
-                result = client.call(McpMethods.TOOLS_CALL, retry);
-            }
-            return result;
-        });
+        quietly(() -> client.call(McpMethods.TOOLS_CALL, params));
     }
 
     /** A plausible answer to one input request: accept with schema defaults, a canned message, no roots. */

@@ -111,6 +111,52 @@ class ModernUpstreamProxyTest {
         }
     }
 
+    /** The echo tool says which log level its request carried (null: none). */
+    static JsonNode echoed(dev.dynamicmcp.client.McpClient client) {
+        return Json.parse(client.callTool("modern__echo", Json.object().put("text", "hi"))
+                .path("content").path(0).path("text").asText());
+    }
+
+    @Test
+    void anOldClientsLogLevelRidesOnEachOfItsRequestsToAModernServer() throws Exception {
+        try (dev.dynamicmcp.client.McpClient quiet = legacyClient();
+             dev.dynamicmcp.client.McpClient verbose = legacyClient()) {
+            assertThat(echoed(verbose).path("logLevel").isNull()).as("no level set: none sent").isTrue();
+            List<ObjectNode> heard = new CopyOnWriteArrayList<>();
+            verbose.addNotificationListener(heard::add);
+            verbose.request(McpMethods.LOGGING_SET_LEVEL, Json.object().put("level", "info"),
+                    dev.dynamicmcp.protocol.RequestOptions.timeout(Duration.ofSeconds(10))).result().get();
+
+            assertThat(echoed(verbose).path("logLevel").asText()).isEqualTo("info");
+            assertThat(echoed(quiet).path("logLevel").isNull()).as("a level is the caller's, not the connection's")
+                    .isTrue();
+            verbose.callTool("modern__log_line", Json.object());
+            await().atMost(Duration.ofSeconds(10)).until(() -> heard.stream().anyMatch(n ->
+                    McpMethods.LOGGING_MESSAGE.equals(n.path("method").asText())
+                            && n.path("params").path("data").asText().contains("a line from the modern server")));
+        }
+    }
+
+    @Test
+    void anOldClientsSubscriptionBecomesAListenFilterAndItsUpdatesReachIt() throws Exception {
+        try (dev.dynamicmcp.client.McpClient client = legacyClient()) {
+            List<ObjectNode> notifications = new CopyOnWriteArrayList<>();
+            client.addNotificationListener(notifications::add);
+            client.request(McpMethods.RESOURCES_SUBSCRIBE, Json.object().put("uri", "test://static-text"),
+                    dev.dynamicmcp.protocol.RequestOptions.timeout(Duration.ofSeconds(10))).result().get();
+            // the listen stream is reopened with the new filter; touch until an update comes through it
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500)).until(() -> {
+                client.callTool("modern__touch_resource", Json.object());
+                return notifications.stream().anyMatch(n -> McpMethods.RESOURCES_UPDATED.equals(n.path("method").asText())
+                        && "test://static-text".equals(n.path("params").path("uri").asText()));
+            });
+            ObjectNode update = notifications.stream()
+                    .filter(n -> McpMethods.RESOURCES_UPDATED.equals(n.path("method").asText())).findFirst().orElseThrow();
+            assertThat(update.path("params").path("_meta").has(dev.dynamicmcp.protocol.McpMeta.SUBSCRIPTION_ID))
+                    .as("the subscription id is the proxy's business, not the old client's").isFalse();
+        }
+    }
+
     @Test
     void theJavaSdkClientCallsAModernServerThroughTheProxy() {
         HttpClientStreamableHttpTransport transport = HttpClientStreamableHttpTransport

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dynamicmcp.protocol.JsonRpc;
 import dev.dynamicmcp.protocol.McpException;
+import dev.dynamicmcp.protocol.McpResults;
 import dev.dynamicmcp.runtime.Scheduler;
 import java.util.HexFormat;
 import java.security.SecureRandom;
@@ -67,7 +68,7 @@ public final class BridgeStore {
     public CompletableFuture<JsonNode> retry(String method, String target, ObjectNode params,
                                              Consumer<ObjectNode> related) {
         try {
-            JsonNode token = params.get("requestState");
+            JsonNode token = params.get(McpResults.REQUEST_STATE);
             if (token == null || !token.isTextual()) {
                 throw RequestStateCodec.invalid("requestState must be a string");
             }
@@ -77,7 +78,7 @@ public final class BridgeStore {
             if (call == null) {
                 throw RequestStateCodec.invalid("the call it names is no longer waiting (it ended or expired)");
             }
-            return call.retry(state.round(), params.get("inputResponses"), related);
+            return call.retry(state.round(), params.get(McpResults.INPUT_RESPONSES), related);
         } catch (McpException e) {
             return CompletableFuture.failedFuture(e);
         }

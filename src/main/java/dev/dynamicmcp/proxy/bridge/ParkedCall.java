@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dynamicmcp.protocol.Json;
 import dev.dynamicmcp.protocol.JsonRpc;
 import dev.dynamicmcp.protocol.McpException;
-import dev.dynamicmcp.protocol.McpMeta;
+import dev.dynamicmcp.protocol.McpResults;
 import dev.dynamicmcp.runtime.Scheduler;
 import dev.dynamicmcp.runtime.Durations;
 import java.util.ArrayList;
@@ -173,8 +173,8 @@ final class ParkedCall {
                 refusal = BridgeStore.full(store.limits().maxParked());
                 answer = null;
             } else {
-                answer = Json.object().put(McpMeta.RESULT_TYPE, "input_required");
-                ObjectNode requests = answer.putObject("inputRequests");
+                answer = Json.object().put(McpResults.RESULT_TYPE, McpResults.INPUT_REQUIRED);
+                ObjectNode requests = answer.putObject(McpResults.INPUT_REQUESTS);
                 open.forEach((key, o) -> {
                     ObjectNode request = requests.putObject(key).put("method", o.method());
                     if (o.params() != null && !o.params().isNull()) {
@@ -182,7 +182,7 @@ final class ParkedCall {
                     }
                 });
                 long expires = store.scheduler().now().plus(store.limits().inputTimeout()).toEpochMilli();
-                answer.put("requestState", store.codec().encode(new RequestStateCodec.State(parkId, round, method,
+                answer.put(McpResults.REQUEST_STATE, store.codec().encode(new RequestStateCodec.State(parkId, round, method,
                         target, digest, expires, store.codec().instance())));
                 phase = Phase.PARKED;
                 waiter = null;

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dynamicmcp.protocol.Json;
 import dev.dynamicmcp.protocol.JsonRpc;
 import dev.dynamicmcp.protocol.McpException;
+import dev.dynamicmcp.protocol.McpResults;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -36,7 +37,7 @@ public final class RequestStateCodec {
     private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
     private static final Base64.Decoder B64D = Base64.getUrlDecoder();
     /** Params that differ between the first request and its retries, left out of the digest. */
-    private static final Set<String> NOT_DIGESTED = Set.of("_meta", "inputResponses", "requestState");
+    private static final Set<String> NOT_DIGESTED = Set.of("_meta", McpResults.INPUT_RESPONSES, McpResults.REQUEST_STATE);
 
     private final byte[] key;
     private final String instance;
