@@ -15,6 +15,7 @@ import dev.dynamicmcp.protocol.McpMeta;
 import dev.dynamicmcp.protocol.McpMethods;
 import dev.dynamicmcp.protocol.PendingRequest;
 import dev.dynamicmcp.testsupport.ModernPeers;
+import dev.dynamicmcp.testsupport.Peers;
 import dev.dynamicmcp.transport.StreamableHttpTransport;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
@@ -37,7 +38,7 @@ import org.junit.jupiter.api.Test;
  * call's stream and retries the server with the answers, round after round.
  */
 class BridgeToModernServerTest {
-    static ModernPeers.Server modernHttp;
+    static Peers.NodeServer modernHttp;
     static ProxyApp proxy;
 
     @BeforeAll
