@@ -11,6 +11,7 @@ import dev.dynamicmcp.protocol.PendingRequest;
 import dev.dynamicmcp.protocol.RequestOptions;
 import dev.dynamicmcp.proxy.bridge.InputRequiredLoop;
 import dev.dynamicmcp.runtime.Failures;
+import dev.dynamicmcp.runtime.Futures;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -145,7 +146,7 @@ final class CallRouter {
         if (McpMeta.isModernVersion(context.protocolRevision())) {
             return attempt(context, server, method, modernParams); // input_required goes to the client as it is
         }
-        return bridge.run(method, modernParams, p -> attempt(context, server, method, p),
+        CompletableFuture<JsonNode> bridged = bridge.run(method, modernParams, p -> attempt(context, server, method, p),
                 new InputRequiredLoop.Client() {
                     @Override
                     public boolean can(String capability) {
@@ -162,6 +163,24 @@ final class CallRouter {
                         context.cancel().onCancel(action);
                     }
                 });
+        CompletableFuture<JsonNode> answered = bridged.exceptionallyCompose(
+                failure -> CompletableFuture.failedFuture(legacyError(method, failure)));
+        Futures.forwardCancel(answered, bridged);
+        return answered;
+    }
+
+    /**
+     * A 2026-07-28 server's error as a caller of an earlier revision knows it: "resource not found" is -32602
+     * whose data is exactly {@code {uri}} there (the SDKs' rule) and -32002 before, same message and data.
+     */
+    static Throwable legacyError(String method, Throwable failure) {
+        Throwable cause = Failures.unwrap(failure);
+        if (cause instanceof McpException mcp && mcp.code() == JsonRpc.INVALID_PARAMS
+                && McpMethods.RESOURCES_READ.equals(method) && mcp.data() instanceof ObjectNode data
+                && data.size() == 1 && data.path("uri").isTextual()) {
+            return new McpException(McpMeta.RESOURCE_NOT_FOUND_LEGACY, mcp.getMessage(), data, mcp);
+        }
+        return failure;
     }
 
     /**

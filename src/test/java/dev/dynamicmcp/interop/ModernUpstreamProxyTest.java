@@ -1,6 +1,7 @@
 package dev.dynamicmcp.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -8,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dynamicmcp.config.ConfigLoader;
 import dev.dynamicmcp.manager.ServerState;
 import dev.dynamicmcp.protocol.Json;
+import dev.dynamicmcp.protocol.McpException;
 import dev.dynamicmcp.protocol.McpMethods;
 import dev.dynamicmcp.app.ProxyApp;
 import dev.dynamicmcp.testsupport.ModernPeers;
@@ -95,6 +97,20 @@ class ModernUpstreamProxyTest {
             assertThat(header.path("content").path(0).path("text").asText()).isEqualTo("region=eu count=7");
             assertThat(client.readResource("test://static-text").path("contents").path(0).path("text").asText())
                     .isEqualTo("static text");
+        }
+    }
+
+    /** A modern server's resource-not-found (-32602, data {uri}) is the older revisions' -32002 to an old client. */
+    @Test
+    void anOldClientGetsResourceNotFoundInItsOwnRevisionsCode() throws Exception {
+        try (dev.dynamicmcp.client.McpClient client = legacyClient()) {
+            assertThat(client.readResource("test://notes/1").path("contents").path(0).path("text").asText())
+                    .isEqualTo("note 1");
+            assertThatThrownBy(() -> client.readResource("test://notes/404"))
+                    .isInstanceOfSatisfying(McpException.class, error -> {
+                        assertThat(error.code()).isEqualTo(-32002);
+                        assertThat(error.data().path("uri").asText()).isEqualTo("test://notes/404");
+                    });
         }
     }
 
