@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.dynamicmcp.config.ConfigLoader;
 import dev.dynamicmcp.protocol.Json;
 import dev.dynamicmcp.app.ProxyApp;
+import dev.dynamicmcp.testsupport.ModernPeers;
 import dev.dynamicmcp.testsupport.Peers;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
@@ -130,6 +131,44 @@ class ModernClientInteropTest {
                     .containsExactly("sampling/createMessage", "elicitation/create");
             assertThat(report.path("sampled").asText()).contains("sampled by the 2026 client");
             assertThat(report.path("elicited").asText()).contains("Alice Modern");
+        }
+    }
+
+    /**
+     * Mixed upstreams behind one proxy, seen by a 2026-07-28 client: server-everything (2025-era, stdio; its
+     * sampling and elicitation bridged) and the SDK v2 server (2026-07-28, Streamable HTTP; its input_required
+     * passed through, one round and two rounds with its own requestState). The older server's tools win the
+     * names both have (config order).
+     */
+    @Test
+    void aModernClientUsesAModernAndAnOlderServerBehindOneProxy(@TempDir Path dir) throws Exception {
+        try (Peers.NodeServer modern = ModernPeers.startHttp()) {
+            String json = """
+                    {"proxy": {"port": 0, "namespace": "none", "defaults": {"requestTimeout": "60s"}},
+                     "mcpServers": {"everything": {"command": %s, "args": [%s, "stdio"]},
+                                    "modern": {"type": "http", "url": %s}}}
+                    """.formatted(quote(Peers.node()), quote(Peers.everythingScript().toString()),
+                    quote(modern.url().toString()));
+            try (ProxyApp proxy = ProxyApp.start(ConfigLoader.parse(json, Map.of(), Path.of(".")),
+                    ProxyApp.Options.httpOnly())) {
+                assertThat(proxy.manager().status("modern").revision()).isEqualTo("2026-07-28");
+                assertThat(proxy.manager().status("everything").revision()).isNotEqualTo("2026-07-28");
+                JsonNode report = runModernClient(proxy.endpoint().toString(), "auto", dir, Map.of(
+                        "MODERN_CLIENT_BRIDGE", "1",
+                        "MODERN_CLIENT_CALLS", "[[\"ask_name\", {}], [\"ask_twice\", {\"topic\": \"bridges\"}]]"));
+                System.out.println("modern client, mixed upstreams: " + report);
+                assertThat(report.path("tools")).extracting(JsonNode::asText)
+                        .contains("echo", "trigger-sampling-request", "ask_name", "ask_twice", "add_numbers");
+                assertThat(report.path("echo").asText()).isEqualTo("Echo: hello from 2026");
+                assertThat(report.path("calls").path("ask_name").asText()).isEqualTo("Hello, Alice Modern!");
+                assertThat(report.path("calls").path("ask_twice").asText())
+                        .isEqualTo("Alice Modern on bridges: sampled by the 2026 client");
+                assertThat(report.path("asked")).extracting(JsonNode::asText).containsExactly(
+                        "elicitation/create", "elicitation/create", "sampling/createMessage",
+                        "sampling/createMessage", "elicitation/create");
+                assertThat(report.path("sampled").asText()).contains("sampled by the 2026 client");
+                assertThat(report.path("elicited").asText()).contains("Alice Modern");
+            }
         }
     }
 
