@@ -216,7 +216,7 @@ public final class Main implements Callable<Integer> {
         allowedOrigins.stream().filter(origin -> !origins.contains(origin)).forEach(origins::add);
         return new ProxySettings(host != null ? host : base.host(), port != null ? port : base.port(), base.namespace(),
                 base.separator(), token, base.maxBodyBytes(), base.connectConcurrency(), base.defaults(), base.limits(),
-                origins, base.adminToken(), base.auth(), base.dataDir());
+                origins, base.adminToken(), base.auth(), base.dataDir(), base.bridge());
     }
 
     /** Options shared by every command. */

@@ -19,10 +19,11 @@ import java.util.regex.Pattern;
 final class ConfigReader {
     private static final Set<String> PROXY_KEYS = Set.of("host", "port", "namespace", "separator", "authToken",
             "maxBodyBytes", "connectConcurrency", "defaults", "limits", "allowedOrigins", "adminToken", "auth",
-            "dataDir");
+            "dataDir", "bridge");
     private static final Set<String> LIMIT_KEYS = Set.of("maxSessions", "sessionIdleTimeout", "maxOpenStreams",
             "maxStreamsPerClient", "maxConcurrentRequests", "maxRequestsPerClient", "maxRequestsPerSession",
             "maxBufferedEvents");
+    private static final Set<String> BRIDGE_KEYS = Set.of("inputTimeout", "maxRounds", "maxParked");
     private static final Set<String> PER_SERVER_ONLY = Set.of("tools", "isolation", "disabled");
     private static final Set<String> TOP_KEYS = Set.of("mcpServers", "servers", "proxy", "profiles");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]+");
@@ -210,8 +211,10 @@ final class ConfigReader {
         AuthSettings auth = optional(proxy, "auth").flatMap(n -> auth(n, at.child("auth"), ctx)).orElse(null);
         Path dataDir = optional(proxy, "dataDir").flatMap(n -> ctx.string(n, at.child("dataDir")))
                 .flatMap(text -> dataDir(text, at.child("dataDir"), ctx)).orElse(null);
+        BridgeSettings bridge = optional(proxy, "bridge").map(n -> bridge(n, at.child("bridge"), ctx))
+                .orElse(BridgeSettings.DEFAULTS);
         return new ProxySettings(host, port, namespace, separator, authToken, maxBodyBytes, connectConcurrency,
-                defaults, limits, allowedOrigins, adminToken, auth, dataDir);
+                defaults, limits, allowedOrigins, adminToken, auth, dataDir, bridge);
     }
 
     /** {@code proxy.auth}, read by the auth package; its problems keep their key paths. */
@@ -263,6 +266,23 @@ final class ConfigReader {
                 count.apply("maxRequestsPerClient", base.maxRequestsPerClient()),
                 count.apply("maxRequestsPerSession", base.maxRequestsPerSession()),
                 count.apply("maxBufferedEvents", base.maxBufferedEvents()));
+    }
+
+    /** The {@code proxy.bridge} section; a key left out keeps its default. */
+    private static BridgeSettings bridge(JsonNode node, Where at, ReadContext ctx) {
+        BridgeSettings base = BridgeSettings.DEFAULTS;
+        ObjectNode bridge = ctx.object(node, at).orElse(null);
+        if (bridge == null) {
+            return base;
+        }
+        ctx.checkKeys(bridge, at, BRIDGE_KEYS);
+        return new BridgeSettings(
+                optional(bridge, "inputTimeout").flatMap(n -> ctx.duration(n, at.child("inputTimeout"), false))
+                        .orElse(base.inputTimeout()),
+                optional(bridge, "maxRounds").flatMap(n -> ctx.integer(n, at.child("maxRounds"), 1, Integer.MAX_VALUE))
+                        .orElse(base.maxRounds()),
+                optional(bridge, "maxParked").flatMap(n -> ctx.integer(n, at.child("maxParked"), 1, Integer.MAX_VALUE))
+                        .orElse(base.maxParked()));
     }
 
     private static Optional<JsonNode> optional(ObjectNode node, String key) {

@@ -19,6 +19,7 @@ import java.util.List;
  * @param auth         {@code proxy.auth}: the proxy as an OAuth 2.1 resource server, or null (static token or none)
  * @param dataDir      {@code proxy.dataDir}: where the proxy keeps state (encrypted upstream OAuth tokens), or null
  *                     for {@code ~/.dynamic-mcp-proxy}
+ * @param bridge       {@code proxy.bridge}: the bounds of the revision bridge for calls that wait for client input
  */
 public record ProxySettings(
         String host,
@@ -33,7 +34,8 @@ public record ProxySettings(
         List<String> allowedOrigins,
         String adminToken,
         AuthSettings auth,
-        Path dataDir) {
+        Path dataDir,
+        BridgeSettings bridge) {
 
     public static final ProxySettings DEFAULTS = new ProxySettings(
             "127.0.0.1", 8080, NamespaceMode.PREFIX, "__", null, 4L * 1024 * 1024, 8, ServerOptions.DEFAULTS);
@@ -41,6 +43,15 @@ public record ProxySettings(
     public ProxySettings {
         limits = limits == null ? ServingLimits.DEFAULTS : limits;
         allowedOrigins = allowedOrigins == null ? List.of() : List.copyOf(allowedOrigins);
+        bridge = bridge == null ? BridgeSettings.DEFAULTS : bridge;
+    }
+
+    /** Settings with the default {@link BridgeSettings}. */
+    public ProxySettings(String host, int port, NamespaceMode namespace, String separator, String authToken,
+                         long maxBodyBytes, int connectConcurrency, ServerOptions defaults, ServingLimits limits,
+                         List<String> allowedOrigins, String adminToken, AuthSettings auth, Path dataDir) {
+        this(host, port, namespace, separator, authToken, maxBodyBytes, connectConcurrency, defaults, limits,
+                allowedOrigins, adminToken, auth, dataDir, null);
     }
 
     /** Settings without an admin token, OAuth or a data directory of their own. */
@@ -48,7 +59,7 @@ public record ProxySettings(
                          long maxBodyBytes, int connectConcurrency, ServerOptions defaults, ServingLimits limits,
                          List<String> allowedOrigins) {
         this(host, port, namespace, separator, authToken, maxBodyBytes, connectConcurrency, defaults, limits,
-                allowedOrigins, null, null, null);
+                allowedOrigins, null, null, null, null);
     }
 
     /** Settings with the default {@link ServingLimits} and no extra allowed origins. */
@@ -60,27 +71,32 @@ public record ProxySettings(
 
     public ProxySettings withLimits(ServingLimits value) {
         return new ProxySettings(host, port, namespace, separator, authToken, maxBodyBytes, connectConcurrency,
-                defaults, value, allowedOrigins, adminToken, auth, dataDir);
+                defaults, value, allowedOrigins, adminToken, auth, dataDir, bridge);
     }
 
     public ProxySettings withAllowedOrigins(List<String> value) {
         return new ProxySettings(host, port, namespace, separator, authToken, maxBodyBytes, connectConcurrency,
-                defaults, limits, value, adminToken, auth, dataDir);
+                defaults, limits, value, adminToken, auth, dataDir, bridge);
     }
 
     public ProxySettings withAdminToken(String value) {
         return new ProxySettings(host, port, namespace, separator, authToken, maxBodyBytes, connectConcurrency,
-                defaults, limits, allowedOrigins, value, auth, dataDir);
+                defaults, limits, allowedOrigins, value, auth, dataDir, bridge);
     }
 
     public ProxySettings withAuth(AuthSettings value) {
         return new ProxySettings(host, port, namespace, separator, authToken, maxBodyBytes, connectConcurrency,
-                defaults, limits, allowedOrigins, adminToken, value, dataDir);
+                defaults, limits, allowedOrigins, adminToken, value, dataDir, bridge);
     }
 
     public ProxySettings withDataDir(Path value) {
         return new ProxySettings(host, port, namespace, separator, authToken, maxBodyBytes, connectConcurrency,
-                defaults, limits, allowedOrigins, adminToken, auth, value);
+                defaults, limits, allowedOrigins, adminToken, auth, value, bridge);
+    }
+
+    public ProxySettings withBridge(BridgeSettings value) {
+        return new ProxySettings(host, port, namespace, separator, authToken, maxBodyBytes, connectConcurrency,
+                defaults, limits, allowedOrigins, adminToken, auth, dataDir, value);
     }
 
     /** The tokens are secrets: never printed. */
@@ -90,6 +106,6 @@ public record ProxySettings(
                 + ", authToken=" + (authToken == null ? "none" : "***") + ", maxBodyBytes=" + maxBodyBytes
                 + ", connectConcurrency=" + connectConcurrency + ", defaults=" + defaults + ", limits=" + limits
                 + ", allowedOrigins=" + allowedOrigins + ", adminToken=" + (adminToken == null ? "none" : "***")
-                + ", auth=" + auth + ", dataDir=" + dataDir + "]";
+                + ", auth=" + auth + ", dataDir=" + dataDir + ", bridge=" + bridge + "]";
     }
 }

@@ -5,6 +5,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dynamicmcp.config.Profile;
 import dev.dynamicmcp.config.ProxySettings;
 import dev.dynamicmcp.protocol.JsonRpcPeer;
+import dev.dynamicmcp.proxy.bridge.BridgeLimits;
+import dev.dynamicmcp.proxy.bridge.BridgeStore;
+import dev.dynamicmcp.proxy.bridge.InputRequiredLoop;
+import dev.dynamicmcp.proxy.bridge.RequestStateCodec;
 import dev.dynamicmcp.runtime.Scheduler;
 import dev.dynamicmcp.transport.server.DownstreamSession;
 import dev.dynamicmcp.transport.server.ModernEndpoint;
@@ -80,16 +84,17 @@ final class ProxyCore implements SessionListener {
         this.catalogs = new CatalogKeeper(settings, upstreams, configOrder, sessions);
         this.logLevels = new LogLevels(upstreams);
         this.subscriptions = new Subscriptions(upstreams, catalogs::catalog);
+        // proxy.bridge is read once: a reload that changes it says "restart needed", like proxy.limits
+        BridgeLimits bridgeLimits = BridgeLimits.from(settings.bridge());
         this.calls = new CallRouter(upstreams, catalogs, running, subscriptions, logLevels,
-                new dev.dynamicmcp.proxy.bridge.InputRequiredLoop(scheduler, dev.dynamicmcp.proxy.bridge.BridgeLimits.DEFAULTS));
+                new InputRequiredLoop(scheduler, bridgeLimits));
         this.clientRequests = new ClientRequestRouter(running, sessions, catalogs);
         this.listens = new ListenStreams(catalogs, subscriptions, scheduler);
         ModernLogs modernLogs = new ModernLogs(running);
         this.notifications = new UpstreamNotifications(sessions, catalogs, subscriptions, logLevels, listens,
                 modernLogs);
-        this.modern = new ModernProxyHandler(this, listens, modernLogs, new dev.dynamicmcp.proxy.bridge.BridgeStore(
-                scheduler, dev.dynamicmcp.proxy.bridge.BridgeLimits.DEFAULTS,
-                dev.dynamicmcp.proxy.bridge.RequestStateCodec.random()));
+        this.modern = new ModernProxyHandler(this, listens, modernLogs, new BridgeStore(scheduler,
+                bridgeLimits, RequestStateCodec.random()));
         catalogs.onChanged(listens::listsChanged);
     }
 

@@ -167,4 +167,13 @@ class CliOptionsTest {
         assertThat(overridden.port()).isEqualTo(9123);
         assertThat(overridden.limits()).isEqualTo(limited.limits());
     }
+
+    @Test
+    void commandLineOverridesKeepTheConfigsBridgeBounds() {
+        ProxySettings bridged = BASE.withBridge(new dev.dynamicmcp.config.BridgeSettings(
+                java.time.Duration.ofSeconds(30), 2, 8));
+        ProxySettings overridden = settings(bridged, Map.of(), "--port", "9124");
+        assertThat(overridden.port()).isEqualTo(9124);
+        assertThat(overridden.bridge()).isEqualTo(bridged.bridge());
+    }
 }

@@ -7,14 +7,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dynamicmcp.config.ConfigLoader;
 import dev.dynamicmcp.config.NamespaceMode;
+import dev.dynamicmcp.config.ProxySettings;
 import dev.dynamicmcp.protocol.Json;
 import dev.dynamicmcp.protocol.JsonRpc;
 import dev.dynamicmcp.protocol.McpException;
 import dev.dynamicmcp.protocol.McpMethods;
 import dev.dynamicmcp.transport.server.ModernEndpoint;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -213,6 +217,68 @@ class ModernProxyHandlerTest {
         assertThatThrownBy(() -> serverRequest.get(1, TimeUnit.SECONDS)).cause()
                 .isInstanceOf(McpException.class).hasMessageContaining("did not answer within 2 min 00 s");
         assertThat(upstream.cancels()).singleElement().asString().contains("did not answer within");
+    }
+
+    /** The core on a config's {@code proxy} section, read as the loader reads it. */
+    private ProxyCore core(String proxySection) {
+        ProxySettings settings = ConfigLoader.parse("{\"proxy\": " + proxySection + ", \"mcpServers\": {}}",
+                Map.of(), Path.of(".")).proxy();
+        ProxyCore core = fixture.core(settings);
+        core.serverUpdated(lists("alpha", List.of(tool("echo")), List.of("alpha://r"), List.of()));
+        return core;
+    }
+
+    @Test
+    void aConfiguredInputTimeoutEndsTheWaitAndNamesItsKey() throws Exception {
+        ProxyCore core = core("{\"namespace\": \"none\", \"bridge\": {\"inputTimeout\": \"30s\"}}");
+        CompletableFuture<JsonNode> answer = send(core, McpMethods.TOOLS_CALL,
+                params("{\"sampling\":{}}", null).put("name", "echo"));
+        ProxyCoreTest.Call upstream = fixture.upstreams.last();
+        assertThat(upstream.options().timeout()).isEqualTo(
+                fixture.upstreams.requestTimeout("alpha").plus(Duration.ofSeconds(30)));
+        CompletableFuture<JsonNode> serverRequest = core.upstreamRequest("alpha",
+                JsonRpc.request(Json.MAPPER.getNodeFactory().numberNode(1), McpMethods.SAMPLING_CREATE_MESSAGE,
+                        Json.object()), upstream.id());
+        fixture.scheduler.advance(Duration.ofMillis(20));
+        assertThat(get(answer).path("resultType").asText()).isEqualTo("input_required");
+
+        fixture.scheduler.advance(Duration.ofSeconds(29));
+        assertThat(serverRequest).as("still within the configured 30 s").isNotDone();
+        fixture.scheduler.advance(Duration.ofSeconds(1));
+        assertThatThrownBy(() -> serverRequest.get(1, TimeUnit.SECONDS)).cause()
+                .isInstanceOf(McpException.class)
+                .hasMessageContaining("did not answer within 30.0 s (proxy.bridge.inputTimeout)");
+        assertThat(upstream.cancels()).singleElement().asString().contains("did not answer within 30.0 s");
+    }
+
+    @Test
+    void aConfiguredMaxRoundsRefusesTheRoundBeyondItAndNamesItsKey() throws Exception {
+        ProxyCore core = core("{\"namespace\": \"none\", \"bridge\": {\"maxRounds\": 2}}");
+        ObjectNode params = params("{\"roots\":{}}", null).put("name", "echo");
+        CompletableFuture<JsonNode> answer = send(core, McpMethods.TOOLS_CALL, params);
+        ProxyCoreTest.Call upstream = fixture.upstreams.last();
+        for (int round = 1; round <= 2; round++) {
+            CompletableFuture<JsonNode> roots = core.upstreamRequest("alpha", JsonRpc.request(
+                    Json.MAPPER.getNodeFactory().numberNode(round), McpMethods.ROOTS_LIST, Json.object()), upstream.id());
+            fixture.scheduler.advance(Duration.ofMillis(20));
+            JsonNode inputRequired = get(answer);
+            assertThat(inputRequired.path("resultType").asText()).as("round %d", round).isEqualTo("input_required");
+            ObjectNode retry = params.deepCopy();
+            retry.putObject("inputResponses").putObject("r" + round + "-1").putArray("roots");
+            retry.set("requestState", inputRequired.get("requestState"));
+            answer = send(core, McpMethods.TOOLS_CALL, retry);
+            assertThat(get(roots).has("roots")).as("round %d answered upstream", round).isTrue();
+        }
+        CompletableFuture<JsonNode> third = core.upstreamRequest("alpha", JsonRpc.request(
+                Json.MAPPER.getNodeFactory().numberNode(3), McpMethods.ROOTS_LIST, Json.object()), upstream.id());
+        fixture.scheduler.advance(Duration.ofMillis(20));
+
+        CompletableFuture<JsonNode> refused = answer;
+        assertThatThrownBy(() -> refused.get(1, TimeUnit.SECONDS)).cause()
+                .isInstanceOf(McpException.class)
+                .hasMessageContaining("after 2 rounds (proxy.bridge.maxRounds)");
+        assertThat(third).isCompletedExceptionally();
+        assertThat(upstream.cancels()).hasSize(1);
     }
 
     @Test

@@ -24,8 +24,12 @@ final class ProxyFixture {
 
     /** Notifications are delivered inline, so a test sees them at once and in order. */
     ProxyCore core(NamespaceMode mode) {
-        ProxySettings settings = new ProxySettings("127.0.0.1", 0, mode, "__", null, 1 << 20, 4,
-                ProxySettings.DEFAULTS.defaults());
+        return core(new ProxySettings("127.0.0.1", 0, mode, "__", null, 1 << 20, 4,
+                ProxySettings.DEFAULTS.defaults()));
+    }
+
+    /** A core on settings of the test's own (read from a config's text, say); notifications inline. */
+    ProxyCore core(ProxySettings settings) {
         scheduler = new FakeScheduler().runTasksInline();
         return new ProxyCore(settings, upstreams, 100, ORDER::indexOf, scheduler);
     }

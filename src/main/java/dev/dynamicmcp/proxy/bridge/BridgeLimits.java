@@ -1,9 +1,11 @@
 package dev.dynamicmcp.proxy.bridge;
 
+import dev.dynamicmcp.config.BridgeSettings;
 import java.time.Duration;
 
 /**
- * The bounds of the bridge.
+ * The bounds of the bridge: the configured ones ({@code proxy.bridge}, {@link BridgeSettings}) and the gather
+ * window, which stays internal.
  *
  * @param inputTimeout how long a parked call waits for the client's retry after each {@code input_required}
  *                     answer; then the server's requests are answered with an error and the call is cancelled
@@ -13,7 +15,14 @@ import java.time.Duration;
  *                     that asks for several things at once gets them in one {@code input_required})
  */
 public record BridgeLimits(Duration inputTimeout, int maxRounds, int maxParked, Duration gatherWindow) {
-    /** 120 s to answer (within the 10 minutes a 2025-era client gets), 16 rounds, 1024 parked calls, 20 ms. */
-    public static final BridgeLimits DEFAULTS = new BridgeLimits(Duration.ofSeconds(120), 16, 1024,
-            Duration.ofMillis(20));
+    /** Gathering longer would delay every round; 20 ms catches requests a server sends together. */
+    private static final Duration GATHER_WINDOW = Duration.ofMillis(20);
+
+    /** {@link BridgeSettings#DEFAULTS} (120 s, 16 rounds, 1024 parked calls) and a 20 ms gather window. */
+    public static final BridgeLimits DEFAULTS = from(BridgeSettings.DEFAULTS);
+
+    /** The configured bounds with the internal gather window. */
+    public static BridgeLimits from(BridgeSettings settings) {
+        return new BridgeLimits(settings.inputTimeout(), settings.maxRounds(), settings.maxParked(), GATHER_WINDOW);
+    }
 }

@@ -115,6 +115,6 @@ public final class BridgeStore {
 
     static McpException full(int max) {
         return new McpException(JsonRpc.INTERNAL_ERROR, "too many calls waiting for client input (" + max
-                + "); try again later");
+                + ", proxy.bridge.maxParked); try again later");
     }
 }

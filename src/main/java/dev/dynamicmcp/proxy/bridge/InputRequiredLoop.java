@@ -135,7 +135,8 @@ public final class InputRequiredLoop {
                 end(result, null);
             } else if (++rounds > limits.maxRounds()) {
                 end(null, new McpException(JsonRpc.INTERNAL_ERROR, "the server behind the proxy kept asking for"
-                        + " client input after " + limits.maxRounds() + " rounds of " + method + "; the call was ended"));
+                        + " client input after " + limits.maxRounds() + " rounds of " + method
+                        + " (proxy.bridge.maxRounds); the call was ended"));
             } else {
                 ask((ObjectNode) result);
             }
@@ -193,7 +194,8 @@ public final class InputRequiredLoop {
                 if (rounds == round && phase.get() == Phase.ASKING) {
                     end(null, new McpException(JsonRpc.INTERNAL_ERROR, "the client did not answer "
                             + String.join(", ", requests.values().stream().map(r -> r.path("method").asText()).toList())
-                            + " within " + Durations.format(limits.inputTimeout()) + "; " + method + " was ended"));
+                            + " within " + Durations.format(limits.inputTimeout()) + " (proxy.bridge.inputTimeout); " + method
+                            + " was ended"));
                 }
             });
             if (phase.get() == Phase.DONE) {

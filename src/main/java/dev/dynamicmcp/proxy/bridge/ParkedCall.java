@@ -167,7 +167,7 @@ final class ParkedCall {
             to = waiter;
             if (round > store.limits().maxRounds()) {
                 refusal = new McpException(JsonRpc.INTERNAL_ERROR, "the server kept asking for client input after "
-                        + store.limits().maxRounds() + " rounds; the call was cancelled");
+                        + store.limits().maxRounds() + " rounds (proxy.bridge.maxRounds); the call was cancelled");
                 answer = null;
             } else if (!store.admit(this)) {
                 refusal = BridgeStore.full(store.limits().maxParked());
@@ -327,7 +327,8 @@ final class ParkedCall {
         } finally {
             lock.unlock();
         }
-        String why = "the client did not answer within " + Durations.format(store.limits().inputTimeout());
+        String why = "the client did not answer within " + Durations.format(store.limits().inputTimeout())
+                + " (proxy.bridge.inputTimeout)";
         log.info("call {} {} waited for client input in vain: {}; cancelling it upstream", method, target, why);
         end(new McpException(JsonRpc.INTERNAL_ERROR, why), why);
     }
