@@ -74,6 +74,12 @@ public final class ConformanceClientWrapper {
             if (context.hasNonNull("client_secret")) {
                 oauth.put("clientSecret", context.path("client_secret").asText());
             }
+            if (context.hasNonNull("private_key_pem")) {
+                oauth.put("clientPrivateKey", context.path("private_key_pem").asText());
+            }
+            // the Client ID Metadata Document a deployment would host (the suite's authorization servers know this
+            // URL and do not fetch it); used only where a server advertises client_id_metadata_document_supported
+            oauth.put("clientMetadataUrl", "https://conformance-test.local/client-metadata.json");
             if (scenario.contains("client-credentials")) {
                 oauth.put("clientCredentials", true);
             }
