@@ -1,7 +1,6 @@
 package dev.dynamicmcp.auth.upstream;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.dynamicmcp.app.ProxyApp;
 import dev.dynamicmcp.auth.McpUpstream;
@@ -10,8 +9,8 @@ import dev.dynamicmcp.client.McpClient;
 import dev.dynamicmcp.config.ConfigLoader;
 import dev.dynamicmcp.manager.ServerState;
 import dev.dynamicmcp.protocol.Json;
+import dev.dynamicmcp.testsupport.HeadlessChromium;
 import dev.dynamicmcp.transport.StreamableHttpTransport;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,8 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
  * The console's "Sign in" button in a real browser (Debian's Chromium, bin/install-browser), against the real
@@ -38,11 +35,8 @@ import org.openqa.selenium.chrome.ChromeOptions;
  */
 @Tag("browser")
 class ConsoleSignInBrowserTest {
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
-    private static ChromeDriverService service;
+    private static HeadlessChromium browser;
     private static ChromeDriver driver;
-    private static Path profile;
     private static OidcFixture idp;
 
     @TempDir
@@ -52,35 +46,18 @@ class ConsoleSignInBrowserTest {
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "browser tests skipped: /usr/bin/chromium or /usr/bin/chromedriver is absent (bin/install-browser)");
+        browser = HeadlessChromium.start("--disable-popup-blocking");
+        driver = browser.driver();
         idp = OidcFixture.start();
-        profile = Files.createTempDirectory("console-sign-in-browser-profile");
-        service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort()
-                .withLogOutput(java.io.OutputStream.nullOutputStream()).build();
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-popup-blocking", "--window-size=1280,800", "--user-data-dir=" + profile);
-        driver = new ChromeDriver(service, options);
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (driver != null) {
-            driver.quit();
-        }
-        if (service != null) {
-            service.stop();
+        if (browser != null) {
+            browser.close();
         }
         if (idp != null) {
             idp.close();
-        }
-        if (profile != null) {
-            try (var files = Files.walk(profile)) {
-                files.sorted(java.util.Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
-            }
         }
     }
 
@@ -119,7 +96,11 @@ class ConsoleSignInBrowserTest {
         driver.get(proxy.baseUri().toString());
         String console = driver.getWindowHandle();
         waitFor(() -> row("protected").findElement(By.cssSelector(".state")).getText().equals("needs sign-in"));
-        row("protected").findElement(By.cssSelector("button[data-action='sign-in']")).click();
+        driver.executeScript("window.__sameDocument = 'yes'");
+        waitFor(() -> { // the live page may re-render the row between finding the button and clicking it
+            row("protected").findElement(By.cssSelector("button[data-action='sign-in']")).click();
+            return true;
+        });
 
         // the notice keeps the link (for a blocked pop-up): the provider's authorization endpoint
         waitFor(() -> driver.findElement(By.id("sign-in-link")).isDisplayed());
@@ -139,6 +120,7 @@ class ConsoleSignInBrowserTest {
         // the backoff is an hour: only the completed sign-in can have connected it, and the page shows it live
         waitFor(() -> row("protected").findElement(By.cssSelector(".state")).getText().equals("ready"));
         assertThat(row("protected").findElements(By.cssSelector("button[data-action='sign-in']"))).isEmpty();
+        assertThat(driver.executeScript("return window.__sameDocument")).as("the page was not reloaded").isEqualTo("yes");
         try (McpClient client = new McpClient("console-test", new StreamableHttpTransport("console-test",
                 proxy.endpoint(), Map.of(), null, Duration.ofSeconds(10)), McpClient.Options.defaults())) {
             client.connect(Duration.ofSeconds(20));
