@@ -114,8 +114,13 @@ public final class ConformanceClientWrapper {
         return 0;
     }
 
-    private void drive(McpClient client, String scenario, JsonNode context) {
+    private void drive(McpClient client, String scenario, JsonNode context) throws InterruptedException {
+        // READY comes before the merged catalog has the server's tools (it is listed right after): wait for them
         List<ObjectNode> tools = client.listTools();
+        for (Instant until = Instant.now().plusSeconds(5); tools.isEmpty() && Instant.now().isBefore(until); ) {
+            Thread.sleep(50);
+            tools = client.listTools();
+        }
         log.println("tools through the proxy: " + tools.stream().map(t -> t.path("name").asText()).toList());
         switch (scenario) {
             case "tools_call" -> call(client, "add_numbers", Json.object().put("a", 2).put("b", 3));
@@ -147,7 +152,9 @@ public final class ConformanceClientWrapper {
 
     /** READY, after at most {@value #MAX_SIGN_INS} sign-ins by the "person" here. */
     private boolean ready() throws Exception {
-        while (!awaitState(Duration.ofSeconds(signIns == 0 ? 2 : 10))) {
+        // like a person, sign in only once the proxy says so (awaitState returns as soon as it does): a sign-in
+        // started while the first connect is still on its way cannot know the scopes the upstream's 401 names
+        while (!awaitState(Duration.ofSeconds(10))) {
             if (signIns >= MAX_SIGN_INS || !signIn()) {
                 return false;
             }
