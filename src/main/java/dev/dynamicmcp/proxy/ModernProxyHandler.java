@@ -68,7 +68,7 @@ final class ModernProxyHandler implements ModernEndpoint {
     }
 
     @Override
-    public CompletableFuture<JsonNode> request(ObjectNode request, Consumer<ObjectNode> related) {
+    public CompletableFuture<JsonNode> request(ObjectNode request, String caller, Consumer<ObjectNode> related) {
         String method = JsonRpc.method(request);
         ObjectNode params = JsonRpc.params(request);
         CallRouter calls = core.calls();
@@ -81,11 +81,11 @@ final class ModernProxyHandler implements ModernEndpoint {
                         list(McpMethods.RESOURCES_LIST, "resources", Catalog::resources, params);
                 case McpMethods.RESOURCES_TEMPLATES_LIST -> list(McpMethods.RESOURCES_TEMPLATES_LIST,
                         "resourceTemplates", Catalog::resourceTemplates, params);
-                case McpMethods.TOOLS_CALL -> routed(request, related, calls::callTool, false);
-                case McpMethods.PROMPTS_GET -> routed(request, related, calls::getPrompt, false);
-                case McpMethods.RESOURCES_READ -> routed(request, related, calls::readResource, true);
-                case McpMethods.COMPLETION_COMPLETE -> routed(request, related, calls::complete, false);
-                case McpMethods.SUBSCRIPTIONS_LISTEN -> listen(request, related);
+                case McpMethods.TOOLS_CALL -> routed(request, caller, related, calls::callTool, false);
+                case McpMethods.PROMPTS_GET -> routed(request, caller, related, calls::getPrompt, false);
+                case McpMethods.RESOURCES_READ -> routed(request, caller, related, calls::readResource, true);
+                case McpMethods.COMPLETION_COMPLETE -> routed(request, caller, related, calls::complete, false);
+                case McpMethods.SUBSCRIPTIONS_LISTEN -> listen(request, caller, related);
                 default -> throw new McpException(JsonRpc.METHOD_NOT_FOUND, "Method not found: " + method
                         + (REMOVED.contains(method) ? " (MCP 2026-07-28 removed it)" : ""));
             };
@@ -127,7 +127,7 @@ final class ModernProxyHandler implements ModernEndpoint {
      * Hands a call to the core with a context built from the request's envelope. The client going away (the
      * returned future cancelled) cancels upstream with the client's reason, as for a session.
      */
-    private CompletableFuture<JsonNode> routed(ObjectNode request, Consumer<ObjectNode> related,
+    private CompletableFuture<JsonNode> routed(ObjectNode request, String caller, Consumer<ObjectNode> related,
                                                BiFunction<CallContext, ObjectNode, CompletableFuture<JsonNode>> route,
                                                boolean cacheable) {
         ObjectNode params = JsonRpc.params(request);
@@ -146,7 +146,7 @@ final class ModernProxyHandler implements ModernEndpoint {
         CallContext.CancelHandle cancel = new CallContext.CancelHandle();
         MrtrChannel channel = bridge.open(JsonRpc.method(request), target(params), params, answer, related,
                 cancel::cancel);
-        CallContext context = context(sessionId, meta, params, channel::relay, early, channel, cancel);
+        CallContext context = context(sessionId, caller, meta, params, channel::relay, early, channel, cancel);
         int level = LogLevels.indexOf(meta.path(McpMeta.LOG_LEVEL).asText(""));
         if (level >= 0) {
             logs.open(sessionId, level, log -> channel.relay(JsonRpc.notification(McpMethods.LOGGING_MESSAGE, log)));
@@ -233,7 +233,8 @@ final class ModernProxyHandler implements ModernEndpoint {
      * The context of one modern request: the same shape a session's request gets, from the envelope. A call's
      * server requests go through its {@code channel} (the bridge); a listen has none (servers ask within calls).
      */
-    private CallContext context(String sessionId, ObjectNode meta, ObjectNode params, Consumer<ObjectNode> related,
+    private CallContext context(String sessionId, String caller, ObjectNode meta, ObjectNode params,
+                                Consumer<ObjectNode> related,
                                 CompletableFuture<JsonNode> early, MrtrChannel channel,
                                 CallContext.CancelHandle cancel) {
         ObjectNode capabilities = meta.get(McpMeta.CLIENT_CAPABILITIES) instanceof ObjectNode c ? c : Json.object();
@@ -277,8 +278,10 @@ final class ModernProxyHandler implements ModernEndpoint {
         };
         // profiles are served to the session revisions only: a modern request sees the default view (the HTTP and
         // stdio servers refuse modern requests on a profile's endpoint)
-        return new CallContext(sessionId, ProxySession.ANONYMOUS, null, capabilities, info, version, progress,
-                requests, cancel);
+        // the caller comes from this request's own bearer token, as a session's comes from its initialize: a
+        // per-user server (oauth.perUser) then uses this user's upstream credential and connection
+        return new CallContext(sessionId, caller == null ? ProxySession.ANONYMOUS : caller, null, capabilities, info,
+                version, progress, requests, cancel);
     }
 
     /** Errors as the revision names them: resource not found is -32602 (was -32002), keeping data.uri. */
@@ -293,11 +296,11 @@ final class ModernProxyHandler implements ModernEndpoint {
         return cause;
     }
 
-    private CompletableFuture<JsonNode> listen(ObjectNode request, Consumer<ObjectNode> related) {
+    private CompletableFuture<JsonNode> listen(ObjectNode request, String caller, Consumer<ObjectNode> related) {
         String key = "listen-" + requests.incrementAndGet();
         ObjectNode meta = McpMeta.requestMeta(request);
-        CallContext context = context(key, meta, JsonRpc.params(request), related, new CompletableFuture<>(), null,
-                new CallContext.CancelHandle());
+        CallContext context = context(key, caller, meta, JsonRpc.params(request), related, new CompletableFuture<>(),
+                null, new CallContext.CancelHandle());
         return listens.open(request, key, related,
                 uri -> core.calls().subscribe(context, Json.object().put("uri", uri)));
     }

@@ -34,8 +34,15 @@ final class OAuthFlow {
     record Discovery(ProtectedResourceMetadata resource, AuthServerMetadata server) {
     }
 
-    /** A client identity at one authorization server. {@code authMethod}: none, client_secret_basic or _post. */
-    record Client(String clientId, String clientSecret, String authMethod, boolean dynamic) {
+    /**
+     * A client identity at one authorization server. {@code authMethod}: none, client_secret_basic, _post, or
+     * private_key_jwt (then {@code assertion} signs for it).
+     */
+    record Client(String clientId, String clientSecret, String authMethod, boolean dynamic, ClientAssertion assertion) {
+        Client(String clientId, String clientSecret, String authMethod, boolean dynamic) {
+            this(clientId, clientSecret, authMethod, dynamic, null);
+        }
+
         @Override
         public String toString() {
             return "Client[" + clientId + ", " + authMethod + (clientSecret == null ? "" : ", secret ***") + "]";
@@ -88,6 +95,10 @@ final class OAuthFlow {
      */
     Client register(AuthServerMetadata server, UpstreamOAuthSettings settings, URI redirectUri, String serverName)
             throws IOException {
+        if (settings.clientId() != null && settings.clientPrivateKey() != null) {
+            return new Client(settings.clientId(), null, "private_key_jwt", false,
+                    ClientAssertion.parse(settings.clientPrivateKey()));
+        }
         if (settings.clientId() != null) {
             String method = settings.clientSecret() == null ? "none"
                     : server.tokenEndpointAuthMethods().isEmpty()
@@ -179,7 +190,13 @@ final class OAuthFlow {
         }
         String user = null;
         String secret = null;
-        if (client.clientSecret() != null && !"client_secret_post".equals(client.authMethod())) {
+        if (client.assertion() != null) {
+            // RFC 7523 §2.2; the audience is the issuer (MCP's client-credentials extension, RFC 7523bis)
+            form.put("client_id", client.clientId());
+            form.put("client_assertion_type", ClientAssertion.TYPE);
+            form.put("client_assertion", client.assertion().sign(client.clientId(), discovery.server().issuer(),
+                    scheduler.now(), randomToken(16)));
+        } else if (client.clientSecret() != null && !"client_secret_post".equals(client.authMethod())) {
             user = client.clientId();
             secret = client.clientSecret();
         } else {

@@ -18,6 +18,7 @@ import java.util.Set;
  * "oauth": {
  *   "clientId": "proxy-at-example",        // pre-registered client; without it: CIMD, else dynamic registration
  *   "clientSecret": "${EXAMPLE_SECRET}",   // for a confidential pre-registered client
+ *   "clientPrivateKey": "${EXAMPLE_KEY}",  // or its PKCS#8 PEM key: private_key_jwt (RFC 7523) instead of a secret
  *   "scopes": ["repo", "read:org"],        // asked for when the upstream's challenge names none
  *   "clientCredentials": false,            // machine-to-machine: client_credentials grant, no user
  *   "perUser": false,                      // each downstream user signs in for themselves
@@ -28,12 +29,19 @@ import java.util.Set;
  * client registration.
  */
 public record UpstreamOAuthSettings(String clientId, String clientSecret, List<String> scopes,
-                                    boolean clientCredentials, boolean perUser, URI clientMetadataUrl) {
+                                    boolean clientCredentials, boolean perUser, URI clientMetadataUrl,
+                                    String clientPrivateKey) {
     private static final Set<String> KEYS = Set.of("clientId", "clientSecret", "scopes", "clientCredentials",
-            "perUser", "clientMetadataUrl");
+            "perUser", "clientMetadataUrl", "clientPrivateKey");
 
     public UpstreamOAuthSettings {
         scopes = List.copyOf(scopes);
+    }
+
+    /** Without a private key: a secret, or a public client. */
+    public UpstreamOAuthSettings(String clientId, String clientSecret, List<String> scopes, boolean clientCredentials,
+                                 boolean perUser, URI clientMetadataUrl) {
+        this(clientId, clientSecret, scopes, clientCredentials, perUser, clientMetadataUrl, null);
     }
 
     /** Sign in through dynamic registration, nothing pre-configured. */
@@ -92,12 +100,28 @@ public record UpstreamOAuthSettings(String clientId, String clientSecret, List<S
                 problems.add(new ConfigProblem(server, path + ".clientMetadataUrl", "is not a URL"));
             }
         }
+        String privateKey = text(node, "clientPrivateKey", server, path, problems);
+        if (privateKey != null) {
+            if (clientId == null) {
+                problems.add(new ConfigProblem(server, path + ".clientPrivateKey",
+                        "needs clientId (a key belongs to a pre-registered client)"));
+            }
+            if (clientSecret != null) {
+                problems.add(new ConfigProblem(server, path + ".clientPrivateKey",
+                        "cannot be combined with clientSecret (one way to authenticate the client)"));
+            }
+            try {
+                ClientAssertion.parse(privateKey);
+            } catch (IllegalArgumentException e) {
+                problems.add(new ConfigProblem(server, path + ".clientPrivateKey", e.getMessage()));
+            }
+        }
         if (clientSecret != null && clientId == null) {
             problems.add(new ConfigProblem(server, path + ".clientSecret", "needs clientId (a secret belongs to a pre-registered client)"));
         }
-        if (cc && (clientId == null || clientSecret == null)) {
-            problems.add(new ConfigProblem(server, path + ".clientCredentials",
-                    "needs clientId and clientSecret (the client_credentials grant has no user to register for)"));
+        if (cc && (clientId == null || clientSecret == null && privateKey == null)) {
+            problems.add(new ConfigProblem(server, path + ".clientCredentials", "needs clientId and clientSecret or"
+                    + " clientPrivateKey (the client_credentials grant has no user to register for)"));
         }
         if (cc && perUser) {
             problems.add(new ConfigProblem(server, path + ".perUser",
@@ -106,7 +130,8 @@ public record UpstreamOAuthSettings(String clientId, String clientSecret, List<S
         if (!problems.isEmpty()) {
             return new Parsed<>(null, problems);
         }
-        return new Parsed<>(new UpstreamOAuthSettings(clientId, clientSecret, scopes, cc, perUser, cimd), List.of());
+        return new Parsed<>(new UpstreamOAuthSettings(clientId, clientSecret, scopes, cc, perUser, cimd, privateKey),
+                List.of());
     }
 
     private static String text(ObjectNode node, String key, String server, String path, List<ConfigProblem> problems) {
@@ -137,6 +162,7 @@ public record UpstreamOAuthSettings(String clientId, String clientSecret, List<S
     public String toString() {
         return "UpstreamOAuthSettings[clientId=" + clientId + ", clientSecret=" + (clientSecret == null ? "none" : "***")
                 + ", scopes=" + scopes + ", clientCredentials=" + clientCredentials + ", perUser=" + perUser
-                + ", clientMetadataUrl=" + clientMetadataUrl + "]";
+                + ", clientMetadataUrl=" + clientMetadataUrl + ", clientPrivateKey=" + (clientPrivateKey == null ? "none" : "***")
+                + "]";
     }
 }

@@ -21,8 +21,18 @@ public interface ModernEndpoint {
     /** The revisions named in {@code -32022} errors; the modern ones first. */
     List<String> supportedVersions();
 
-    /** Serves one request; see the class comment. Never throws: failures are in the future. */
-    CompletableFuture<JsonNode> request(ObjectNode request, Consumer<ObjectNode> related);
+    /**
+     * Serves one request; see the class comment. Never throws: failures are in the future.
+     *
+     * @param caller the OAuth user the transport authenticated this request as ({@code Principal.key()}, from the
+     *               bearer token every modern request carries), or null: the static token, no authentication, stdio
+     */
+    CompletableFuture<JsonNode> request(ObjectNode request, String caller, Consumer<ObjectNode> related);
+
+    /** A request of no OAuth user. */
+    default CompletableFuture<JsonNode> request(ObjectNode request, Consumer<ObjectNode> related) {
+        return request(request, null, related);
+    }
 
     /** The transport is stopping: end long-lived requests (listen streams) gracefully while it still can. */
     default void stopping() {

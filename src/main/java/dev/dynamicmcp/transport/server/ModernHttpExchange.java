@@ -135,7 +135,8 @@ final class ModernHttpExchange {
         timers[1] = scheduler.schedule("mcp-post-watch", StreamableHttpHandler.WATCH_AFTER, answer::watch);
         CompletableFuture<JsonNode> future;
         try {
-            future = endpoint.request(message, related -> exchange.stream().append(related));
+            future = endpoint.request(message, StreamableHttpHandler.callerOf(request),
+                    related -> exchange.stream().append(related));
         } catch (RuntimeException e) {
             future = CompletableFuture.failedFuture(e);
         }

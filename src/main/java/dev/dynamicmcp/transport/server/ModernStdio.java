@@ -81,7 +81,7 @@ final class ModernStdio {
         String key = StreamableSession.key(id);
         CompletableFuture<JsonNode> started;
         try {
-            started = endpoint.request(message, write);
+            started = endpoint.request(message, null, write); // stdio: nobody is authenticated
         } catch (RuntimeException e) {
             started = CompletableFuture.failedFuture(e);
         }

@@ -242,6 +242,59 @@ class PerUserOAuthProxyTest {
     }
 
     @Test
+    void aStatelessClientIsTheUserOfTheBearerTokenOnEachRequest() throws Exception {
+        operatorSignsIn();
+        HttpClient http = HttpClient.newHttpClient();
+        String erin = userToken("erin");
+        // a 2026-07-28 request has no session: the identity is its own bearer token, and erin gets her own link
+        JsonNode notYet = modernCall(http, erin, 1);
+        assertThat(notYet.path("error").path("code").asInt()).as(notYet.toString()).isEqualTo(-32042);
+        URI erinsLink = URI.create(notYet.path("error").path("data").path("elicitations").path(0).path("url").asText());
+        assertThat(erinsLink.toString()).startsWith(idp.issuer() + "/auth?");
+        // the same user's next request (another token of hers): the same pending sign-in, no second flow
+        assertThat(modernCall(http, userToken("erin"), 2).path("error").path("data").path("elicitations").path(0)
+                .path("url").asText()).isEqualTo(erinsLink.toString());
+        // another user's request is not erin's: a link of their own
+        String fransLink = modernCall(http, userToken("fran"), 3).path("error").path("data").path("elicitations")
+                .path(0).path("url").asText();
+        assertThat(fransLink).startsWith(idp.issuer() + "/auth?").isNotEqualTo(erinsLink.toString());
+
+        assertThat(browse(erinsLink, "erin").body()).contains("Signed in to p");
+        await().atMost(Duration.ofSeconds(15)).ignoreExceptions().until(() -> text(modernCall(http, erin, 4)
+                .path("result")).equals("hello erin"));
+        assertThat(modernCall(http, userToken("fran"), 5).path("error").path("code").asInt()).isEqualTo(-32042);
+        // the static token on a modern request is no OAuth user either
+        assertThat(modernCall(http, OPERATOR_TOKEN, 6).path("error").path("message").asText())
+                .contains("signs in each user for themselves");
+    }
+
+    /** {@code tools/call p__whoami} as a 2026-07-28 client sends it: envelope in _meta, standard headers. */
+    private JsonNode modernCall(HttpClient http, String token, int id) throws Exception {
+        ObjectNode request = Json.object().put("jsonrpc", "2.0").put("id", id).put("method", "tools/call");
+        ObjectNode params = request.putObject("params").put("name", "p__whoami");
+        params.putObject("arguments");
+        ObjectNode meta = params.putObject("_meta").put("io.modelcontextprotocol/protocolVersion", "2026-07-28");
+        meta.putObject("io.modelcontextprotocol/clientCapabilities");
+        meta.putObject("io.modelcontextprotocol/clientInfo").put("name", "stateless").put("version", "1");
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(proxy.endpoint())
+                .header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")
+                .header("Authorization", "Bearer " + token).header("MCP-Protocol-Version", "2026-07-28")
+                .header("Mcp-Method", "tools/call").header("Mcp-Name", "p__whoami")
+                .POST(HttpRequest.BodyPublishers.ofString(Json.write(request))).build(), HttpResponse.BodyHandlers.ofString());
+        String body = response.body();
+        if (response.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream")) {
+            String last = null;
+            for (String line : body.split("\n")) {
+                if (line.startsWith("data:")) {
+                    last = line.substring(5).trim();
+                }
+            }
+            body = last;
+        }
+        return Json.parse(body);
+    }
+
+    @Test
     void perUserWithoutDownstreamOAuthIsAConfigError() {
         assertThatThrownBy(() -> ConfigLoader.parse(config(false), Map.of(), dataDir))
                 .satisfies(e -> assertThat(e.getMessage()).contains("server \"p\", key \"oauth.perUser\"")

@@ -35,7 +35,7 @@ class ModernStdioTest {
         }
 
         @Override
-        public CompletableFuture<JsonNode> request(ObjectNode request, Consumer<ObjectNode> related) {
+        public CompletableFuture<JsonNode> request(ObjectNode request, String caller, Consumer<ObjectNode> related) {
             if (JsonRpc.method(request).equals("hang")) {
                 related.accept(JsonRpc.notification("notifications/progress", Json.object().put("progress", 1)));
                 CompletableFuture<JsonNode> future = new CompletableFuture<>();
