@@ -38,7 +38,24 @@ final class ClientRequestRouter {
     /** A request on a server's shared session; {@code relatedUpstreamId} is the call it came with, or null. */
     CompletableFuture<JsonNode> fromShared(String server, ObjectNode request, JsonNode relatedUpstreamId) {
         String capability = capabilityFor(JsonRpc.method(request));
+        if (relatedUpstreamId != null && ofEndedCall(server, relatedUpstreamId)) {
+            // the server still asks within a call that is over (cancelled, answered): handing the request to
+            // whichever call runs now would show one client what another client's call asked
+            return CompletableFuture.failedFuture(new McpException(JsonRpc.INTERNAL_ERROR, JsonRpc.method(request)
+                    + " from server \"" + server + "\" came within a call that has ended (upstream request "
+                    + relatedUpstreamId + "); it is not sent to another call's client"));
+        }
         return toClient(chooseShared(server, capability, relatedUpstreamId), server, request);
+    }
+
+    /**
+     * True when the request came on the stream of an upstream request that no running call went as, while
+     * every running call's upstream request is known (one not yet known might be the one it names).
+     */
+    private boolean ofEndedCall(String server, JsonNode relatedUpstreamId) {
+        List<RunningCalls.Call> calls = running.on(server);
+        return calls.stream().allMatch(RunningCalls.Call::sent)
+                && calls.stream().noneMatch(call -> call.wentAs(relatedUpstreamId));
     }
 
     /** A request on the isolated upstream session of one client session: it goes to that client. */

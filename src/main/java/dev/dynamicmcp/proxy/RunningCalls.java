@@ -37,6 +37,11 @@ final class RunningCalls {
             this.upstream = request;
         }
 
+        /** True once the request sent upstream for it is known (its id can be matched). */
+        boolean sent() {
+            return upstream != null;
+        }
+
         /** True when this call went upstream under {@code upstreamId}. */
         boolean wentAs(JsonNode upstreamId) {
             PendingRequest request = upstream;

@@ -69,7 +69,8 @@ final class FixtureFeatures {
 
     /**
      * Registers the fixture's capabilities, tools, resources, templates, prompts and completions, and the
-     * diagnostic tools of the 2026-07-28 suite ({@link Stateless2026Tools}); {@code self} must be given the
+     * diagnostic tools of the 2026-07-28 suite ({@link Stateless2026Tools}) and what its multi-round-trip
+     * scenarios call ({@link InputRequired2026Tools}); {@code self} must be given the
      * built server.
      */
     static <S extends McpServer.SyncSpecification<S>> McpServer.SyncSpecification<S> register(
@@ -77,6 +78,9 @@ final class FixtureFeatures {
                     io.modelcontextprotocol.server.McpSyncServer> self) {
         List<SyncToolSpecification> tools = new ArrayList<>(tools());
         tools.addAll(Stateless2026Tools.tools(self));
+        tools.addAll(InputRequired2026Tools.tools());
+        List<SyncPromptSpecification> prompts = new ArrayList<>(prompts());
+        prompts.addAll(InputRequired2026Tools.prompts());
         return spec.serverInfo(NAME, VERSION)
                 .capabilities(ServerCapabilities.builder()
                         .tools(true)
@@ -88,7 +92,7 @@ final class FixtureFeatures {
                 .tools(tools)
                 .resources(resources())
                 .resourceTemplates(templates())
-                .prompts(prompts())
+                .prompts(prompts)
                 .completions(completions());
     }
 

@@ -53,6 +53,29 @@ class ClientRequestRouterTest {
     }
 
     @Test
+    void aRequestOnTheStreamOfAnEndedCallIsRefusedNotHandedToTheCallRunningNow() throws Exception {
+        ProxyCoreTest.Client first = new ProxyCoreTest.Client("first");
+        ProxyCoreTest.Client second = new ProxyCoreTest.Client("second");
+        call(fixture.open(core, first, "sampling"));
+        ProxyCoreTest.Call ended = fixture.upstreams.last();
+        call(fixture.open(core, second, "sampling"));
+        ended.result().complete(Json.object()); // the first call is over; the server still asks within it
+
+        CompletableFuture<JsonNode> late = core.upstreamRequest("alpha",
+                serverRequest(McpMethods.SAMPLING_CREATE_MESSAGE), ended.id());
+
+        assertThat(late).failsWithin(1, TimeUnit.SECONDS).withThrowableThat().havingRootCause()
+                .isInstanceOfSatisfying(McpException.class, e -> assertThat(e.code()).isEqualTo(JsonRpc.INTERNAL_ERROR))
+                .withMessageContaining("came within a call that has ended");
+        assertThat(second.withMethod(McpMethods.SAMPLING_CREATE_MESSAGE)).isEmpty();
+        assertThat(first.withMethod(McpMethods.SAMPLING_CREATE_MESSAGE)).isEmpty();
+
+        // on the stream of the call that runs, it still reaches that call's client
+        core.upstreamRequest("alpha", serverRequest(McpMethods.SAMPLING_CREATE_MESSAGE), fixture.upstreams.last().id());
+        assertThat(second.withMethod(McpMethods.SAMPLING_CREATE_MESSAGE)).hasSize(1);
+    }
+
+    @Test
     void withNoCallRunningRootsGoToTheClientThatAnnouncedRootsMostRecently() throws Exception {
         ProxyCoreTest.Client first = new ProxyCoreTest.Client("zz-first");
         ProxyCoreTest.Client second = new ProxyCoreTest.Client("aa-second");
