@@ -5,13 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dynamicmcp.app.ProxyApp;
+import dev.dynamicmcp.testsupport.LogCapture;
 import dev.dynamicmcp.auth.McpUpstream;
 import dev.dynamicmcp.auth.OidcFixture;
 import dev.dynamicmcp.client.McpClient;
@@ -42,7 +40,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * Per-user upstream credentials ({@code oauth.perUser}) with one real OpenID provider as the authorization
@@ -56,9 +53,7 @@ class PerUserOAuthProxyTest {
     @TempDir
     Path dataDir;
     private final List<AutoCloseable> open = new ArrayList<>();
-    private final ListAppender<ILoggingEvent> log = new ListAppender<>();
-    private Logger ours;
-    private Level levelBefore;
+    private LogCapture log;
     private ProxyApp proxy;
     private McpUpstream upstream;
     private String audience;
@@ -78,13 +73,7 @@ class PerUserOAuthProxyTest {
 
     @BeforeEach
     void start() throws Exception {
-        LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
-        ours = context.getLogger("dev.dynamicmcp");
-        levelBefore = ours.getLevel();
-        ours.setLevel(Level.DEBUG);
-        log.setContext(context);
-        log.start();
-        ours.addAppender(log);
+        log = LogCapture.of("dev.dynamicmcp", Level.DEBUG);
         Files.writeString(dataDir.resolve(TokenStore.KEY_FILE), TokenStore.generateKey());
         upstream = closing(McpUpstream.protectedBy(idp.issuer()));
         port = freePort();
@@ -107,8 +96,7 @@ class PerUserOAuthProxyTest {
         for (AutoCloseable closeable : open.reversed()) {
             closeable.close();
         }
-        ours.detachAppender(log);
-        ours.setLevel(levelBefore);
+        log.close();
     }
 
     private <T extends AutoCloseable> T closing(T closeable) {
@@ -212,8 +200,8 @@ class PerUserOAuthProxyTest {
         List<String> secrets = new ArrayList<>(upstreamTokens);
         secrets.add(OPERATOR_TOKEN);
         secrets.add(carolsDownstream);
-        assertThat(log.list).anyMatch(e -> e.getLevel() == Level.DEBUG);
-        for (ILoggingEvent event : log.list) {
+        assertThat(log.events()).anyMatch(e -> e.getLevel() == Level.DEBUG);
+        for (ILoggingEvent event : log.events()) {
             String line = event.getFormattedMessage() + (event.getThrowableProxy() == null ? ""
                     : event.getThrowableProxy().getMessage());
             for (String secret : secrets) {
