@@ -217,7 +217,8 @@ if ((scale)); then
   port=$(free_port)
   proxy_config "$out/ours-idle.json" "$port" "\"echo\":{\"url\":\"${url[direct]}\",\"transport\":\"streamable-http\"}"
   # a fixed, pre-touched heap: otherwise RSS growth measures how far the JVM chose to grow its heap
-  start_ours ours-idle "$out/ours-idle.json" "$port" "-Xms256m -Xmx256m -XX:+AlwaysPreTouch"
+  # (replacing the launcher's defaults: their shrinking heap and native trim would blur the per-session figure)
+  PROXY_JAVA_OPTS="-Xms256m -Xmx256m -XX:+AlwaysPreTouch" start_ours ours-idle "$out/ours-idle.json" "$port"
   p=$started
   if wait_ready ours-idle "http://127.0.0.1:$port/mcp" "$p" 1; then
     loadgen idle --setup ours-idle-sessions --url "http://127.0.0.1:$port/mcp" --pid "$p" --sessions 1000 \
