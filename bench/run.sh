@@ -6,7 +6,7 @@
 #   bench/run.sh --smoke    a few seconds, ours + direct at 1-2 sessions; exits non-zero when any call failed
 #
 # Options: --sessions "1 8 32 128"  --seconds 10  --warmup 3  --reps 3  --prewarm 15
-#          --setups "direct ours-http ours-stdio supergateway mcp-proxy mcp-hub"
+#          --setups "direct ours-http ours-stdio ours-modern supergateway mcp-proxy mcp-hub"
 #          --no-scale  --no-jmh  --no-peers
 # Results: bench/results/<time>/ (raw JSON lines, logs, table.md). See bench/README.md.
 set -euo pipefail
@@ -36,7 +36,7 @@ if ((smoke)); then
   sessions_list="1 2" seconds=2 warmup=1 reps=1 scale=0 jmh=0 peers=0 prewarm=0
 fi
 if [[ -z $setups ]]; then
-  setups="direct ours-http ours-stdio"
+  setups="direct ours-http ours-stdio ours-modern"
   ((peers)) && setups+=" supergateway mcp-proxy mcp-hub"
 fi
 
@@ -63,7 +63,9 @@ bin="$here/node_modules/.bin"
 # talks to the same upstream; C1 only: it starts fast and an echo needs no C2.
 echo_opts="-XX:+UseSerialGC -Xms16m -Xmx128m -XX:TieredStopAtLevel=1 -Xss512k"
 echo_cmd=("$java" $echo_opts -cp "$cp" dev.dynamicmcp.bench.EchoServer)
-proxy_opts=${PROXY_JAVA_OPTS:-}
+# Our proxy runs through its launcher, so the JVM defaults measured are the ones users get; PROXY_JAVA_OPTS
+# (exported by the caller) replaces them, as it does for users.
+launcher="$root/dynamic-mcp-proxy"
 
 # ---- process bookkeeping: every process we start is its own group, ended by its id on exit ----------
 pids=()
@@ -93,8 +95,8 @@ proxy_config() { # $1 = file, $2 = port, $3 = servers JSON (without braces)
   printf '{"proxy":{"host":"127.0.0.1","port":%s,"namespace":"prefix","separator":"__"},"mcpServers":{%s}}\n' \
     "$2" "$3" >"$1"
 }
-start_ours() { # $1 = name, $2 = config file, $3 = port, $4 = extra JVM options (optional)
-  start "$1" "$java" $proxy_opts ${4:-} -jar "$jar" --config "$2" --host 127.0.0.1 --port "$3" --log-level warn
+start_ours() { # $1 = name, $2 = config file, $3 = port, $4 = extra JVM options (optional, after the defaults)
+  JAVA_OPTS=${4:-} start "$1" "$launcher" --config "$2" --host 127.0.0.1 --port "$3" --log-level warn
 }
 wait_ready() { # $1 = setup, $2 = url, $3 = pid, $4 = expected tools
   if ! loadgen ready --setup "$1" --url "$2" --pid "$3" --expect-tools "${4:-1}" --timeout "${5:-90}" >/dev/null; then
@@ -120,6 +122,12 @@ for setup in $setups; do
     ours-stdio)
       proxy_config "$out/ours-stdio.json" "$port" "$(echo_entry echo 1)"
       start_ours ours-stdio "$out/ours-stdio.json" "$port" ;;
+    ours-modern) # the stateless 2026-07-28 path, into the ours-stdio proxy when it runs (same JVM, same upstream)
+      if [[ -n ${pid[ours-stdio]:-} ]]; then
+        pid[$setup]=${pid[ours-stdio]} url[$setup]="modern:${url[ours-stdio]}"; continue
+      fi
+      proxy_config "$out/ours-modern.json" "$port" "$(echo_entry echo 1)"
+      start_ours ours-modern "$out/ours-modern.json" "$port" ;;
     supergateway) # stdio -> Streamable HTTP needs --stateful: stateless spawns one child per request
       start supergateway "$bin/supergateway" --stdio "$(printf '%q ' "${echo_cmd[@]}") --stdio" \
         --outputTransport streamableHttp --stateful --port "$port" --logLevel none ;;
@@ -131,7 +139,11 @@ for setup in $setups; do
     *) log "unknown setup $setup"; exit 2 ;;
   esac
   pid[$setup]=$started
-  if [[ $setup == mcp-hub ]]; then url[$setup]="sse:http://127.0.0.1:$port/mcp"; else url[$setup]="http://127.0.0.1:$port/mcp"; fi
+  case $setup in
+    mcp-hub) url[$setup]="sse:http://127.0.0.1:$port/mcp" ;;
+    ours-modern) url[$setup]="modern:http://127.0.0.1:$port/mcp" ;;
+    *) url[$setup]="http://127.0.0.1:$port/mcp" ;;
+  esac
 done
 
 ready_setups=""
@@ -163,7 +175,8 @@ for ((rep = 1; rep <= reps; rep++)); do
   done
   order=("${order[@]:1}" "${order[0]}")
 done
-for setup in $ready_setups; do [[ $setup == direct ]] || stop "${pid[$setup]}"; done
+for setup in $ready_setups; do [[ $setup == direct || $setup == ours-modern ]] || stop "${pid[$setup]}"; done
+if [[ " $ready_setups " == *" ours-modern "* && " $ready_setups " != *" ours-stdio "* ]]; then stop "${pid[ours-modern]}"; fi
 
 # ---- scale runs -----------------------------------------------------------------------------------
 if ((scale)); then
@@ -204,7 +217,8 @@ if ((scale)); then
   port=$(free_port)
   proxy_config "$out/ours-idle.json" "$port" "\"echo\":{\"url\":\"${url[direct]}\",\"transport\":\"streamable-http\"}"
   # a fixed, pre-touched heap: otherwise RSS growth measures how far the JVM chose to grow its heap
-  start_ours ours-idle "$out/ours-idle.json" "$port" "-Xms256m -Xmx256m -XX:+AlwaysPreTouch"
+  # (replacing the launcher's defaults: their shrinking heap and native trim would blur the per-session figure)
+  PROXY_JAVA_OPTS="-Xms256m -Xmx256m -XX:+AlwaysPreTouch" start_ours ours-idle "$out/ours-idle.json" "$port"
   p=$started
   if wait_ready ours-idle "http://127.0.0.1:$port/mcp" "$p" 1; then
     loadgen idle --setup ours-idle-sessions --url "http://127.0.0.1:$port/mcp" --pid "$p" --sessions 1000 \
@@ -214,7 +228,7 @@ if ((scale)); then
 
   # idle RSS with the built-in demo config (no --config), after its servers are up
   port=$(free_port)
-  start ours-demo "$java" $proxy_opts -jar "$jar" --host 127.0.0.1 --port "$port" --log-level warn
+  start ours-demo "$launcher" --host 127.0.0.1 --port "$port" --log-level warn
   p=$started
   if wait_ready ours-demo "http://127.0.0.1:$port/mcp" "$p" 1; then
     sleep 5
@@ -225,7 +239,7 @@ fi
 
 # ---- JMH: the hot path of one message -------------------------------------------------------------
 if ((jmh)); then
-  "$java" -cp "$cp" org.openjdk.jmh.Main 'dev.dynamicmcp.bench.HotPathBenchmark' -f 1 -wi 3 -w 2s -i 5 -r 2s \
+  "$java" -cp "$cp" org.openjdk.jmh.Main 'dev.dynamicmcp.bench.HotPathBenchmark|dev.dynamicmcp.bench.TimerBenchmark|dev.dynamicmcp.admin.EventFeedBenchmark' -f 1 -wi 3 -w 2s -i 5 -r 2s \
     -rf json -rff "$out/jmh.json" >"$out/jmh.txt" 2>&1 || failed=1
   tail -8 "$out/jmh.txt" >&2
 fi

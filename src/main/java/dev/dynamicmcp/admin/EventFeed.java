@@ -100,6 +100,12 @@ final class EventFeed implements AdminListener {
 
     @Override
     public void callCompleted(String server, String method, long nanos, CallOutcome outcome) {
+        if (subscribers.isEmpty()) {
+            // once per proxied call, and not kept for replay: with nobody watching there is nothing to build (the
+            // timestamp, the JSON and the lock were ~2% of the proxy's CPU per call); a subscriber that arrives
+            // meanwhile misses it exactly as if it had subscribed a moment later
+            return;
+        }
         publish("call", Json.object().put("server", server).put("method", method)
                 .put("ms", Math.round(nanos / 1_000.0) / 1_000.0).put("outcome", outcome.name()), false);
     }

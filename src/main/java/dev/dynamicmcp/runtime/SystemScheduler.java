@@ -17,6 +17,12 @@ import org.slf4j.LoggerFactory;
  * The production {@link Scheduler}: one daemon platform thread keeps the timers and only hands due tasks to
  * virtual threads, so a slow task never delays another timer. Every running task and loop is tracked, so
  * {@link #close(Duration)} can wait for them (and say which did not end).
+ *
+ * <p>Timers of {@link #COARSE_FROM} or more (request timeouts: one per proxied call, nearly always cancelled)
+ * share slots {@link #SLOT} wide: a task runs at the end of its slot, so up to that much late and never early.
+ * Scheduling one adds it to its slot's set and cancelling removes it; neither touches the timer's queue, whose
+ * lock and wake-up of the timer thread (once per call when calls come one at a time) were a measurable part of
+ * each call. Only a new slot enters the queue: at most one timer entry per slot, however many calls.
  */
 public final class SystemScheduler implements Scheduler {
     private static final Logger log = LoggerFactory.getLogger(SystemScheduler.class);
@@ -25,13 +31,26 @@ public final class SystemScheduler implements Scheduler {
     private final Clock clock;
     private final Set<Thread> running = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
+    static final Duration COARSE_FROM = Duration.ofSeconds(1);
+    static final Duration SLOT = Duration.ofMillis(50);
+    private final long coarseFromNanos;
+    private final long slotNanos;
+    /** Slot index (due nanoTime / SLOT, rounded up) to the coarse timers due in it. */
+    private final ConcurrentHashMap<Long, Slot> slots = new ConcurrentHashMap<>();
 
     public SystemScheduler() {
         this(Clock.systemUTC());
     }
 
     public SystemScheduler(Clock clock) {
+        this(clock, COARSE_FROM, SLOT);
+    }
+
+    /** With other coarse-timer bounds (tests: a coarse timer in milliseconds). */
+    SystemScheduler(Clock clock, Duration coarseFrom, Duration slot) {
         this.clock = clock;
+        this.coarseFromNanos = coarseFrom.toNanos();
+        this.slotNanos = slot.toNanos();
         this.timer = new ScheduledThreadPoolExecutor(1, runnable -> {
             Thread thread = new Thread(runnable, "mcp-timer");
             thread.setDaemon(true);
@@ -66,11 +85,67 @@ public final class SystemScheduler implements Scheduler {
             execute(name, task);
             return Cancellable.NONE;
         }
+        if (nanos >= coarseFromNanos) {
+            return scheduleCoarse(name, nanos, task);
+        }
         try {
             ScheduledFuture<?> future = timer.schedule(() -> execute(name, task), nanos, TimeUnit.NANOSECONDS);
             return () -> future.cancel(false);
         } catch (RejectedExecutionException e) {
             return Cancellable.NONE; // closing
+        }
+    }
+
+    private Cancellable scheduleCoarse(String name, long nanos, Runnable task) {
+        long index = Math.ceilDiv(System.nanoTime() + nanos, slotNanos);
+        Slot slot = slots.computeIfAbsent(index, this::newSlot);
+        CoarseTimer entry = new CoarseTimer(name, task);
+        slot.timers.add(entry);
+        if (slot.fired && slot.timers.remove(entry)) {
+            // the slot ran while we were adding: its time (at or after ours) has come, so run now
+            execute(name, task);
+            return Cancellable.NONE;
+        }
+        return () -> slot.timers.remove(entry);
+    }
+
+    private Slot newSlot(long index) {
+        Slot slot = new Slot();
+        long delay = Math.max(0, index * slotNanos - System.nanoTime());
+        try {
+            timer.schedule(() -> fire(index, slot), delay, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            // closing: the slot never fires, as no timer would
+        }
+        return slot;
+    }
+
+    private void fire(long index, Slot slot) {
+        slots.remove(index, slot);
+        slot.fired = true;
+        for (CoarseTimer entry : slot.timers) {
+            if (slot.timers.remove(entry)) { // whoever removes an entry runs or cancels it, exactly once
+                execute(entry.name, entry.task);
+            }
+        }
+    }
+
+    /** The coarse timers due at the end of one slot. */
+    private static final class Slot {
+        final Set<CoarseTimer> timers = ConcurrentHashMap.newKeySet();
+        volatile boolean fired;
+    }
+
+    /** Identity matters: two timers with the same name and task are two entries. */
+    private record CoarseTimer(String name, Runnable task) {
+        @Override
+        public boolean equals(Object other) {
+            return this == other;
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(this);
         }
     }
 

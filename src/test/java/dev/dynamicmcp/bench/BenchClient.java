@@ -16,17 +16,25 @@ import java.util.concurrent.atomic.AtomicLong;
  * A minimal Streamable HTTP MCP client for the load generator: initialize, notifications/initialized, then
  * requests; keeps the {@code Mcp-Session-Id}; reads a JSON body or an SSE stream (the answer is the event
  * whose id matches). A URL written {@code sse:http://...} selects the legacy HTTP+SSE transport instead (GET
- * stream, {@code endpoint} event, POSTs answered on the stream), for gateways that offer nothing else. Kept
+ * stream, {@code endpoint} event, POSTs answered on the stream), for gateways that offer nothing else; one
+ * written {@code modern:http://...} speaks the stateless 2026-07-28 revision (no handshake, no session: every
+ * request carries its {@code _meta} envelope and the {@code MCP-Protocol-Version}/{@code Mcp-Method}/
+ * {@code Mcp-Name} headers). A POST that fails because it went out on a keep-alive connection the server had
+ * just closed (no byte of an answer came back) is sent once more on a fresh one and counted in
+ * {@link #staleRetries()}, not as a failure: that race is the client's pool, not the server under test. Kept
  * independent of the proxy's own client so the benchmark measures the proxy, not
  * itself. One instance is one session and is used by one thread at a time.
  */
 final class BenchClient implements AutoCloseable {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    static final String MODERN_VERSION = "2026-07-28";
+    private static final AtomicLong STALE_RETRIES = new AtomicLong();
 
     private final HttpClient http;
     private final URI uri;
     /** Legacy SSE only: the stream, where it says to POST, and the requests waiting for their answer. */
     private final boolean legacySse;
+    private final boolean modern;
     private java.util.stream.Stream<String> sseLines;
     private URI postEndpoint;
     private final java.util.Map<Long, java.util.concurrent.CompletableFuture<JsonNode>> waiting =
@@ -38,7 +46,14 @@ final class BenchClient implements AutoCloseable {
     BenchClient(HttpClient http, URI uri) {
         this.http = http;
         this.legacySse = uri.toString().startsWith("sse:");
-        this.uri = legacySse ? URI.create(uri.toString().substring(4)) : uri;
+        this.modern = uri.toString().startsWith("modern:");
+        this.uri = legacySse ? URI.create(uri.toString().substring(4))
+                : modern ? URI.create(uri.toString().substring(7)) : uri;
+    }
+
+    /** POSTs sent again after a stale keep-alive connection, in this JVM so far. */
+    static long staleRetries() {
+        return STALE_RETRIES.get();
     }
 
     static HttpClient newHttpClient() {
@@ -52,6 +67,9 @@ final class BenchClient implements AutoCloseable {
 
     /** Runs the handshake; returns the initialize result. */
     JsonNode initialize() throws IOException, InterruptedException {
+        if (modern) { // stateless: nothing to set up; discover says the server serves the revision
+            return request("server/discover", Json.object());
+        }
         if (legacySse) {
             openSseStream();
         }
@@ -70,6 +88,12 @@ final class BenchClient implements AutoCloseable {
     /** Sends a request and returns its {@code result}; an error answer or a bad reply throws. */
     JsonNode request(String method, JsonNode params) throws IOException, InterruptedException {
         long id = nextId.getAndIncrement();
+        if (modern) {
+            ObjectNode withMeta = params instanceof ObjectNode object ? object.deepCopy() : Json.object();
+            withMeta.putObject("_meta").put("io.modelcontextprotocol/protocolVersion", MODERN_VERSION)
+                    .putObject("io.modelcontextprotocol/clientCapabilities");
+            params = withMeta;
+        }
         ObjectNode message = JsonRpc.request(Json.MAPPER.getNodeFactory().numberNode(id), method, params);
         if (legacySse) {
             return legacyRequest(id, method, message);
@@ -179,10 +203,39 @@ final class BenchClient implements AutoCloseable {
         if (sessionId != null) {
             request.header("Mcp-Session-Id", sessionId);
         }
-        if (protocolVersion != null) {
+        if (modern) {
+            request.header("MCP-Protocol-Version", MODERN_VERSION).header("Mcp-Method", message.path("method").asText());
+            JsonNode name = message.path("params").get("name");
+            if (name != null && name.isTextual()) {
+                request.header("Mcp-Name", name.asText()); // bench tool names are plain ASCII
+            }
+        } else if (protocolVersion != null) {
             request.header("MCP-Protocol-Version", protocolVersion);
         }
-        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        HttpRequest built = request.build();
+        try {
+            return http.send(built, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            if (!isStaleConnection(e)) {
+                throw e;
+            }
+            STALE_RETRIES.incrementAndGet();
+            return http.send(built, HttpResponse.BodyHandlers.ofString());
+        }
+    }
+
+    /**
+     * The JDK client's words for "the pooled connection was closed by the server before it wrote a byte of
+     * the answer": the server closed an idle keep-alive connection as we reused it. Any other failure, and
+     * this one a second time, is real.
+     */
+    private static boolean isStaleConnection(IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && t.getMessage().contains("header parser received no bytes")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The JSON-RPC response with the given id among the stream's {@code data:} events (multi-line aware). */

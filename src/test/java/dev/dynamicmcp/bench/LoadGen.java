@@ -176,7 +176,7 @@ public final class LoadGen {
                 .put("callsPerSecond", round(all.size() / elapsedSeconds))
                 .put("p50us", round(all.quantileMicros(0.50))).put("p90us", round(all.quantileMicros(0.90)))
                 .put("p99us", round(all.quantileMicros(0.99))).put("maxus", round(all.maxMicros()))
-                .put("errors", errors.get());
+                .put("errors", errors.get()).put("staleRetries", BenchClient.staleRetries());
         if (firstError.get() != null) {
             result.put("firstError", firstError.get());
         }

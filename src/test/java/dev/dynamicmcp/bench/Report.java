@@ -18,7 +18,7 @@ import java.util.function.ToDoubleFunction;
 /**
  * Turns the load generator's JSON lines (and JMH's JSON) into the markdown tables of bench/RESULTS.md:
  * medians over repetitions, ratios computed within each repetition (same minute, same machine load) and
- * then their median, and the targets of issue 4 with measured values.
+ * then their median, and the targets of issues 12 and 4 with measured values.
  *
  * <pre>Report results.jsonl [jmh.json]</pre>
  */
@@ -75,29 +75,57 @@ public final class Report {
         line("### ratios (computed within each repetition, then the median)");
         line("");
         line("| sessions | ours-http / direct calls/s | ours-http − direct p50 µs | ours-stdio / direct calls/s | "
+                + "ours-stdio − direct p50 µs | ours-modern / ours-stdio CPU µs/call | "
                 + String.join(" | ", PEERS.stream().map(p -> "ours-stdio / " + p + " calls/s").toList()) + " |");
-        line("|---:|---:|---:|---:|" + "---:|".repeat(PEERS.size()));
+        line("|---:|---:|---:|---:|---:|---:|" + "---:|".repeat(PEERS.size()));
         for (int n : sessionCounts) {
             StringBuilder peerCells = new StringBuilder();
             for (String peer : PEERS) {
                 peerCells.append(" ").append(fmt(ratio(calls, n, "ours-stdio", peer, "callsPerSecond", false))).append(" |");
             }
-            line("| %d | %s | %s | %s |%s", n, fmt2(ratio(calls, n, "ours-http", "direct", "callsPerSecond", false)),
+            line("| %d | %s | %s | %s | %s | %s |%s", n, fmt2(ratio(calls, n, "ours-http", "direct", "callsPerSecond", false)),
                     fmt(ratio(calls, n, "ours-http", "direct", "p50us", true)),
-                    fmt2(ratio(calls, n, "ours-stdio", "direct", "callsPerSecond", false)), peerCells);
+                    fmt2(ratio(calls, n, "ours-stdio", "direct", "callsPerSecond", false)),
+                    fmt(ratio(calls, n, "ours-stdio", "direct", "p50us", true)),
+                    fmt2(ratio(calls, n, "ours-modern", "ours-stdio", "cpuUsPerCall", false)), peerCells);
         }
 
         line("");
-        line("### targets (issue 4)");
+        line("### targets (issue 12)");
         line("");
         line("| figure | target | measured |");
         line("|---|---|---|");
-        target("throughput ours / direct, 32 sessions, HTTP echo upstream", "≥ 0.7",
+        target("proxy CPU per proxied call, stdio upstream, 32 sessions (1 session)", "≤ 25 µs (≤ 50 µs)",
+                withUnit(median(select(calls, "ours-stdio", 32), "cpuUsPerCall"), " µs") + " ("
+                        + withUnit(median(select(calls, "ours-stdio", 1), "cpuUsPerCall"), " µs") + ")");
+        target("proxy CPU per proxied call, HTTP upstream, 32 sessions (1 session)", "≤ 35 µs (≤ 70 µs)",
+                withUnit(median(select(calls, "ours-http", 32), "cpuUsPerCall"), " µs") + " ("
+                        + withUnit(median(select(calls, "ours-http", 1), "cpuUsPerCall"), " µs") + ")");
+        target("throughput ours-stdio / direct, 32 sessions", "≥ 0.5",
+                fmt2(ratio(calls, 32, "ours-stdio", "direct", "callsPerSecond", false)));
+        target("throughput ours-http / direct, 32 sessions", "≥ 0.45",
                 fmt2(ratio(calls, 32, "ours-http", "direct", "callsPerSecond", false)));
-        target("added p50 latency vs direct, 1 session", "≤ 60 µs",
+        target("added p50 latency vs direct, 1 session, stdio", "≤ 40 µs",
+                withUnit(ratio(calls, 1, "ours-stdio", "direct", "p50us", true), " µs"));
+        target("added p50 latency vs direct, 1 session, HTTP", "≤ 80 µs",
                 withUnit(ratio(calls, 1, "ours-http", "direct", "p50us", true), " µs"));
-        target("proxy CPU per proxied call (ours-http, 32 sessions)", "≤ 25 µs",
-                withUnit(median(select(calls, "ours-http", 32), "cpuUsPerCall"), " µs"));
+        target("idle RSS with the demo config (default launcher)", "≤ 120 MB",
+                withUnit(single("ready", "ours-demo-idle", "rssKb") / 1024, " MB"));
+        target("RSS under the 32-session run, largest of ours-*", "≤ 250 MB", withUnit(calls.stream()
+                .filter(r -> r.path("setup").asText().startsWith("ours-") && r.path("sessions").asInt() == 32)
+                .mapToDouble(r -> r.path("rssKb").asDouble() / 1024).max().orElse(Double.NaN), " MB"));
+        target("modern (2026-07-28) / session path CPU per call, stdio, 32 sessions", "≤ 1.0",
+                fmt2(ratio(calls, 32, "ours-modern", "ours-stdio", "cpuUsPerCall", false)));
+        target("failed calls, every cell (stale keep-alive retries, not failures)", "0", calls.stream()
+                .mapToLong(r -> r.path("errors").asLong()).sum() + " (retries: direct " + calls.stream()
+                .filter(r -> r.path("setup").asText().equals("direct")).mapToLong(r -> r.path("staleRetries").asLong())
+                .sum() + ", others " + calls.stream().filter(r -> !r.path("setup").asText().equals("direct"))
+                .mapToLong(r -> r.path("staleRetries").asLong()).sum() + ")");
+        line("");
+        line("### other figures (targets of issue 4)");
+        line("");
+        line("| figure | target | measured |");
+        line("|---|---|---|");
         for (String peer : PEERS) {
             target("throughput vs " + peer + ", same stdio upstream, 32 sessions", "≥ 5×",
                     withUnit(ratio(calls, 32, "ours-stdio", peer, "callsPerSecond", false), "×"));

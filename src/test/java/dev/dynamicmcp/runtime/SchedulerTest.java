@@ -48,6 +48,51 @@ class SchedulerTest {
     }
 
     @Test
+    void coarseTimersFireAtTheEndOfTheirSlotNeverEarlyAndCancelStopsThem() throws Exception {
+        SystemScheduler scheduler = new SystemScheduler(java.time.Clock.systemUTC(), Duration.ofMillis(20),
+                Duration.ofMillis(10));
+        try {
+            List<Long> firedAfter = new CopyOnWriteArrayList<>();
+            CountDownLatch ran = new CountDownLatch(2);
+            long start = System.nanoTime();
+            scheduler.schedule("a", Duration.ofMillis(30), () -> {
+                firedAfter.add(System.nanoTime() - start);
+                ran.countDown();
+            });
+            scheduler.schedule("b", Duration.ofMillis(31), () -> { // the same slot, or the next
+                firedAfter.add(System.nanoTime() - start);
+                ran.countDown();
+            });
+            List<String> cancelledRan = new CopyOnWriteArrayList<>();
+            Scheduler.Cancellable cancelled = scheduler.schedule("c", Duration.ofMillis(30), () -> cancelledRan.add("c"));
+            assertThat(cancelled.cancel()).isTrue();
+            assertThat(cancelled.cancel()).isFalse();
+
+            assertThat(ran.await(5, TimeUnit.SECONDS)).isTrue();
+            assertThat(firedAfter).allSatisfy(after -> assertThat(after).isGreaterThanOrEqualTo(
+                    Duration.ofMillis(30).toNanos()));
+            Thread.sleep(30); // past c's slot
+            assertThat(cancelledRan).isEmpty();
+        } finally {
+            scheduler.close(Duration.ofSeconds(1));
+        }
+    }
+
+    @Test
+    void aCoarseTimerCancelledAfterItRanSaysSo() throws Exception {
+        SystemScheduler scheduler = new SystemScheduler(java.time.Clock.systemUTC(), Duration.ofMillis(5),
+                Duration.ofMillis(5));
+        try {
+            CountDownLatch ran = new CountDownLatch(1);
+            Scheduler.Cancellable timer = scheduler.schedule("a", Duration.ofMillis(5), ran::countDown);
+            assertThat(ran.await(5, TimeUnit.SECONDS)).isTrue();
+            assertThat(timer.cancel()).isFalse();
+        } finally {
+            scheduler.close(Duration.ofSeconds(1));
+        }
+    }
+
+    @Test
     void systemSchedulerRunsDelayedTasksOnVirtualThreadsAndCloseStopsTimers() throws Exception {
         SystemScheduler scheduler = new SystemScheduler();
         CountDownLatch ran = new CountDownLatch(1);
