@@ -143,6 +143,15 @@ final class ModernProxyHandler implements ModernEndpoint {
         // not declare); the bridge answers input_required through the channel and keeps the upstream call
         CompletableFuture<JsonNode> early = new CompletableFuture<>();
         CompletableFuture<JsonNode> answer = new CompletableFuture<>();
+        // before the call starts: the edge's answer must win over the upstream's failure its own cancel causes
+        // (missingCapability completes early, then cancels the upstream call, maybe before this method returns)
+        early.whenComplete((result, failure) -> {
+            if (failure != null) {
+                answer.completeExceptionally(failure);
+            } else {
+                answer.complete(result);
+            }
+        });
         CallContext.CancelHandle cancel = new CallContext.CancelHandle();
         MrtrChannel channel = bridge.open(JsonRpc.method(request), target(params), params, answer, related,
                 cancel::cancel);
@@ -178,13 +187,6 @@ final class ModernProxyHandler implements ModernEndpoint {
             }
             return (JsonNode) modern;
         }));
-        early.whenComplete((result, failure) -> {
-            if (failure != null) {
-                answer.completeExceptionally(failure);
-            } else {
-                answer.complete(result);
-            }
-        });
         answer.whenComplete((value, failure) -> {
             if (answer.isCancelled()) {
                 cancel.cancel(ClientRequestRouter.reasonOf(failure, "cancelled by the client"));

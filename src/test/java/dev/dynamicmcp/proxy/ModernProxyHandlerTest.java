@@ -154,6 +154,20 @@ class ModernProxyHandlerTest {
         assertThat(serverRequest).isCompletedExceptionally();
     }
 
+    /** The server asks before the call is even under way: -32021 still wins over the cancel it causes. */
+    @Test
+    void aServerAskingAtOnceForAnUndeclaredCapabilityStillGetsMissingCapability() throws Exception {
+        ProxyCore core = core();
+        fixture.upstreams.onSend = call -> core.upstreamRequest("alpha",
+                JsonRpc.request(Json.MAPPER.getNodeFactory().numberNode(1), McpMethods.SAMPLING_CREATE_MESSAGE,
+                        Json.object()), call.id());
+        CompletableFuture<JsonNode> answer = send(core, McpMethods.TOOLS_CALL, params("{}", null).put("name", "echo"));
+
+        assertThatThrownBy(() -> answer.get(1, TimeUnit.SECONDS)).cause().isInstanceOfSatisfying(McpException.class,
+                e -> assertThat(e.code()).isEqualTo(-32021));
+        assertThat(fixture.upstreams.last().cancels()).singleElement().asString().contains("sampling");
+    }
+
     @Test
     void rootsAskedDuringACallOfAClientWithoutRootsAreRefusedWithoutFailingTheCall() throws Exception {
         ProxyCore core = core();

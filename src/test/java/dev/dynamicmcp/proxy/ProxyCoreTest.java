@@ -87,8 +87,12 @@ class ProxyCoreTest {
                         "server \"" + server + "\" is UNHEALTHY (last error: process exited with code 137)", null));
             }
             calls.add(call);
+            onSend.accept(call);
             return call;
         }
+
+        /** Runs on the sending thread before send returns: a server that answers (or asks) at once. */
+        volatile java.util.function.Consumer<Call> onSend = call -> { };
 
         /** The notifications sent upstream, as "server method". */
         final List<String> notified = new CopyOnWriteArrayList<>();
