@@ -93,12 +93,24 @@ final class RequestGuard extends Handler.Wrapper {
         if (!publicPaths.contains(path) && !authenticated(request, response, callback, path)) {
             return true;
         }
-        if (request.getLength() > maxBodyBytes) {
-            // the body is not read, so Jetty closes the connection after the answer; say so, since it does not
-            // add the header itself to an answer written before it found the body unread
+        long declared = request.getLength();
+        if (declared > maxBodyBytes) {
+            Runnable tooLarge = () -> HttpIo.text(response, callback, 413, "request body of " + declared
+                    + " bytes is larger than the limit of " + maxBodyBytes + " bytes (proxy.maxBodyBytes)");
+            String expect = request.getHeaders().get(HttpHeader.EXPECT);
+            if (declared <= 4L * maxBodyBytes && (expect == null || !expect.equalsIgnoreCase("100-continue"))) {
+                // read and drop it first (without holding a thread): answered while the client is still sending,
+                // the connection would be closed under it and the client would see a reset instead of the 413
+                Content.Source.consumeAll(request, Callback.from(tooLarge, failure -> {
+                    HttpIo.closeAfter(response);
+                    tooLarge.run();
+                }));
+                return true;
+            }
+            // not read, so Jetty closes the connection after the answer; say so, since it does not add the
+            // header itself to an answer written before it found the body unread
             HttpIo.closeAfter(response);
-            HttpIo.text(response, callback, 413, "request body of " + request.getLength() + " bytes is larger than "
-                    + "the limit of " + maxBodyBytes + " bytes (proxy.maxBodyBytes)");
+            tooLarge.run();
             return true;
         }
         return super.handle(request, response, callback);

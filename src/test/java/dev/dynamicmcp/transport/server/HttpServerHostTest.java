@@ -58,8 +58,20 @@ class HttpServerHostTest {
 
         assertThat(response.statusCode()).isEqualTo(413);
         assertThat(response.body()).contains("limit of 100 bytes").contains("maxBodyBytes");
-        assertThat(response.headers().firstValue("Connection")).hasValue("close"); // the unread body ends it
+        // a body up to 4 x the limit is read and dropped first: the client reads the 413 and the connection stays
+        assertThat(response.headers().firstValue("Connection")).isEmpty();
+        assertThat(client.post(null, INIT).statusCode()).isEqualTo(413);
         assertThat(listener.open).isEmpty();
+    }
+
+    @Test
+    void aBodyFarOverTheLimitIsNotReadAnd413SaysConnectionClose() throws Exception {
+        McpHttpTestClient client = start(settings("127.0.0.1", null, 100), HostOptions.DEFAULTS);
+
+        HttpResponse<String> response = client.post(null, "{\"pad\": \"" + "x".repeat(1000) + "\"}");
+
+        assertThat(response.statusCode()).isEqualTo(413);
+        assertThat(response.headers().firstValue("Connection")).hasValue("close"); // the unread body ends it
     }
 
     @Test
