@@ -53,7 +53,14 @@ class IdleSessionMemoryTest {
             List<Future<String>> opened = new ArrayList<>();
             for (int i = 0; i < SESSIONS; i++) {
                 opened.add(pool.submit(() -> {
-                    HttpResponse<String> response = client.post(null, INIT);
+                    HttpResponse<String> response;
+                    try {
+                        response = client.post(null, INIT);
+                    } catch (java.io.IOException stale) {
+                        // the JDK client reused a keep-alive connection just as it closed ("header parser received
+                        // no bytes"): this test measures memory, not that race; once more on a fresh connection
+                        response = client.post(null, INIT);
+                    }
                     return response.headers().firstValue("Mcp-Session-Id").orElseThrow();
                 }));
             }
