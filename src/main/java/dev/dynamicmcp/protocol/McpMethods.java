@@ -46,6 +46,16 @@ public final class McpMethods {
     private McpMethods() {
     }
 
+    /** The capability a client declares to answer a server's request {@code method}; null for any other method. */
+    public static String clientCapabilityFor(String method) {
+        return switch (method) {
+            case SAMPLING_CREATE_MESSAGE -> "sampling";
+            case ELICITATION_CREATE -> "elicitation";
+            case ROOTS_LIST -> "roots";
+            default -> null;
+        };
+    }
+
     /** True for a stateless revision (2026-07-28 and later). */
     public static boolean isModern(String protocolVersion) {
         return protocolVersion != null && MODERN_PROTOCOL_VERSIONS.contains(protocolVersion);

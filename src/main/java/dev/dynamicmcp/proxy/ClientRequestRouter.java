@@ -37,7 +37,7 @@ final class ClientRequestRouter {
 
     /** A request on a server's shared session; {@code relatedUpstreamId} is the call it came with, or null. */
     CompletableFuture<JsonNode> fromShared(String server, ObjectNode request, JsonNode relatedUpstreamId) {
-        String capability = capabilityFor(JsonRpc.method(request));
+        String capability = McpMethods.clientCapabilityFor(JsonRpc.method(request));
         if (relatedUpstreamId != null && ofEndedCall(server, relatedUpstreamId)) {
             // the server still asks within a call that is over (cancelled, answered): handing the request to
             // whichever call runs now would show one client what another client's call asked
@@ -98,18 +98,10 @@ final class ClientRequestRouter {
                 .map(ProxySession::sessionContext).orElse(null);
     }
 
-    static String capabilityFor(String method) {
-        return switch (method) {
-            case McpMethods.SAMPLING_CREATE_MESSAGE -> "sampling";
-            case McpMethods.ELICITATION_CREATE -> "elicitation";
-            case McpMethods.ROOTS_LIST -> "roots";
-            default -> null;
-        };
-    }
 
     private static CompletableFuture<JsonNode> toClient(CallContext target, String server, ObjectNode request) {
         String method = JsonRpc.method(request);
-        String capability = capabilityFor(method);
+        String capability = McpMethods.clientCapabilityFor(method);
         if (target == null) {
             return CompletableFuture.failedFuture(new McpException(JsonRpc.INTERNAL_ERROR,
                     "the proxy has no client session to send " + method + " from server \"" + server + "\" to"));

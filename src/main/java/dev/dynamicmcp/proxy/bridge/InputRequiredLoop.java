@@ -86,15 +86,6 @@ public final class InputRequiredLoop {
         return run.outcome;
     }
 
-    /** The capability a 2025-era client declares to answer {@code method}; null for a method it cannot get. */
-    static String capabilityFor(String method) {
-        return switch (method) {
-            case McpMethods.SAMPLING_CREATE_MESSAGE -> "sampling";
-            case McpMethods.ELICITATION_CREATE -> "elicitation";
-            case McpMethods.ROOTS_LIST -> "roots";
-            default -> null;
-        };
-    }
 
     private final class Run {
         private final String method;
@@ -221,7 +212,7 @@ public final class InputRequiredLoop {
         /** Why the proxy cannot pass this input request to the client, or null when it can. */
         private McpException refusal(String key, JsonNode request) {
             String askMethod = request.path("method").asText("");
-            String capability = capabilityFor(askMethod);
+            String capability = McpMethods.clientCapabilityFor(askMethod);
             if (!request.isObject() || capability == null) {
                 return new McpException(JsonRpc.INTERNAL_ERROR, "the server behind the proxy asked for input \"" + key
                         + "\" with " + (askMethod.isEmpty() ? "no method" : "\"" + askMethod + "\"")
