@@ -40,28 +40,14 @@ public record AuthServerMetadata(String issuer, URI authorizationEndpoint, URI t
 
     /** Fetches and validates the metadata of {@code issuer}; the exception says which URLs were tried and why. */
     public static AuthServerMetadata discover(String issuer, OAuthHttp http) throws IOException {
-        List<String> tried = new ArrayList<>();
-        for (URI candidate : candidates(issuer)) {
-            OAuthHttp.Answer answer;
-            try {
-                answer = http.get(candidate);
-            } catch (IOException e) {
-                tried.add(candidate + ": " + dev.dynamicmcp.runtime.Failures.describe(e));
-                continue;
-            }
-            if (!answer.ok() || answer.body().isEmpty()) {
-                tried.add(candidate + ": HTTP " + answer.status());
-                continue;
-            }
-            String named = answer.text("issuer");
-            if (!issuer.equals(named)) {
-                // Simple string comparison, no normalisation (RFC 8414 §3.3, MCP 2026-07-28).
-                throw new IOException("the metadata at " + candidate + " names issuer \"" + named
-                        + "\", not \"" + issuer + "\"; refusing it");
-            }
-            return from(answer.body());
+        OAuthHttp.Document found = http.firstDocument(candidates(issuer), "authorization server metadata for " + issuer);
+        String named = found.answer().text("issuer");
+        if (!issuer.equals(named)) {
+            // Simple string comparison, no normalisation (RFC 8414 §3.3, MCP 2026-07-28).
+            throw new IOException("the metadata at " + found.url() + " names issuer \"" + named
+                    + "\", not \"" + issuer + "\"; refusing it");
         }
-        throw new IOException("no authorization server metadata for " + issuer + " (" + String.join("; ", tried) + ")");
+        return from(found.answer().body());
     }
 
     static AuthServerMetadata from(ObjectNode doc) throws IOException {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dynamicmcp.protocol.Json;
 import dev.dynamicmcp.protocol.MalformedMessageException;
+import dev.dynamicmcp.runtime.Failures;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -12,7 +13,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
 
@@ -59,6 +62,33 @@ public final class OAuthHttp {
 
     public Answer get(URI uri) throws IOException {
         return send(HttpRequest.newBuilder(uri).timeout(TIMEOUT).header("Accept", "application/json").GET().build());
+    }
+
+    /** A metadata document (an ok answer with a JSON object body) and the URL it came from. */
+    public record Document(URI url, Answer answer) {
+    }
+
+    /**
+     * The first of {@code candidates}, asked in order, that answers 2xx with a JSON object (the well-known URLs a
+     * discovery tries); else an IOException "no {@code what} (url: why; ...)" naming why each was passed over.
+     */
+    public Document firstDocument(List<URI> candidates, String what) throws IOException {
+        List<String> tried = new ArrayList<>();
+        for (URI candidate : candidates) {
+            Answer answer;
+            try {
+                answer = get(candidate);
+            } catch (IOException e) {
+                tried.add(candidate + ": " + Failures.describe(e));
+                continue;
+            }
+            if (!answer.ok() || answer.body().isEmpty()) {
+                tried.add(candidate + ": HTTP " + answer.status());
+                continue;
+            }
+            return new Document(candidate, answer);
+        }
+        throw new IOException("no " + what + " (" + String.join("; ", tried) + ")");
     }
 
     public Answer postJson(URI uri, JsonNode body) throws IOException {

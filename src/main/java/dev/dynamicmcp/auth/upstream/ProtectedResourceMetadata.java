@@ -31,22 +31,8 @@ record ProtectedResourceMetadata(String resource, List<String> authorizationServ
 
     static ProtectedResourceMetadata discover(URI upstream, String resourceMetadataUrl, OAuthHttp http) throws IOException {
         List<URI> candidates = resourceMetadataUrl != null ? List.of(URI.create(resourceMetadataUrl)) : candidates(upstream);
-        List<String> tried = new ArrayList<>();
-        for (URI candidate : candidates) {
-            OAuthHttp.Answer answer;
-            try {
-                answer = http.get(candidate);
-            } catch (IOException e) {
-                tried.add(candidate + ": " + dev.dynamicmcp.runtime.Failures.describe(e));
-                continue;
-            }
-            if (!answer.ok() || answer.body().isEmpty()) {
-                tried.add(candidate + ": HTTP " + answer.status());
-                continue;
-            }
-            return validate(upstream, candidate, answer.body());
-        }
-        throw new IOException("no protected resource metadata for " + upstream + " (" + String.join("; ", tried) + ")");
+        OAuthHttp.Document found = http.firstDocument(candidates, "protected resource metadata for " + upstream);
+        return validate(upstream, found.url(), found.answer().body());
     }
 
     private static ProtectedResourceMetadata validate(URI upstream, URI from, ObjectNode doc) throws IOException {
