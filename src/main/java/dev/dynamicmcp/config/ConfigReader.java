@@ -163,24 +163,10 @@ final class ConfigReader {
             }
         }
 
-        String authToken = null;
-        JsonNode tokenNode = ReadContext.field(proxy, "authToken");
-        if (tokenNode != null) {
-            authToken = ctx.string(tokenNode, at.child("authToken")).orElse(null);
-            if (authToken != null && authToken.isEmpty()) {
-                // Fail closed: an empty token most likely means an empty variable, not "no authentication".
-                ctx.problem(at.child("authToken"), "is empty; remove the key to run without authentication");
-            }
-        }
-        String adminToken = null;
-        JsonNode adminTokenNode = ReadContext.field(proxy, "adminToken");
-        if (adminTokenNode != null) {
-            adminToken = ctx.string(adminTokenNode, at.child("adminToken")).orElse(null);
-            if (adminToken != null && adminToken.isEmpty()) {
-                // Fail closed, as for authToken: an empty variable must not fall back to the MCP token silently.
-                ctx.problem(at.child("adminToken"), "is empty; remove the key to let proxy.authToken open the admin routes");
-            }
-        }
+        String authToken = token(proxy, "authToken", at, ctx, "remove the key to run without authentication");
+        // as for authToken: an empty variable must not fall back to the MCP token silently
+        String adminToken = token(proxy, "adminToken", at, ctx,
+                "remove the key to let proxy.authToken open the admin routes");
         long maxBodyBytes = optional(proxy, "maxBodyBytes").flatMap(n -> ctx.size(n, at.child("maxBodyBytes")))
                 .orElse(base.maxBodyBytes());
         int connectConcurrency = optional(proxy, "connectConcurrency")
@@ -243,6 +229,22 @@ final class ConfigReader {
             ctx.problem(where, "is not a valid path");
             return Optional.empty();
         }
+    }
+
+    /**
+     * A token key of {@code proxy}, or null when absent. Fail closed: an empty value most likely means an empty
+     * variable, not "no token", so it is a problem ("is empty; " + {@code ifEmpty}).
+     */
+    private static String token(ObjectNode proxy, String key, Where at, ReadContext ctx, String ifEmpty) {
+        JsonNode node = ReadContext.field(proxy, key);
+        if (node == null) {
+            return null;
+        }
+        String token = ctx.string(node, at.child(key)).orElse(null);
+        if (token != null && token.isEmpty()) {
+            ctx.problem(at.child(key), "is empty; " + ifEmpty);
+        }
+        return token;
     }
 
     /** The {@code proxy.limits} section; a key left out keeps its default. */
