@@ -8,12 +8,14 @@
 # Options: --sessions "1 8 32 128"  --seconds 10  --warmup 3  --reps 3  --prewarm 15
 #          --setups "direct ours-http ours-stdio ours-modern supergateway mcp-proxy mcp-hub"
 #          --no-scale  --no-jmh  --no-peers
+#          --baseline DIR   also run the proxy of another checkout (built) as setups base-http, base-stdio,
+#                           base-modern, interleaved with ours-*: a before/after in one run on a noisy machine
 # Results: bench/results/<time>/ (raw JSON lines, logs, table.md). See bench/README.md.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 
-smoke=0 scale=1 jmh=1 peers=1
+smoke=0 scale=1 jmh=1 peers=1 baseline=""
 sessions_list="1 8 32 128" seconds=10 warmup=3 reps=3 setups="" prewarm=15
 while (($#)); do
   case $1 in
@@ -27,7 +29,8 @@ while (($#)); do
     --no-scale) scale=0 ;;
     --no-jmh) jmh=0 ;;
     --no-peers) peers=0 ;;
-    -h|--help) sed -n 2,12p "$0"; exit 0 ;;
+    --baseline) baseline=$(cd "$2" && pwd); shift ;;
+    -h|--help) sed -n 2,14p "$0"; exit 0 ;;
     *) echo "bench: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -38,6 +41,10 @@ fi
 if [[ -z $setups ]]; then
   setups="direct ours-http ours-stdio ours-modern"
   ((peers)) && setups+=" supergateway mcp-proxy mcp-hub"
+  [[ -n $baseline ]] && setups+=" base-http base-stdio base-modern"
+fi
+if [[ -n $baseline && ! -f $baseline/target/dynamic-mcp-proxy.jar ]]; then
+  echo "bench: --baseline $baseline has no target/dynamic-mcp-proxy.jar (build it there first)" >&2; exit 2
 fi
 
 jdk=$("$root/bin/find-jdk")
@@ -96,7 +103,9 @@ proxy_config() { # $1 = file, $2 = port, $3 = servers JSON (without braces)
     "$2" "$3" >"$1"
 }
 start_ours() { # $1 = name, $2 = config file, $3 = port, $4 = extra JVM options (optional, after the defaults)
-  JAVA_OPTS=${4:-} start "$1" "$launcher" --config "$2" --host 127.0.0.1 --port "$3" --log-level warn
+  local run=$launcher
+  [[ $1 == base-* ]] && run="$baseline/dynamic-mcp-proxy" # the other checkout's launcher, jar and defaults
+  JAVA_OPTS=${4:-} start "$1" "$run" --config "$2" --host 127.0.0.1 --port "$3" --log-level warn
 }
 wait_ready() { # $1 = setup, $2 = url, $3 = pid, $4 = expected tools
   if ! loadgen ready --setup "$1" --url "$2" --pid "$3" --expect-tools "${4:-1}" --timeout "${5:-90}" >/dev/null; then
@@ -116,18 +125,19 @@ for setup in $setups; do
   [[ $setup == direct ]] && continue
   port=$(free_port)
   case $setup in
-    ours-http)
-      proxy_config "$out/ours-http.json" "$port" "\"echo\":{\"url\":\"${url[direct]}\",\"transport\":\"streamable-http\"}"
-      start_ours ours-http "$out/ours-http.json" "$port" ;;
-    ours-stdio)
-      proxy_config "$out/ours-stdio.json" "$port" "$(echo_entry echo 1)"
-      start_ours ours-stdio "$out/ours-stdio.json" "$port" ;;
-    ours-modern) # the stateless 2026-07-28 path, into the ours-stdio proxy when it runs (same JVM, same upstream)
-      if [[ -n ${pid[ours-stdio]:-} ]]; then
-        pid[$setup]=${pid[ours-stdio]} url[$setup]="modern:${url[ours-stdio]}"; continue
+    ours-http|base-http)
+      proxy_config "$out/$setup.json" "$port" "\"echo\":{\"url\":\"${url[direct]}\",\"transport\":\"streamable-http\"}"
+      start_ours "$setup" "$out/$setup.json" "$port" ;;
+    ours-stdio|base-stdio)
+      proxy_config "$out/$setup.json" "$port" "$(echo_entry echo 1)"
+      start_ours "$setup" "$out/$setup.json" "$port" ;;
+    ours-modern|base-modern) # the stateless 2026-07-28 path, into the *-stdio proxy when it runs (same JVM, same upstream)
+      stdio=${setup%-modern}-stdio
+      if [[ -n ${pid[$stdio]:-} ]]; then
+        pid[$setup]=${pid[$stdio]} url[$setup]="modern:${url[$stdio]}"; continue
       fi
-      proxy_config "$out/ours-modern.json" "$port" "$(echo_entry echo 1)"
-      start_ours ours-modern "$out/ours-modern.json" "$port" ;;
+      proxy_config "$out/$setup.json" "$port" "$(echo_entry echo 1)"
+      start_ours "$setup" "$out/$setup.json" "$port" ;;
     supergateway) # stdio -> Streamable HTTP needs --stateful: stateless spawns one child per request
       start supergateway "$bin/supergateway" --stdio "$(printf '%q ' "${echo_cmd[@]}") --stdio" \
         --outputTransport streamableHttp --stateful --port "$port" --logLevel none ;;
@@ -141,7 +151,7 @@ for setup in $setups; do
   pid[$setup]=$started
   case $setup in
     mcp-hub) url[$setup]="sse:http://127.0.0.1:$port/mcp" ;;
-    ours-modern) url[$setup]="modern:http://127.0.0.1:$port/mcp" ;;
+    ours-modern|base-modern) url[$setup]="modern:http://127.0.0.1:$port/mcp" ;;
     *) url[$setup]="http://127.0.0.1:$port/mcp" ;;
   esac
 done
@@ -175,8 +185,10 @@ for ((rep = 1; rep <= reps; rep++)); do
   done
   order=("${order[@]:1}" "${order[0]}")
 done
-for setup in $ready_setups; do [[ $setup == direct || $setup == ours-modern ]] || stop "${pid[$setup]}"; done
-if [[ " $ready_setups " == *" ours-modern "* && " $ready_setups " != *" ours-stdio "* ]]; then stop "${pid[ours-modern]}"; fi
+for setup in $ready_setups; do [[ $setup == direct || $setup == *-modern ]] || stop "${pid[$setup]}"; done
+for m in ours base; do
+  if [[ " $ready_setups " == *" $m-modern "* && " $ready_setups " != *" $m-stdio "* ]]; then stop "${pid[$m-modern]}"; fi
+done
 
 # ---- scale runs -----------------------------------------------------------------------------------
 if ((scale)); then
