@@ -18,10 +18,16 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 /**
  * The few HTTP exchanges OAuth needs (metadata GETs, form POSTs to token endpoints), over one injected
  * {@link HttpClient}. Answers are JSON objects; bodies are never logged (they carry tokens).
+ *
+ * <p>{@link #withDefaultClient()} builds its client at the first exchange, not up front: the proxy always holds
+ * one for sign-ins that most configs never use, and a JDK client is a selector thread, its buffers and (at
+ * build) the TLS context with the trust store, ~650 classes, which an http:// only proxy never needs (issue 12).
  */
 public final class OAuthHttp {
     /** An answer: its status and JSON object body (empty when the body was not a JSON object). */
@@ -45,19 +51,44 @@ public final class OAuthHttp {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(15);
     private static final int MAX_BODY = 1 << 20;
-    private final HttpClient client;
+    private final Supplier<HttpClient> build;
+    private final ReentrantLock building = new ReentrantLock();
+    private volatile HttpClient client;
 
     public OAuthHttp(HttpClient client) {
+        this.build = null;
         this.client = client;
     }
 
+    private OAuthHttp(Supplier<HttpClient> build) {
+        this.build = build;
+    }
+
     public static OAuthHttp withDefaultClient() {
-        return new OAuthHttp(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
+        return new OAuthHttp(() -> HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
                 .followRedirects(HttpClient.Redirect.NEVER).build());
     }
 
     public HttpClient client() {
-        return client;
+        HttpClient built = client;
+        if (built != null) {
+            return built;
+        }
+        // Once per instance. Building reads the trust store; whoever waits here needs this very client.
+        building.lock();
+        try {
+            if (client == null) {
+                client = build.get();
+            }
+            return client;
+        } finally {
+            building.unlock();
+        }
+    }
+
+    /** Whether the client exists yet (it is built at the first exchange). */
+    boolean clientBuilt() {
+        return client != null;
     }
 
     public Answer get(URI uri) throws IOException {
@@ -115,7 +146,7 @@ public final class OAuthHttp {
     private Answer send(HttpRequest request) throws IOException {
         HttpResponse<byte[]> response;
         try {
-            response = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            response = client().send(request, HttpResponse.BodyHandlers.ofByteArray());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while calling " + request.uri(), e);

@@ -1,6 +1,7 @@
 package dev.dynamicmcp.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dynamicmcp.auth.Authenticator.Result;
@@ -13,6 +14,19 @@ import org.junit.jupiter.api.Test;
 class AuthUnitTest {
     static ObjectNode json(String text) {
         return (ObjectNode) Json.parse(text);
+    }
+
+    @Test
+    void theDefaultHttpClientIsBuiltAtTheFirstExchangeNotUpFront() {
+        OAuthHttp http = OAuthHttp.withDefaultClient();
+        assertThat(http.clientBuilt()).as("no client (selector thread, TLS context) before an exchange").isFalse();
+
+        // port 9 (discard) is closed on the test machine: the exchange fails, but it needed the client
+        assertThatThrownBy(() -> http.get(java.net.URI.create("http://127.0.0.1:9/x")))
+                .isInstanceOf(java.io.IOException.class);
+
+        assertThat(http.clientBuilt()).isTrue();
+        assertThat(http.client()).as("built once").isSameAs(http.client());
     }
 
     @Test
