@@ -3,6 +3,7 @@ package dev.dynamicmcp.transport;
 import dev.dynamicmcp.runtime.Failures;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
@@ -102,6 +103,18 @@ public class UpstreamFailure extends IOException {
         return false;
     }
 
+    /** Jetty's client reports a connect that took too long as {@code SocketTimeoutException: Connect Timeout}. */
+    private static boolean connectTimeout(Throwable failure) {
+        Throwable t = failure;
+        for (int depth = 0; t != null && depth < 32; depth++, t = t.getCause()) {
+            if (t instanceof SocketTimeoutException && String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT)
+                    .contains("connect")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Why the OS refused to start a program ("Permission denied"), without the paths of its message. */
     static String startFailure(IOException e) {
         String message = String.valueOf(e.getMessage());
@@ -112,15 +125,16 @@ public class UpstreamFailure extends IOException {
 
     /** The kind of an I/O failure, in the words a client is shown. */
     static String kindOf(Throwable failure) {
-        // the most specific first, wherever it sits in the chain: HttpClient wraps an unknown host in a
-        // ConnectException
+        // the most specific first, wherever it sits in the chain: a client may wrap an unknown host in a
+        // ConnectException; our own timeouts carry java.net.http.HttpTimeoutException as the plain marker
         if (inChain(failure, UnresolvedAddressException.class) || inChain(failure, UnknownHostException.class)) {
             return "unknown host";
         }
-        if (inChain(failure, HttpConnectTimeoutException.class)) {
+        if (inChain(failure, HttpConnectTimeoutException.class) || connectTimeout(failure)) {
             return "timed out connecting";
         }
-        if (inChain(failure, HttpTimeoutException.class)) {
+        if (inChain(failure, HttpTimeoutException.class) || inChain(failure, SocketTimeoutException.class)
+                || inChain(failure, java.util.concurrent.TimeoutException.class)) {
             return "timed out";
         }
         if (inChain(failure, ConnectException.class)) {

@@ -36,7 +36,9 @@ class StreamableHttpTransportTest {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     private static final String SESSION = "session-1";
 
+    /** The test's own client, to check what the server does apart from the transport. */
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
+    private final org.eclipse.jetty.client.HttpClient upstreamClient = UpstreamHttpClient.start();
     private final RecordingListener listener = new RecordingListener();
     private StubHttpServer stub;
     private StreamableHttpTransport transport;
@@ -50,10 +52,11 @@ class StreamableHttpTransportTest {
             stub.close();
         }
         client.shutdownNow();
+        UpstreamHttpClient.stop(upstreamClient);
     }
 
     private StreamableHttpTransport open(URI url, Map<String, String> headers) {
-        transport = new StreamableHttpTransport("remote", url, headers, client, CONNECT_TIMEOUT);
+        transport = new StreamableHttpTransport("remote", url, headers, upstreamClient, CONNECT_TIMEOUT);
         transport.start(listener);
         return transport;
     }
