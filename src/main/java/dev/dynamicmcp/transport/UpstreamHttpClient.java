@@ -9,6 +9,7 @@ import org.eclipse.jetty.client.WWWAuthenticationProtocolHandler;
 import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.slf4j.Logger;
@@ -22,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * Not the {@code Scheduler}'s executor: Jetty's selector keeps one thread for its whole life, and its
  * execution strategy runs a callback on the selecting thread (no hand-off) only with a pool that can reserve
  * threads, which a virtual-thread-per-task executor cannot. Our callbacks on these threads never block (they
- * complete a future or hand bytes to a reader); everything that may block runs on the scheduler's loops.
+ * complete a future, wake a reader, or start one on the scheduler); everything that may block (reading a
+ * body, the proxy's listener for SSE events, token requests) runs on the scheduler's threads.
  *
  * <p>Timeouts: an idle pooled connection is closed after {@link #POOLED_IDLE}; an exchange itself has no idle
  * timeout (the transports set none per request), since an SSE stream may stay silent for hours and a JSON-mode
@@ -51,7 +53,11 @@ public final class UpstreamHttpClient {
         connector.setSelectors(1);
         // the JDK's trust store; endpoint identification (host name verification) is on by default
         connector.setSslContextFactory(new SslContextFactory.Client());
-        HttpClient client = new HttpClient(new HttpClientTransportOverHTTP(connector));
+        HttpClientTransportOverHTTP transport = new HttpClientTransportOverHTTP(connector);
+        // our listeners never block (see above): Jetty may run them on the selecting thread itself, without
+        // waking a reserved thread to take over selecting for every response
+        transport.setInvocationType(Invocable.InvocationType.NON_BLOCKING);
+        HttpClient client = new HttpClient(transport);
         client.setExecutor(threads);
         client.setScheduler(new ScheduledExecutorScheduler(THREADS + "-timer", true));
         client.setName(THREADS);
