@@ -44,6 +44,11 @@ public final class UpstreamHttpClient {
 
     /** A started client; {@link #stop} releases it. */
     public static HttpClient start() {
+        return start(POOLED_IDLE);
+    }
+
+    /** @param pooledIdle how long an unused keep-alive connection stays open (tests use a short one) */
+    static HttpClient start(Duration pooledIdle) {
         QueuedThreadPool threads = new QueuedThreadPool(32, 2);
         threads.setName(THREADS);
         threads.setDaemon(true);
@@ -62,7 +67,7 @@ public final class UpstreamHttpClient {
         client.setScheduler(new ScheduledExecutorScheduler(THREADS + "-timer", true));
         client.setName(THREADS);
         client.setFollowRedirects(true);
-        client.setIdleTimeout(POOLED_IDLE.toMillis());
+        client.setIdleTimeout(pooledIdle.toMillis());
         client.setMaxConnectionsPerDestination(MAX_CONNECTIONS_PER_SERVER);
         client.setMaxRequestsQueuedPerDestination(MAX_CONNECTIONS_PER_SERVER);
         try {

@@ -323,6 +323,37 @@ class StreamableHttpTransportTest {
     }
 
     @Test
+    void aGetStreamSilentForLongerThanTheClientsIdleTimeoutStaysOpen() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        stub = sessionStub().on("GET", (exchange, request) -> {
+            OutputStream out = sse(exchange, Map.of());
+            event(out, "id: s1\ndata: ");
+            try {
+                Thread.sleep(1_000); // five idle timeouts of the client below, without a byte
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            event(out, "data: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/tools/list_changed\"}");
+            awaitQuietly(release);
+        });
+        org.eclipse.jetty.client.HttpClient shortIdle = UpstreamHttpClient.start(Duration.ofMillis(200));
+        try {
+            transport = new StreamableHttpTransport("remote", stub.url("/mcp"), Map.of(), shortIdle, CONNECT_TIMEOUT);
+            transport.start(listener);
+            transport.send(initialize(1));
+            transport.onInitialized("2025-06-18");
+
+            await().atMost(Duration.ofSeconds(5)).until(() -> listener.messages.stream()
+                    .anyMatch(m -> m.path("method").asText().equals("notifications/tools/list_changed")));
+            assertThat(stub.requests("GET")).as("the stream was not broken and opened again").hasSize(1);
+        } finally {
+            release.countDown();
+            transport.close();
+            UpstreamHttpClient.stop(shortIdle);
+        }
+    }
+
+    @Test
     void aServerWithoutGetStreamIsNotAskedAgain() throws Exception {
         stub = sessionStub(); // GET answers 405
         open(stub.url("/mcp"), Map.of());
