@@ -5,6 +5,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
@@ -20,6 +21,8 @@ import org.slf4j.LoggerFactory;
  * <p>Credentials: the {@link UpstreamAuth}'s headers go on every request (POST, GET stream, DELETE), asked for
  * per request so a refreshed token is used at once; {@link #refusal} turns a 401 (or a 403 with a challenge)
  * into what to do next.
+ *
+ * <p>Redirects: {@link #send} follows them by {@link Redirects}' policy (same origin only), never Jetty.
  *
  * <p>Thread-safe: the id and version are volatile, and a new session or an expiry replaces them at once.
  */
@@ -85,7 +88,8 @@ final class HttpSession {
     Request request(URI target, String withSessionId) {
         Map<String, String> credentials = auth.headers(target);
         String version = protocolVersion;
-        return client.newRequest(target).idleTimeout(0, TimeUnit.MILLISECONDS).headers(fields -> {
+        // redirects are ours to follow (send), whatever client this session was given
+        return client.newRequest(target).followRedirects(false).idleTimeout(0, TimeUnit.MILLISECONDS).headers(fields -> {
             headers.forEach(fields::add);
             // after the configured headers, replacing theirs: the OAuth token is the fresher credential
             credentials.forEach(fields::put);
@@ -96,6 +100,15 @@ final class HttpSession {
                 fields.add(PROTOCOL_VERSION_HEADER, version);
             }
         });
+    }
+
+    /**
+     * Sends a request made by {@link #request}, following the server's redirects as {@link Redirects} allows
+     * (same origin only, never https to http); completes on a client thread once the final headers came.
+     * Cancelling the future aborts the exchange.
+     */
+    CompletableFuture<HttpAnswer> send(Request request) {
+        return Redirects.send(client, serverName, request);
     }
 
     /**

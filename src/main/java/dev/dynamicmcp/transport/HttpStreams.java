@@ -96,7 +96,7 @@ final class HttpStreams {
 
     /** Sends tracked, so {@link #close} cancels it; completes on a client thread once the headers came. */
     CompletableFuture<HttpAnswer> sendAsync(Request request) {
-        CompletableFuture<HttpAnswer> future = HttpAnswer.send(request);
+        CompletableFuture<HttpAnswer> future = session.send(request);
         pendingExchanges.add(future);
         future.whenComplete((r, e) -> pendingExchanges.remove(future));
         return future;

@@ -133,7 +133,7 @@ public final class SseTransport implements Transport {
 
     private HttpAnswer openStreamOnce() throws IOException, InterruptedException, TimeoutException {
         Request request = session.request().headers(fields -> fields.put("Accept", "text/event-stream"));
-        CompletableFuture<HttpAnswer> future = HttpAnswer.send(request);
+        CompletableFuture<HttpAnswer> future = session.send(request);
         streamRequest = future;
         try {
             return future.get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -251,7 +251,7 @@ public final class SseTransport implements Transport {
     private HttpAnswer post(URI postTo, byte[] body) throws IOException {
         Request request = session.request(postTo, null).method(HttpMethod.POST)
                 .body(new BytesRequestContent("application/json", body));
-        CompletableFuture<HttpAnswer> future = HttpAnswer.send(request);
+        CompletableFuture<HttpAnswer> future = session.send(request);
         try {
             return future.get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {

@@ -439,16 +439,19 @@ public final class StreamableHttpTransport implements Transport {
     }
 
     private void deleteSession(String id) {
-        Request request = session.request(session.url(), id).method(HttpMethod.DELETE)
-                .timeout(session.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        Request request = session.request(session.url(), id).method(HttpMethod.DELETE);
+        CompletableFuture<HttpAnswer> answer = session.send(request);
         try {
-            int status = request.send().getStatus();
-            log.debug("server '{}': DELETE of session {} answered HTTP {}", name(), HttpSession.shortId(id), status);
+            HttpAnswer response = answer.get(session.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            HttpBodies.closeQuietly(response);
+            log.debug("server '{}': DELETE of session {} answered HTTP {}", name(), HttpSession.shortId(id),
+                    response.status());
         } catch (ExecutionException | TimeoutException e) {
+            answer.cancel(true);
             log.debug("server '{}': DELETE of session {} failed: {}", name(), HttpSession.shortId(id),
                     Failures.describe(e));
         } catch (InterruptedException e) {
-            request.abort(e);
+            answer.cancel(true);
             Thread.currentThread().interrupt();
         }
     }

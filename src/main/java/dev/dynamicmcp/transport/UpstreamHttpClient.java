@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Makes and stops the Jetty {@link HttpClient} the upstream HTTP transports share (Streamable HTTP, legacy SSE):
- * HTTP/1.1, redirects followed, HTTPS with the JDK's trust store and host name verification.
+ * HTTP/1.1, no redirects followed by Jetty ({@link Redirects} follows them), HTTPS with the JDK's trust store
+ * and host name verification.
  *
  * <p>Threads: Jetty's own {@link QueuedThreadPool} named {@value #THREADS}, owned by whoever made the client.
  * Not the {@code Scheduler}'s executor: Jetty's selector keeps one thread for its whole life, and its
@@ -66,7 +67,8 @@ public final class UpstreamHttpClient {
         client.setExecutor(threads);
         client.setScheduler(new ScheduledExecutorScheduler(THREADS + "-timer", true));
         client.setName(THREADS);
-        client.setFollowRedirects(true);
+        // redirects are followed by Redirects (same origin only, never https to http), not by Jetty
+        client.setFollowRedirects(false);
         client.setIdleTimeout(pooledIdle.toMillis());
         client.setMaxConnectionsPerDestination(MAX_CONNECTIONS_PER_SERVER);
         client.setMaxRequestsQueuedPerDestination(MAX_CONNECTIONS_PER_SERVER);
