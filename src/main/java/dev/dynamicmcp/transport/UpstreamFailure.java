@@ -115,6 +115,35 @@ public class UpstreamFailure extends IOException {
         return false;
     }
 
+    /**
+     * A TLS failure in the words an operator acts on. The JDK reports an unknown issuer (a self-signed or
+     * private CA certificate) as a failed certification path, a certificate for another host as a plain
+     * {@code CertificateException} from its host name check; the messages tested are the JDK's, not the server's.
+     */
+    private static String tlsKind(Throwable failure) {
+        if (inChain(failure, java.security.cert.CertificateExpiredException.class)
+                || inChain(failure, java.security.cert.CertificateNotYetValidException.class)) {
+            return "TLS handshake failed: its certificate has expired or is not yet valid";
+        }
+        if (inChain(failure, java.security.cert.CertPathBuilderException.class)
+                || inChain(failure, java.security.cert.CertPathValidatorException.class)) {
+            return "TLS handshake failed: its certificate is not trusted (self-signed, or an unknown issuer;"
+                    + " add its CA to the trust store of the proxy's JVM)";
+        }
+        Throwable t = failure;
+        for (int depth = 0; t != null && depth < 32; depth++, t = t.getCause()) {
+            String message = String.valueOf(t.getMessage());
+            if (t instanceof java.security.cert.CertificateException
+                    && (message.contains("No subject alternative") || message.contains("No name matching"))) {
+                return "TLS handshake failed: its certificate is not for this host name";
+            }
+        }
+        if (inChain(failure, java.security.cert.CertificateException.class)) {
+            return "TLS handshake failed: its certificate was rejected";
+        }
+        return "TLS handshake failed";
+    }
+
     /** Why the OS refused to start a program ("Permission denied"), without the paths of its message. */
     static String startFailure(IOException e) {
         String message = String.valueOf(e.getMessage());
@@ -139,6 +168,10 @@ public class UpstreamFailure extends IOException {
         }
         if (inChain(failure, ConnectException.class)) {
             return "connection refused";
+        }
+        if (inChain(failure, javax.net.ssl.SSLHandshakeException.class) || inChain(failure,
+                javax.net.ssl.SSLException.class) && inChain(failure, java.security.cert.CertificateException.class)) {
+            return tlsKind(failure);
         }
         return "closed the connection";
     }
