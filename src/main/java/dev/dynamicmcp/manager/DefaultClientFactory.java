@@ -15,12 +15,13 @@ import dev.dynamicmcp.transport.ChildEnvironment;
 import dev.dynamicmcp.transport.StdioTransport;
 import dev.dynamicmcp.transport.StreamableHttpTransport;
 import dev.dynamicmcp.transport.Transport;
+import dev.dynamicmcp.transport.UpstreamHttpClient;
 import java.io.IOException;
-import java.net.http.HttpClient;
 import dev.dynamicmcp.runtime.Scheduler;
 import dev.dynamicmcp.runtime.SystemScheduler;
 import java.util.Set;
 import java.util.function.BiConsumer;
+import org.eclipse.jetty.client.HttpClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,8 +29,8 @@ import org.slf4j.LoggerFactory;
  * Builds the transport a {@link ServerConfig} asks for and connects an {@link McpClient} over it. The client
  * announces sampling, elicitation and roots, because the proxy relays those requests to its own client.
  * {@code http} (HTTP_AUTO) tries Streamable HTTP and falls back to legacy SSE when the initialize POST is
- * answered 400, 404 or 405, as the MCP backwards-compatibility rule says. One {@link HttpClient} is shared by
- * every HTTP server; {@link #close()} releases it.
+ * answered 400, 404 or 405, as the MCP backwards-compatibility rule says. One Jetty {@link HttpClient} (HTTP/1.1,
+ * for http:// and https:// alike) is shared by every HTTP server; {@link #close()} stops it.
  */
 public final class DefaultClientFactory implements ClientFactory, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DefaultClientFactory.class);
@@ -37,9 +38,7 @@ public final class DefaultClientFactory implements ClientFactory, AutoCloseable 
 
     private final McpClient.Options baseOptions;
     private final BiConsumer<McpClient, String> beforeConnect;
-    /** For plain http:// upstreams: HTTP/1.1 (no h2c upgrade work on every request). */
-    private final HttpClient http1;
-    /** For https:// upstreams: HTTP/2 when the server offers it. */
+    /** Started with the factory, stopped by {@link #close()}; its threads are its own pool (UpstreamHttpClient). */
     private final HttpClient http;
     private final Scheduler scheduler;
     private final boolean ownsScheduler;
@@ -61,7 +60,7 @@ public final class DefaultClientFactory implements ClientFactory, AutoCloseable 
     }
 
     /**
-     * @param scheduler runs the clients' timers, readers and the HTTP clients' completions; null: the factory
+     * @param scheduler runs the clients' timers and readers; null: the factory
      *                  owns a {@link SystemScheduler}
      */
     public DefaultClientFactory(McpClient.Options baseOptions, BiConsumer<McpClient, String> beforeConnect,
@@ -78,13 +77,9 @@ public final class DefaultClientFactory implements ClientFactory, AutoCloseable 
         this.upstreamAuth = upstreamAuth == null ? UpstreamAuthSource.NONE : upstreamAuth;
         this.ownsScheduler = scheduler == null;
         this.scheduler = ownsScheduler ? new SystemScheduler() : scheduler;
-        java.util.concurrent.Executor httpExecutor = this.scheduler.executor("mcp-http-client");
         this.baseOptions = baseOptions;
         this.beforeConnect = beforeConnect;
-        // virtual threads run the client's completions: no hop through a pool of platform worker threads
-        this.http1 = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
-                .version(HttpClient.Version.HTTP_1_1).executor(httpExecutor).build();
-        this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).executor(httpExecutor).build();
+        this.http = UpstreamHttpClient.start();
     }
 
     /** What the proxy can relay downstream: sampling, elicitation and roots (with list_changed). */
@@ -166,27 +161,21 @@ public final class DefaultClientFactory implements ClientFactory, AutoCloseable 
             case STDIO -> new StdioTransport(config.name(), config.command(), config.args(),
                     ChildEnvironment.of(config.env(), config.options().inheritEnv()), config.cwd(),
                     StdioTransport.DEFAULT_CLOSE_GRACE, scheduler);
-            case STREAMABLE_HTTP -> new StreamableHttpTransport(config.name(), config.url(), config.headers(), client(config),
+            case STREAMABLE_HTTP -> new StreamableHttpTransport(config.name(), config.url(), config.headers(), http,
                     config.options().connectTimeout(), scheduler, auth);
-            case SSE -> new SseTransport(config.name(), config.url(), config.headers(), client(config),
+            case SSE -> new SseTransport(config.name(), config.url(), config.headers(), http,
                     config.options().connectTimeout(), scheduler, auth);
             case HTTP_AUTO -> throw new IllegalArgumentException("HTTP_AUTO is resolved by connect()");
         };
     }
 
-    private HttpClient client(ServerConfig config) {
-        return "http".equalsIgnoreCase(config.url().getScheme()) ? http1 : http;
-    }
-
     /**
      * Called after every connection was closed or killed within the shutdown deadline: whatever the HTTP clients
-     * still hold (a stream a server never ended) is aborted. {@code HttpClient.close()} would wait for it, without
-     * bound, and hold the shutdown.
+     * still holds (a stream a server never ended) is aborted, never waited for.
      */
     @Override
     public void close() {
-        http1.shutdownNow();
-        http.shutdownNow();
+        UpstreamHttpClient.stop(http);
         if (ownsScheduler) {
             scheduler.close();
         }

@@ -3,8 +3,6 @@ package dev.dynamicmcp.transport;
 import dev.dynamicmcp.runtime.Backoff;
 import dev.dynamicmcp.runtime.Scheduler;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -76,7 +74,7 @@ final class GetStream {
                 return;
             }
             String server = streams.session().serverName();
-            HttpResponse<InputStream> response = null;
+            HttpAnswer response = null;
             try {
                 response = streams.get(lastEventId);
             } catch (IOException e) {
@@ -84,26 +82,26 @@ final class GetStream {
             }
             if (response == null) {
                 failures++;
-            } else if (response.statusCode() == 405) {
-                HttpBodies.closeQuietly(response.body());
+            } else if (response.status() == 405) {
+                HttpBodies.closeQuietly(response);
                 log.debug("server '{}': no GET stream offered (HTTP 405)", server);
                 return;
-            } else if (response.statusCode() == 404 && streams.session().sessionId() != null) {
-                HttpBodies.closeQuietly(response.body());
+            } else if (response.status() == 404 && streams.session().sessionId() != null) {
+                HttpBodies.closeQuietly(response);
                 // keep the id: the next send gets the 404 too and tells its caller to initialize again
                 log.info("server '{}': session {} expired (HTTP 404 on the GET stream)", server,
                         HttpSession.shortId(streams.session().sessionId()));
                 return;
-            } else if (response.statusCode() == 200) {
+            } else if (response.status() == 200) {
                 failures = 0;
                 SseReader events = new SseReader(response.body(), HttpStreams.MAX_EVENT_CHARS);
-                streams.readEvents(events, response.body(), "the GET stream", null);
+                streams.readEvents(events, response, "the GET stream", null);
                 lastEventId = events.lastEventId() != null ? events.lastEventId() : lastEventId;
                 retryMillis = events.retryMillis() >= 0 ? events.retryMillis() : retryMillis;
             } else {
-                HttpBodies.closeQuietly(response.body());
+                HttpBodies.closeQuietly(response);
                 failures++;
-                log.warn("server '{}': GET stream answered HTTP {}", server, response.statusCode());
+                log.warn("server '{}': GET stream answered HTTP {}", server, response.status());
             }
             if (current()) {
                 streams.readLater("http-get", reconnectDelay(retryMillis, failures, scheduler.random()), this::attempt);

@@ -1,38 +1,39 @@
 package dev.dynamicmcp.transport;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 
 /** Small helpers for HTTP response bodies shared by the HTTP transports. */
 final class HttpBodies {
     private static final int ERROR_BODY_CHARS = 300;
+    /** A JSON answer is one document; as large as an SSE event may be. */
+    static final int MAX_BODY_BYTES = HttpStreams.MAX_EVENT_CHARS;
 
     private HttpBodies() {
     }
 
     /** The start of an error body, for the exception message; reads at most a few hundred bytes. */
-    static String errorSnippet(InputStream body) {
-        try (body) {
-            String text = new String(body.readNBytes(ERROR_BODY_CHARS * 4), StandardCharsets.UTF_8).strip()
-                    .replace('\n', ' ');
+    static String errorSnippet(HttpAnswer answer) {
+        try {
+            byte[] bytes = answer.body().readNBytes(ERROR_BODY_CHARS * 4);
+            String text = new String(bytes, java.nio.charset.StandardCharsets.UTF_8).strip().replace('\n', ' ');
             return text.length() > ERROR_BODY_CHARS ? text.substring(0, ERROR_BODY_CHARS) + "..." : text;
         } catch (IOException e) {
             return "";
+        } finally {
+            answer.close();
         }
     }
 
-    static String readAll(InputStream body) throws IOException {
-        try (body) {
-            return new String(body.readAllBytes(), StandardCharsets.UTF_8);
-        }
-    }
-
-    static void closeQuietly(AutoCloseable closeable) {
+    /** The whole body (bounded by {@link #MAX_BODY_BYTES}). */
+    static String readAll(HttpAnswer answer) throws IOException {
         try {
-            closeable.close();
-        } catch (Exception ignored) {
-            // the exchange is being abandoned either way
+            return answer.readText(MAX_BODY_BYTES);
+        } finally {
+            answer.close();
         }
+    }
+
+    static void closeQuietly(HttpAnswer answer) {
+        answer.close();
     }
 }

@@ -2,24 +2,27 @@ package dev.dynamicmcp.transport;
 
 import dev.dynamicmcp.auth.upstream.UpstreamAuth;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * What every HTTP request of one client transport carries: the configured headers (checked once, here), the
  * {@code Mcp-Session-Id} the server gave on initialize and the negotiated {@code MCP-Protocol-Version}; and
- * the HTTP client (shared, or owned and shut down with the transport). Shared by {@link SseTransport} (which
+ * the HTTP client (shared, or owned and stopped with the transport). Shared by {@link SseTransport} (which
  * has neither id nor version) and {@link StreamableHttpTransport}.
  *
  * <p>Credentials: the {@link UpstreamAuth}'s headers go on every request (POST, GET stream, DELETE), asked for
  * per request so a refreshed token is used at once; {@link #refusal} turns a 401 (or a 403 with a challenge)
  * into what to do next.
+ *
+ * <p>Redirects: {@link #send} follows them by {@link Redirects}' policy (same origin only), never Jetty.
  *
  * <p>Thread-safe: the id and version are volatile, and a new session or an expiry replaces them at once.
  */
@@ -39,7 +42,7 @@ final class HttpSession {
     private volatile String sessionId;
     private volatile String protocolVersion;
 
-    /** @param client shared HTTP client; null to create one that {@link #release} shuts down */
+    /** @param client shared, started HTTP client; null to start one that {@link #release} stops */
     HttpSession(String serverName, URI url, Map<String, String> headers, HttpClient client, Duration connectTimeout) {
         this(serverName, url, headers, client, connectTimeout, UpstreamAuth.NONE);
     }
@@ -53,7 +56,7 @@ final class HttpSession {
         this.headers = headers == null ? Map.of() : Map.copyOf(headers);
         this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
         this.ownsClient = client == null;
-        this.client = client != null ? client : HttpClient.newBuilder().connectTimeout(connectTimeout).build();
+        this.client = client != null ? client : UpstreamHttpClient.start();
         HeaderCheck.check(this.headers, serverName);
     }
 
@@ -74,24 +77,38 @@ final class HttpSession {
     }
 
     /** A request to the configured URL with the current session's headers. */
-    HttpRequest.Builder request() {
+    Request request() {
         return request(url, sessionId);
     }
 
-    /** A request to {@code target} with the configured headers, {@code withSessionId} (may be null) and version. */
-    HttpRequest.Builder request(URI target, String withSessionId) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(target);
-        headers.forEach(builder::header);
-        // after the configured headers, replacing theirs: the OAuth token is the fresher credential
-        auth.headers(target).forEach(builder::setHeader);
-        if (withSessionId != null) {
-            builder.header(SESSION_HEADER, withSessionId);
-        }
+    /**
+     * A request to {@code target} with the configured headers, {@code withSessionId} (may be null) and version.
+     * It has no idle timeout: an event stream may be silent for hours, a JSON-mode answer as slow as its tool.
+     */
+    Request request(URI target, String withSessionId) {
+        Map<String, String> credentials = auth.headers(target);
         String version = protocolVersion;
-        if (version != null) {
-            builder.header(PROTOCOL_VERSION_HEADER, version);
-        }
-        return builder;
+        // redirects are ours to follow (send), whatever client this session was given
+        return client.newRequest(target).followRedirects(false).idleTimeout(0, TimeUnit.MILLISECONDS).headers(fields -> {
+            headers.forEach(fields::add);
+            // after the configured headers, replacing theirs: the OAuth token is the fresher credential
+            credentials.forEach(fields::put);
+            if (withSessionId != null) {
+                fields.add(SESSION_HEADER, withSessionId);
+            }
+            if (version != null) {
+                fields.add(PROTOCOL_VERSION_HEADER, version);
+            }
+        });
+    }
+
+    /**
+     * Sends a request made by {@link #request}, following the server's redirects as {@link Redirects} allows
+     * (same origin only, never https to http); completes on a client thread once the final headers came.
+     * Cancelling the future aborts the exchange.
+     */
+    CompletableFuture<HttpAnswer> send(Request request) {
+        return Redirects.send(client, serverName, request);
     }
 
     /**
@@ -99,9 +116,9 @@ final class HttpSession {
      * not 403 with {@code WWW-Authenticate}, or no OAuth configured: then it stays a plain HTTP error, as
      * before); otherwise the credentials' outcome. May block (a token request).
      */
-    UpstreamAuth.Outcome refusal(HttpResponse<?> response) {
-        int status = response.statusCode();
-        String challenge = response.headers().firstValue("WWW-Authenticate").orElse(null);
+    UpstreamAuth.Outcome refusal(HttpAnswer response) {
+        int status = response.status();
+        String challenge = response.header("WWW-Authenticate");
         if (auth == UpstreamAuth.NONE || !(status == 401 || status == 403 && challenge != null)) {
             return null;
         }
@@ -151,10 +168,10 @@ final class HttpSession {
         return true;
     }
 
-    /** Shuts the HTTP client down if this session made it. */
+    /** Stops the HTTP client (aborting what it still holds) if this session made it. */
     void release() {
         if (ownsClient) {
-            client.shutdownNow();
+            UpstreamHttpClient.stop(client);
         }
     }
 

@@ -4,9 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.dynamicmcp.auth.upstream.UpstreamAuth;
 import dev.dynamicmcp.runtime.Scheduler;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.Set;
@@ -17,13 +14,14 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.jetty.client.Request;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The open exchanges of one Streamable HTTP transport: it opens GET streams, reads event streams into the
  * listener, starts the reader loops and delays on the scheduler, and at close releases them all at once
- * (pending requests cancelled, bodies closed, readers interrupted, timers called off).
+ * (pending requests cancelled, open bodies aborted, readers interrupted, timers called off).
  */
 final class HttpStreams {
     private static final Logger log = LoggerFactory.getLogger(HttpStreams.class);
@@ -35,7 +33,7 @@ final class HttpStreams {
     private final HttpSession session;
     private final Scheduler scheduler;
     private final Set<CompletableFuture<?>> pendingExchanges = ConcurrentHashMap.newKeySet();
-    private final Set<InputStream> openBodies = ConcurrentHashMap.newKeySet();
+    private final Set<HttpAnswer> openBodies = ConcurrentHashMap.newKeySet();
     private final Set<Thread> readers = ConcurrentHashMap.newKeySet();
     private final Set<Scheduler.Cancellable> timers = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -96,10 +94,9 @@ final class HttpStreams {
         }
     }
 
-    /** Sends tracked, so {@link #close} cancels it. */
-    CompletableFuture<HttpResponse<InputStream>> sendAsync(HttpRequest request) {
-        CompletableFuture<HttpResponse<InputStream>> future =
-                session.client().sendAsync(request, HttpResponse.BodyHandlers.ofInputStream());
+    /** Sends tracked, so {@link #close} cancels it; completes on a client thread once the headers came. */
+    CompletableFuture<HttpAnswer> sendAsync(Request request) {
+        CompletableFuture<HttpAnswer> future = session.send(request);
         pendingExchanges.add(future);
         future.whenComplete((r, e) -> pendingExchanges.remove(future));
         return future;
@@ -109,26 +106,28 @@ final class HttpStreams {
      * A GET for the event stream of the current session, resuming after {@code lastEventId} (may be null); sent
      * once more when the credentials were refused and renewed, failed when they cannot be.
      */
-    HttpResponse<InputStream> get(String lastEventId) throws IOException {
+    HttpAnswer get(String lastEventId) throws IOException {
         for (int attempt = 0; ; attempt++) {
-            HttpResponse<InputStream> response = getOnce(lastEventId);
+            HttpAnswer response = getOnce(lastEventId);
             UpstreamAuth.Outcome refusal = session.refusal(response);
             if (refusal == null) {
                 return response;
             }
-            HttpBodies.closeQuietly(response.body());
+            HttpBodies.closeQuietly(response);
             if (refusal.kind() != UpstreamAuth.Outcome.Kind.RETRY || attempt > 0) {
-                throw session.refused(response.statusCode(), "GET " + session.url(), refusal);
+                throw session.refused(response.status(), "GET " + session.url(), refusal);
             }
         }
     }
 
-    private HttpResponse<InputStream> getOnce(String lastEventId) throws IOException {
-        HttpRequest.Builder builder = session.request().GET().header("Accept", "text/event-stream");
-        if (lastEventId != null) {
-            builder.header(LAST_EVENT_ID_HEADER, lastEventId);
-        }
-        CompletableFuture<HttpResponse<InputStream>> future = sendAsync(builder.build());
+    private HttpAnswer getOnce(String lastEventId) throws IOException {
+        Request request = session.request().headers(fields -> {
+            fields.put("Accept", "text/event-stream");
+            if (lastEventId != null) {
+                fields.put(LAST_EVENT_ID_HEADER, lastEventId);
+            }
+        });
+        CompletableFuture<HttpAnswer> future = sendAsync(request);
         String what = "GET " + session.url();
         try {
             return future.get(session.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -145,7 +144,7 @@ final class HttpStreams {
     }
 
     /** Reads an event stream to its end; true if it carried the response to {@code awaitedId}. */
-    boolean readEvents(SseReader events, InputStream body, String where, JsonNode awaitedId) {
+    boolean readEvents(SseReader events, HttpAnswer body, String where, JsonNode awaitedId) {
         openBodies.add(body);
         boolean answered = false;
         try {
@@ -183,7 +182,7 @@ final class HttpStreams {
         }
         timers.forEach(Scheduler.Cancellable::cancel);
         pendingExchanges.forEach(future -> future.cancel(true));
-        openBodies.forEach(HttpBodies::closeQuietly);
+        openBodies.forEach(HttpAnswer::abort); // from this thread: abort, never read another reader's body
         readers.forEach(thread -> {
             if (thread != Thread.currentThread()) {
                 thread.interrupt();

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dynamicmcp.protocol.McpHeaderCodec;
 import dev.dynamicmcp.protocol.McpMeta;
 import dev.dynamicmcp.protocol.McpMethods;
-import java.net.http.HttpRequest;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
@@ -62,7 +61,7 @@ public final class ModernHeaders {
         return value != null && value.isTextual() ? value.asText() : null;
     }
 
-    static void apply(HttpRequest.Builder builder, Map<String, String> headers) {
-        headers.forEach(builder::header);
+    static void apply(org.eclipse.jetty.client.Request request, Map<String, String> headers) {
+        request.headers(fields -> headers.forEach(fields::add));
     }
 }

@@ -2,8 +2,6 @@ package dev.dynamicmcp.transport;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,7 +62,7 @@ final class SseResumption {
         }
         log.debug("server '{}': resuming the stream of {} after event {}", streams.session().serverName(), what,
                 lastEventId);
-        HttpResponse<InputStream> response;
+        HttpAnswer response;
         try {
             response = streams.get(lastEventId);
         } catch (IOException e) {
@@ -72,14 +70,14 @@ final class SseResumption {
             next();
             return;
         }
-        if (response.statusCode() != 200) {
-            HttpBodies.closeQuietly(response.body());
+        if (response.status() != 200) {
+            HttpBodies.closeQuietly(response);
             streams.listener().failRequest(requestId, "resuming the stream of " + what + " was answered HTTP "
-                    + response.statusCode());
+                    + response.status());
             return;
         }
         SseReader events = new SseReader(response.body(), HttpStreams.MAX_EVENT_CHARS);
-        if (streams.readEvents(events, response.body(), "the resumed stream of " + what, requestId)
+        if (streams.readEvents(events, response, "the resumed stream of " + what, requestId)
                 || !streams.isOpen()) {
             return;
         }

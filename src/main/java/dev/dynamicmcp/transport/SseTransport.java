@@ -6,11 +6,7 @@ import dev.dynamicmcp.protocol.Json;
 import dev.dynamicmcp.runtime.Scheduler;
 import dev.dynamicmcp.runtime.SystemScheduler;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.Locale;
@@ -22,6 +18,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.http.HttpMethod;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,7 +40,6 @@ public final class SseTransport implements Transport {
     private final String serverName;
     private final URI sseUrl;
     private final HttpSession session;
-    private final HttpClient client;
     private final Duration connectTimeout;
     private final Scheduler scheduler;
     private final Scheduler ownScheduler;
@@ -49,12 +48,13 @@ public final class SseTransport implements Transport {
     private final CompletableFuture<URI> endpoint = new CompletableFuture<>();
 
     private volatile ListenerGuard listener;
-    private volatile CompletableFuture<HttpResponse<InputStream>> streamRequest;
-    private volatile InputStream stream;
+    private volatile CompletableFuture<HttpAnswer> streamRequest;
+    private volatile HttpAnswer stream;
     private volatile Thread reader;
 
     /**
-     * @param client         shared HTTP client; null to let the transport create (and on close shut down) its own
+     * @param client         shared, started HTTP client ({@link UpstreamHttpClient#start}); null to let the
+     *                       transport start (and on close stop) its own
      * @param connectTimeout bound on start(): stream headers plus the endpoint event; and on each POST
      */
     public SseTransport(String serverName, URI sseUrl, Map<String, String> headers, HttpClient client,
@@ -77,7 +77,6 @@ public final class SseTransport implements Transport {
         this.session = new HttpSession(serverName, sseUrl, headers, client, connectTimeout, auth);
         this.serverName = session.serverName();
         this.sseUrl = session.url();
-        this.client = session.client();
         this.connectTimeout = session.connectTimeout();
         this.ownScheduler = scheduler == null ? new SystemScheduler() : null;
         this.scheduler = scheduler != null ? scheduler : ownScheduler;
@@ -93,9 +92,9 @@ public final class SseTransport implements Transport {
         this.listener = new ListenerGuard(serverName, listener);
         long deadline = scheduler.nanoTime() + connectTimeout.toNanos();
         try {
-            HttpResponse<InputStream> response = openStream();
-            stream = response.body();
-            reader = scheduler.startLoop("sse-" + serverName, () -> readStream(response.body()));
+            HttpAnswer response = openStream();
+            stream = response;
+            reader = scheduler.startLoop("sse-" + serverName, () -> readStream(response));
             URI postTo = endpoint.get(Math.max(0, deadline - scheduler.nanoTime()), TimeUnit.NANOSECONDS);
             if (!state.compareAndSet(State.CONNECTING, State.OPEN)) {
                 throw new IOException("transport of server '" + serverName + "' was closed while starting");
@@ -118,24 +117,23 @@ public final class SseTransport implements Transport {
         }
     }
 
-    private HttpResponse<InputStream> openStream() throws IOException, InterruptedException, TimeoutException {
+    private HttpAnswer openStream() throws IOException, InterruptedException, TimeoutException {
         for (int attempt = 0; ; attempt++) {
-            HttpResponse<InputStream> response = openStreamOnce();
+            HttpAnswer response = openStreamOnce();
             UpstreamAuth.Outcome refusal = session.refusal(response);
             if (refusal == null) {
                 return checkStream(response);
             }
-            closeQuietly(response.body());
+            closeQuietly(response);
             if (refusal.kind() != UpstreamAuth.Outcome.Kind.RETRY || attempt > 0) {
-                throw session.refused(response.statusCode(), "GET " + sseUrl, refusal);
+                throw session.refused(response.status(), "GET " + sseUrl, refusal);
             }
         }
     }
 
-    private HttpResponse<InputStream> openStreamOnce() throws IOException, InterruptedException, TimeoutException {
-        HttpRequest.Builder builder = session.request().GET().header("Accept", "text/event-stream");
-        CompletableFuture<HttpResponse<InputStream>> future =
-                client.sendAsync(builder.build(), HttpResponse.BodyHandlers.ofInputStream());
+    private HttpAnswer openStreamOnce() throws IOException, InterruptedException, TimeoutException {
+        Request request = session.request().headers(fields -> fields.put("Accept", "text/event-stream"));
+        CompletableFuture<HttpAnswer> future = session.send(request);
         streamRequest = future;
         try {
             return future.get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -146,22 +144,22 @@ public final class SseTransport implements Transport {
         }
     }
 
-    private HttpResponse<InputStream> checkStream(HttpResponse<InputStream> response) throws IOException {
-        int status = response.statusCode();
-        String contentType = response.headers().firstValue("Content-Type").orElse("");
+    private HttpAnswer checkStream(HttpAnswer response) throws IOException {
+        int status = response.status();
+        String contentType = Objects.requireNonNullElse(response.header("Content-Type"), "");
         if (status != 200) {
-            throw new HttpStatusException(serverName, status, "GET " + sseUrl, snippet(response.body()));
+            throw new HttpStatusException(serverName, status, "GET " + sseUrl, snippet(response));
         }
         if (!contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream")) {
-            response.body().close();
+            closeQuietly(response);
             throw new UpstreamFailure(serverName, "answered with content type '" + contentType
                     + "', not an event stream", "GET " + sseUrl + " answered content type '" + contentType + "'");
         }
         return response;
     }
 
-    private void readStream(InputStream body) {
-        SseReader events = new SseReader(body, StreamableHttpTransport.MAX_EVENT_CHARS);
+    private void readStream(HttpAnswer body) {
+        SseReader events = new SseReader(body.body(), StreamableHttpTransport.MAX_EVENT_CHARS);
         Throwable cause = null;
         try {
             SseEvent event;
@@ -230,37 +228,40 @@ public final class SseTransport implements Transport {
         }
         URI postTo = endpoint.getNow(null);
         byte[] body = Json.writeBytes(message);
-        HttpResponse<InputStream> response;
+        HttpAnswer response;
         for (int attempt = 0; ; attempt++) {
             response = post(postTo, body);
             UpstreamAuth.Outcome refusal = session.refusal(response);
             if (refusal == null) {
                 break;
             }
-            closeQuietly(response.body());
+            closeQuietly(response);
             if (refusal.kind() != UpstreamAuth.Outcome.Kind.RETRY || attempt > 0) {
-                throw session.refused(response.statusCode(), "POST " + postTo, refusal);
+                throw session.refused(response.status(), "POST " + postTo, refusal);
             }
         }
-        int status = response.statusCode();
+        int status = response.status();
         if (status < 200 || status > 299) {
-            throw new HttpStatusException(serverName, status, "POST " + postTo, snippet(response.body()));
+            throw new HttpStatusException(serverName, status, "POST " + postTo, snippet(response));
         }
-        closeQuietly(response.body());
+        closeQuietly(response);
     }
 
-    private HttpResponse<InputStream> post(URI postTo, byte[] body) throws IOException {
-        HttpRequest.Builder builder = session.request(postTo, null)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                .header("Content-Type", "application/json")
-                .timeout(connectTimeout);
+    /** The POST's response headers, within the connect timeout (its answer comes on the stream). */
+    private HttpAnswer post(URI postTo, byte[] body) throws IOException {
+        Request request = session.request(postTo, null).method(HttpMethod.POST)
+                .body(new BytesRequestContent("application/json", body));
+        CompletableFuture<HttpAnswer> future = session.send(request);
         try {
-            return client.send(builder.build(), HttpResponse.BodyHandlers.ofInputStream());
-        } catch (UpstreamFailure e) {
-            throw e;
-        } catch (IOException e) {
-            throw UpstreamFailure.ofHttp(serverName, "POST " + postTo, e);
+            return future.get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            future.cancel(true);
+            throw new UpstreamFailure(serverName, "timed out", "POST " + postTo + ": no response headers within "
+                    + connectTimeout, new HttpTimeoutException("POST " + postTo));
+        } catch (ExecutionException e) {
+            throw UpstreamFailure.ofHttp(serverName, "POST " + postTo, e.getCause());
         } catch (InterruptedException e) {
+            future.cancel(true);
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while posting to server '" + serverName + "'", e);
         }
@@ -291,13 +292,13 @@ public final class SseTransport implements Transport {
     }
 
     private void release() {
-        CompletableFuture<HttpResponse<InputStream>> request = streamRequest;
+        CompletableFuture<HttpAnswer> request = streamRequest;
         if (request != null) {
             request.cancel(true);
         }
-        InputStream body = stream;
+        HttpAnswer body = stream;
         if (body != null) {
-            closeQuietly(body);
+            body.abort(); // maybe from another thread than the reader's: abort, never read
         }
         Thread thread = reader;
         if (thread != null && thread != Thread.currentThread()) {
@@ -309,11 +310,11 @@ public final class SseTransport implements Transport {
         }
     }
 
-    private static String snippet(InputStream body) {
+    private static String snippet(HttpAnswer body) {
         return HttpBodies.errorSnippet(body);
     }
 
-    private static void closeQuietly(InputStream body) {
+    private static void closeQuietly(HttpAnswer body) {
         HttpBodies.closeQuietly(body);
     }
 }

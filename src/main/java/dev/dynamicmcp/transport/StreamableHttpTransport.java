@@ -6,14 +6,11 @@ import dev.dynamicmcp.auth.upstream.UpstreamAuth;
 import dev.dynamicmcp.protocol.Json;
 import dev.dynamicmcp.protocol.McpMeta;
 import dev.dynamicmcp.protocol.McpMethods;
+import dev.dynamicmcp.runtime.Failures;
 import dev.dynamicmcp.runtime.Scheduler;
 import dev.dynamicmcp.runtime.SystemScheduler;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.Locale;
@@ -27,6 +24,10 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.http.HttpMethod;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,7 +68,8 @@ public final class StreamableHttpTransport implements Transport {
     private final Map<String, Runnable> modernAborts = new ConcurrentHashMap<>();
 
     /**
-     * @param client         shared HTTP client; null to let the transport create (and on close shut down) its own
+     * @param client         shared, started HTTP client ({@link UpstreamHttpClient#start}); null to let the
+     *                       transport start (and on close stop) its own
      * @param connectTimeout how long response headers may take before send gives up (initialize, notifications)
      *                       or lets a request finish in the background
      */
@@ -138,14 +140,13 @@ public final class StreamableHttpTransport implements Transport {
             modernHeaders = ModernHeaders.of(message, params == null ? ModernHeaders.NO_PARAMS : params);
         }
         for (int attempt = 0; ; attempt++) {
-            HttpRequest.Builder builder = session.request(session.url(), sentSessionId)
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                    .header("Accept", "application/json, text/event-stream")
-                    .header("Content-Type", "application/json");
+            Request request = session.request(session.url(), sentSessionId).method(HttpMethod.POST)
+                    .headers(fields -> fields.put("Accept", "application/json, text/event-stream"))
+                    .body(new BytesRequestContent("application/json", body));
             if (modernHeaders != null) {
-                ModernHeaders.apply(builder, modernHeaders);
+                ModernHeaders.apply(request, modernHeaders);
             }
-            HttpResponse<InputStream> response = awaitHeaders(exchange, builder.build(), isRequest && !isInitialize);
+            HttpAnswer response = awaitHeaders(exchange, request, isRequest && !isInitialize);
             if (response == null) {
                 return; // a long call finishes in the background
             }
@@ -154,9 +155,9 @@ public final class StreamableHttpTransport implements Transport {
                 handleResponse(exchange, response);
                 return;
             }
-            HttpBodies.closeQuietly(response.body());
+            HttpBodies.closeQuietly(response);
             if (refusal.kind() != UpstreamAuth.Outcome.Kind.RETRY || attempt > 0) {
-                throw session.refused(response.statusCode(), exchange.what, refusal);
+                throw session.refused(response.status(), exchange.what, refusal);
             }
             log.debug("server '{}': new credentials; sending {} again", name(), exchange.what);
         }
@@ -167,9 +168,9 @@ public final class StreamableHttpTransport implements Transport {
      * mayFinishLate}) was left to finish in the background because they took longer. A modern request can be
      * aborted (its stream closed, the revision's cancel) until its response has come.
      */
-    private HttpResponse<InputStream> awaitHeaders(Exchange exchange, HttpRequest request, boolean mayFinishLate)
+    private HttpAnswer awaitHeaders(Exchange exchange, Request request, boolean mayFinishLate)
             throws IOException {
-        CompletableFuture<HttpResponse<InputStream>> future = streams.sendAsync(request);
+        CompletableFuture<HttpAnswer> future = streams.sendAsync(request);
         if (exchange.modern && exchange.requestId != null) {
             String key = exchange.requestId.toString();
             modernAborts.put(key, () -> future.cancel(true));
@@ -203,8 +204,11 @@ public final class StreamableHttpTransport implements Transport {
     }
 
     /** Headers came after send had returned: an HTTP error can only reach the caller as an error response. */
-    private void lateResponse(Exchange exchange, HttpResponse<InputStream> response, Throwable failure) {
+    private void lateResponse(Exchange exchange, HttpAnswer response, Throwable failure) {
         if (state.get() != State.OPEN) {
+            if (response != null) {
+                response.abort();
+            }
             return;
         }
         try {
@@ -214,8 +218,8 @@ public final class StreamableHttpTransport implements Transport {
             // too late to send it again: a refusal fails the request, and the next one goes with new credentials
             UpstreamAuth.Outcome refusal = session.refusal(response);
             if (refusal != null) {
-                HttpBodies.closeQuietly(response.body());
-                throw session.refused(response.statusCode(), exchange.what, refusal);
+                HttpBodies.closeQuietly(response);
+                throw session.refused(response.status(), exchange.what, refusal);
             }
             handleResponse(exchange, response);
         } catch (UpstreamFailure e) {
@@ -249,14 +253,14 @@ public final class StreamableHttpTransport implements Transport {
     }
 
     /** Status handling on the sending thread; the body, if any, is read on a reader loop. */
-    private void handleResponse(Exchange exchange, HttpResponse<InputStream> response) throws IOException {
-        int status = response.statusCode();
+    private void handleResponse(Exchange exchange, HttpAnswer response) throws IOException {
+        int status = response.status();
         if (exchange.modern && status >= 400 && status <= 499 && exchange.requestId != null
                 && deliveredModernError(exchange, response)) {
             return;
         }
         if (status == 404 && exchange.sessionId != null) {
-            HttpBodies.closeQuietly(response.body());
+            HttpBodies.closeQuietly(response);
             if (session.expired(exchange.sessionId)) {
                 getStream.stop();
             }
@@ -264,34 +268,40 @@ public final class StreamableHttpTransport implements Transport {
                     + exchange.sessionId + " (HTTP 404 to " + exchange.what + "); initialize again");
         }
         if (status < 200 || status > 299) {
-            throw new HttpStatusException(name(), status, exchange.what, HttpBodies.errorSnippet(response.body()));
+            throw new HttpStatusException(name(), status, exchange.what, HttpBodies.errorSnippet(response));
         }
         if (exchange.isInitialize) {
-            session.assigned(response.headers().firstValue(SESSION_HEADER).orElse(null));
+            session.assigned(response.header(SESSION_HEADER));
         }
-        String contentType = response.headers().firstValue("Content-Type").orElse("").toLowerCase(Locale.ROOT);
+        String contentType = contentType(response);
         if (exchange.modern && exchange.requestId != null) {
             String key = exchange.requestId.toString();
-            InputStream body = response.body();
-            if (modernAborts.replace(key, () -> HttpBodies.closeQuietly(body)) == null) { // cancelled meanwhile
-                HttpBodies.closeQuietly(body);
+            // from the canceller's thread: abort (thread-safe), never read the body
+            if (modernAborts.replace(key, response::abort) == null) { // cancelled meanwhile
+                response.abort();
                 return;
             }
         }
         if (status == 202 || status == 204) {
-            HttpBodies.closeQuietly(response.body());
+            HttpBodies.closeQuietly(response);
         } else if (contentType.startsWith("text/event-stream")) {
-            streams.startReader(() -> readResponseStream(exchange, response.body()));
+            streams.startReader(() -> readResponseStream(exchange, response));
         } else if (contentType.startsWith("application/json")) {
-            // one complete JSON document: read it here; the client sends HTTP requests off its caller's
-            // thread (sendMayWaitForAnswer), so nobody waits on this one, and a thread hop is saved
-            readJsonBody(exchange, response.body());
+            // one complete JSON document: read it here (usually already in the client's buffer); the client
+            // sends HTTP requests off its caller's thread (sendMayWaitForAnswer), so nobody waits on this one,
+            // and a thread hop is saved
+            readJsonBody(exchange, response);
             if (exchange.modern && exchange.requestId != null) {
                 modernAborts.remove(exchange.requestId.toString());
             }
         } else {
-            streams.startReader(() -> readUnexpectedBody(exchange, contentType, response.body()));
+            streams.startReader(() -> readUnexpectedBody(exchange, contentType, response));
         }
+    }
+
+    private static String contentType(HttpAnswer response) {
+        String value = response.header("Content-Type");
+        return value == null ? "" : value.toLowerCase(Locale.ROOT);
     }
 
     /**
@@ -299,9 +309,9 @@ public final class StreamableHttpTransport implements Transport {
      * HTTP 4xx and the JSON-RPC error in the body: that error is the answer. False when the body is not an
      * answer to this request (an older server's plain 400/404/405), so the status is the failure.
      */
-    private boolean deliveredModernError(Exchange exchange, HttpResponse<InputStream> response) throws IOException {
-        String contentType = response.headers().firstValue("Content-Type").orElse("").toLowerCase(Locale.ROOT);
-        String text = HttpBodies.readAll(response.body());
+    private boolean deliveredModernError(Exchange exchange, HttpAnswer response) throws IOException {
+        String contentType = contentType(response);
+        String text = HttpBodies.readAll(response);
         modernAborts.remove(exchange.requestId.toString());
         if (contentType.startsWith("application/json")) {
             try {
@@ -317,10 +327,10 @@ public final class StreamableHttpTransport implements Transport {
                 // not an answer: the status tells
             }
         }
-        throw new HttpStatusException(name(), response.statusCode(), exchange.what, MessageShape.snippet(text));
+        throw new HttpStatusException(name(), response.status(), exchange.what, MessageShape.snippet(text));
     }
 
-    private void readJsonBody(Exchange exchange, InputStream body) {
+    private void readJsonBody(Exchange exchange, HttpAnswer body) {
         String text;
         try {
             text = HttpBodies.readAll(body);
@@ -343,7 +353,7 @@ public final class StreamableHttpTransport implements Transport {
         }
     }
 
-    private void readUnexpectedBody(Exchange exchange, String contentType, InputStream body) {
+    private void readUnexpectedBody(Exchange exchange, String contentType, HttpAnswer body) {
         String text;
         try {
             text = HttpBodies.readAll(body);
@@ -360,8 +370,8 @@ public final class StreamableHttpTransport implements Transport {
     }
 
     /** An SSE response to a POST; if it ends before the answer and had event ids, it is resumed with GETs. */
-    private void readResponseStream(Exchange exchange, InputStream body) {
-        SseReader events = new SseReader(body, MAX_EVENT_CHARS);
+    private void readResponseStream(Exchange exchange, HttpAnswer body) {
+        SseReader events = new SseReader(body.body(), MAX_EVENT_CHARS);
         boolean answered = streams.readEvents(events, body, "the stream answering " + exchange.what,
                 exchange.requestId);
         if (exchange.modern && exchange.requestId != null) {
@@ -429,13 +439,19 @@ public final class StreamableHttpTransport implements Transport {
     }
 
     private void deleteSession(String id) {
-        HttpRequest request = session.request(session.url(), id).DELETE().timeout(session.connectTimeout()).build();
+        Request request = session.request(session.url(), id).method(HttpMethod.DELETE);
+        CompletableFuture<HttpAnswer> answer = session.send(request);
         try {
-            int status = session.client().send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
-            log.debug("server '{}': DELETE of session {} answered HTTP {}", name(), HttpSession.shortId(id), status);
-        } catch (IOException e) {
-            log.debug("server '{}': DELETE of session {} failed: {}", name(), HttpSession.shortId(id), e.toString());
+            HttpAnswer response = answer.get(session.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            HttpBodies.closeQuietly(response);
+            log.debug("server '{}': DELETE of session {} answered HTTP {}", name(), HttpSession.shortId(id),
+                    response.status());
+        } catch (ExecutionException | TimeoutException e) {
+            answer.cancel(true);
+            log.debug("server '{}': DELETE of session {} failed: {}", name(), HttpSession.shortId(id),
+                    Failures.describe(e));
         } catch (InterruptedException e) {
+            answer.cancel(true);
             Thread.currentThread().interrupt();
         }
     }

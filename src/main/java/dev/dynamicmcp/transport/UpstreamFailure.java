@@ -3,6 +3,7 @@ package dev.dynamicmcp.transport;
 import dev.dynamicmcp.runtime.Failures;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
@@ -102,6 +103,47 @@ public class UpstreamFailure extends IOException {
         return false;
     }
 
+    /** Jetty's client reports a connect that took too long as {@code SocketTimeoutException: Connect Timeout}. */
+    private static boolean connectTimeout(Throwable failure) {
+        Throwable t = failure;
+        for (int depth = 0; t != null && depth < 32; depth++, t = t.getCause()) {
+            if (t instanceof SocketTimeoutException && String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT)
+                    .contains("connect")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * A TLS failure in the words an operator acts on. The JDK reports an unknown issuer (a self-signed or
+     * private CA certificate) as a failed certification path, a certificate for another host as a plain
+     * {@code CertificateException} from its host name check; the messages tested are the JDK's, not the server's.
+     */
+    private static String tlsKind(Throwable failure) {
+        if (inChain(failure, java.security.cert.CertificateExpiredException.class)
+                || inChain(failure, java.security.cert.CertificateNotYetValidException.class)) {
+            return "TLS handshake failed: its certificate has expired or is not yet valid";
+        }
+        if (inChain(failure, java.security.cert.CertPathBuilderException.class)
+                || inChain(failure, java.security.cert.CertPathValidatorException.class)) {
+            return "TLS handshake failed: its certificate is not trusted (self-signed, or an unknown issuer;"
+                    + " add its CA to the trust store of the proxy's JVM)";
+        }
+        Throwable t = failure;
+        for (int depth = 0; t != null && depth < 32; depth++, t = t.getCause()) {
+            String message = String.valueOf(t.getMessage());
+            if (t instanceof java.security.cert.CertificateException
+                    && (message.contains("No subject alternative") || message.contains("No name matching"))) {
+                return "TLS handshake failed: its certificate is not for this host name";
+            }
+        }
+        if (inChain(failure, java.security.cert.CertificateException.class)) {
+            return "TLS handshake failed: its certificate was rejected";
+        }
+        return "TLS handshake failed";
+    }
+
     /** Why the OS refused to start a program ("Permission denied"), without the paths of its message. */
     static String startFailure(IOException e) {
         String message = String.valueOf(e.getMessage());
@@ -112,19 +154,24 @@ public class UpstreamFailure extends IOException {
 
     /** The kind of an I/O failure, in the words a client is shown. */
     static String kindOf(Throwable failure) {
-        // the most specific first, wherever it sits in the chain: HttpClient wraps an unknown host in a
-        // ConnectException
+        // the most specific first, wherever it sits in the chain: a client may wrap an unknown host in a
+        // ConnectException; our own timeouts carry java.net.http.HttpTimeoutException as the plain marker
         if (inChain(failure, UnresolvedAddressException.class) || inChain(failure, UnknownHostException.class)) {
             return "unknown host";
         }
-        if (inChain(failure, HttpConnectTimeoutException.class)) {
+        if (inChain(failure, HttpConnectTimeoutException.class) || connectTimeout(failure)) {
             return "timed out connecting";
         }
-        if (inChain(failure, HttpTimeoutException.class)) {
+        if (inChain(failure, HttpTimeoutException.class) || inChain(failure, SocketTimeoutException.class)
+                || inChain(failure, java.util.concurrent.TimeoutException.class)) {
             return "timed out";
         }
         if (inChain(failure, ConnectException.class)) {
             return "connection refused";
+        }
+        if (inChain(failure, javax.net.ssl.SSLHandshakeException.class) || inChain(failure,
+                javax.net.ssl.SSLException.class) && inChain(failure, java.security.cert.CertificateException.class)) {
+            return tlsKind(failure);
         }
         return "closed the connection";
     }

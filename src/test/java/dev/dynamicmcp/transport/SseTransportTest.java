@@ -16,7 +16,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.dynamicmcp.testsupport.Peers;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.http.HttpClient;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.Map;
@@ -24,13 +23,14 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.client.HttpClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class SseTransportTest {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
+    private final HttpClient client = UpstreamHttpClient.start();
     private final RecordingListener listener = new RecordingListener();
     private StubHttpServer stub;
     private SseTransport transport;
@@ -43,7 +43,7 @@ class SseTransportTest {
         if (stub != null) {
             stub.close();
         }
-        client.shutdownNow();
+        UpstreamHttpClient.stop(client);
     }
 
     @Test

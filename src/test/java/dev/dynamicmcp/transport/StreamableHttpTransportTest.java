@@ -36,7 +36,9 @@ class StreamableHttpTransportTest {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     private static final String SESSION = "session-1";
 
+    /** The test's own client, to check what the server does apart from the transport. */
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
+    private final org.eclipse.jetty.client.HttpClient upstreamClient = UpstreamHttpClient.start();
     private final RecordingListener listener = new RecordingListener();
     private StubHttpServer stub;
     private StreamableHttpTransport transport;
@@ -50,10 +52,11 @@ class StreamableHttpTransportTest {
             stub.close();
         }
         client.shutdownNow();
+        UpstreamHttpClient.stop(upstreamClient);
     }
 
     private StreamableHttpTransport open(URI url, Map<String, String> headers) {
-        transport = new StreamableHttpTransport("remote", url, headers, client, CONNECT_TIMEOUT);
+        transport = new StreamableHttpTransport("remote", url, headers, upstreamClient, CONNECT_TIMEOUT);
         transport.start(listener);
         return transport;
     }
@@ -317,6 +320,37 @@ class StreamableHttpTransportTest {
         release.countDown();
         await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
                 .until(() -> stub.requests("GET").size() == 2); // no reconnect after close
+    }
+
+    @Test
+    void aGetStreamSilentForLongerThanTheClientsIdleTimeoutStaysOpen() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        stub = sessionStub().on("GET", (exchange, request) -> {
+            OutputStream out = sse(exchange, Map.of());
+            event(out, "id: s1\ndata: ");
+            try {
+                Thread.sleep(1_000); // five idle timeouts of the client below, without a byte
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            event(out, "data: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/tools/list_changed\"}");
+            awaitQuietly(release);
+        });
+        org.eclipse.jetty.client.HttpClient shortIdle = UpstreamHttpClient.start(Duration.ofMillis(200));
+        try {
+            transport = new StreamableHttpTransport("remote", stub.url("/mcp"), Map.of(), shortIdle, CONNECT_TIMEOUT);
+            transport.start(listener);
+            transport.send(initialize(1));
+            transport.onInitialized("2025-06-18");
+
+            await().atMost(Duration.ofSeconds(5)).until(() -> listener.messages.stream()
+                    .anyMatch(m -> m.path("method").asText().equals("notifications/tools/list_changed")));
+            assertThat(stub.requests("GET")).as("the stream was not broken and opened again").hasSize(1);
+        } finally {
+            release.countDown();
+            transport.close();
+            UpstreamHttpClient.stop(shortIdle);
+        }
     }
 
     @Test

@@ -15,13 +15,13 @@ import dev.dynamicmcp.auth.upstream.UpstreamAuth.Outcome;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.client.HttpClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -34,7 +34,7 @@ class UpstreamAuthTransportTest {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     private static final String CHALLENGE = "Bearer resource_metadata=\"http://127.0.0.1/.well-known/oauth-protected-resource\"";
 
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
+    private final HttpClient client = UpstreamHttpClient.start();
     private final RecordingListener listener = new RecordingListener();
     private StubHttpServer stub;
     private Transport transport;
@@ -47,7 +47,7 @@ class UpstreamAuthTransportTest {
         if (stub != null) {
             stub.close();
         }
-        client.shutdownNow();
+        UpstreamHttpClient.stop(client);
     }
 
     /** Credentials with knobs: the token it sends, and what a refusal turns into. */

@@ -6,6 +6,7 @@ import dev.dynamicmcp.protocol.JsonRpc;
 import dev.dynamicmcp.protocol.McpException;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.net.http.HttpConnectTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
 import java.util.concurrent.CompletionException;
@@ -23,6 +24,9 @@ class UpstreamFailureTest {
         assertThat(refused.detail()).contains("key=s3cret").contains("java.net.ConnectException");
 
         assertThat(UpstreamFailure.ofHttp("web", "x", new HttpConnectTimeoutException("HTTP connect timed out")))
+                .hasMessage("server 'web': timed out connecting");
+        // how Jetty's client (the upstream transports') reports a connect that took too long
+        assertThat(UpstreamFailure.ofHttp("web", "x", new SocketTimeoutException("Connect Timeout")))
                 .hasMessage("server 'web': timed out connecting");
         IOException unresolved = new ConnectException();
         unresolved.initCause(new UnresolvedAddressException());
