@@ -20,6 +20,7 @@ import java.io.IOException;
 import dev.dynamicmcp.runtime.Scheduler;
 import dev.dynamicmcp.runtime.SystemScheduler;
 import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiConsumer;
 import org.eclipse.jetty.client.HttpClient;
 import org.slf4j.Logger;
@@ -38,8 +39,15 @@ public final class DefaultClientFactory implements ClientFactory, AutoCloseable 
 
     private final McpClient.Options baseOptions;
     private final BiConsumer<McpClient, String> beforeConnect;
-    /** Started with the factory, stopped by {@link #close()}; its threads are its own pool (UpstreamHttpClient). */
-    private final HttpClient http;
+    /**
+     * Started when the first HTTP server's transport is made, stopped by {@link #close()}; its threads are its own
+     * pool (UpstreamHttpClient). Not at construction: starting it loads the JDK's trust store and TLS classes
+     * (~390 classes, several MB resident) and starts its selector and timer threads, which a proxy of stdio
+     * servers never uses.
+     */
+    private HttpClient http;
+    private boolean closed;
+    private final ReentrantLock httpLock = new ReentrantLock();
     private final Scheduler scheduler;
     private final boolean ownsScheduler;
     private final UpstreamAuthSource upstreamAuth;
@@ -79,7 +87,32 @@ public final class DefaultClientFactory implements ClientFactory, AutoCloseable 
         this.scheduler = ownsScheduler ? new SystemScheduler() : scheduler;
         this.baseOptions = baseOptions;
         this.beforeConnect = beforeConnect;
-        this.http = UpstreamHttpClient.start();
+    }
+
+    /** The shared HTTP client if it was started (tests). */
+    HttpClient httpClientIfStarted() {
+        httpLock.lock();
+        try {
+            return http;
+        } finally {
+            httpLock.unlock();
+        }
+    }
+
+    /** The shared HTTP client, started at the first call. */
+    private HttpClient http() {
+        httpLock.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("the upstream client factory is closed");
+            }
+            if (http == null) {
+                http = UpstreamHttpClient.start();
+            }
+            return http;
+        } finally {
+            httpLock.unlock();
+        }
     }
 
     /** What the proxy can relay downstream: sampling, elicitation and roots (with list_changed). */
@@ -161,9 +194,9 @@ public final class DefaultClientFactory implements ClientFactory, AutoCloseable 
             case STDIO -> new StdioTransport(config.name(), config.command(), config.args(),
                     ChildEnvironment.of(config.env(), config.options().inheritEnv()), config.cwd(),
                     StdioTransport.DEFAULT_CLOSE_GRACE, scheduler);
-            case STREAMABLE_HTTP -> new StreamableHttpTransport(config.name(), config.url(), config.headers(), http,
+            case STREAMABLE_HTTP -> new StreamableHttpTransport(config.name(), config.url(), config.headers(), http(),
                     config.options().connectTimeout(), scheduler, auth);
-            case SSE -> new SseTransport(config.name(), config.url(), config.headers(), http,
+            case SSE -> new SseTransport(config.name(), config.url(), config.headers(), http(),
                     config.options().connectTimeout(), scheduler, auth);
             case HTTP_AUTO -> throw new IllegalArgumentException("HTTP_AUTO is resolved by connect()");
         };
@@ -175,7 +208,17 @@ public final class DefaultClientFactory implements ClientFactory, AutoCloseable 
      */
     @Override
     public void close() {
-        UpstreamHttpClient.stop(http);
+        HttpClient started;
+        httpLock.lock();
+        try {
+            closed = true;
+            started = http;
+        } finally {
+            httpLock.unlock();
+        }
+        if (started != null) { // stopped outside the lock: it aborts exchanges, whose callbacks may run here
+            UpstreamHttpClient.stop(started);
+        }
         if (ownsScheduler) {
             scheduler.close();
         }
