@@ -3,6 +3,8 @@ package dev.dynamicmcp.transport;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.concurrent.locks.ReentrantLock;
+import javax.net.ssl.SSLEngine;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.ProxyAuthenticationProtocolHandler;
 import org.eclipse.jetty.client.WWWAuthenticationProtocolHandler;
@@ -57,8 +59,11 @@ public final class UpstreamHttpClient {
         ClientConnector connector = new ClientConnector();
         connector.setExecutor(threads);
         connector.setSelectors(1);
-        // the JDK's trust store; endpoint identification (host name verification) is on by default
-        connector.setSslContextFactory(new SslContextFactory.Client());
+        // the JDK's trust store; endpoint identification (host name verification) is on by default. Started at
+        // the first https:// connection, not with the client (see LazyTls)
+        LazyTls tls = new LazyTls();
+        connector.setSslContextFactory(tls);
+        connector.unmanage(tls);
         HttpClientTransportOverHTTP transport = new HttpClientTransportOverHTTP(connector);
         // our listeners never block (see above): Jetty may run them on the selecting thread itself, without
         // waking a reserved thread to take over selecting for every response
@@ -95,6 +100,63 @@ public final class UpstreamHttpClient {
             client.stop();
         } catch (Exception e) {
             log.debug("stopping the upstream HTTP client: {}", e.toString());
+        }
+        if (client.getSslContextFactory() instanceof LazyTls tls) {
+            tls.stopIfStarted();
+        }
+    }
+
+    /** Sets up TLS now rather than at the first https:// connection (tests: the JVM trust store options of the moment). */
+    static HttpClient withTlsNow(HttpClient client) {
+        if (client.getSslContextFactory() instanceof LazyTls tls) {
+            tls.startIfNeeded();
+        }
+        return client;
+    }
+
+    /**
+     * The TLS context, made when the first https:// connection needs an engine. Starting one loads the JDK's
+     * trust store and its TLS classes (several MB resident, hundreds of classes) that a proxy of plain-http or
+     * stdio servers never uses (issue 12: the demo's idle memory); a failure to start it fails that connection,
+     * with the reason, and the next connection tries again.
+     */
+    static final class LazyTls extends SslContextFactory.Client {
+        private final ReentrantLock lock = new ReentrantLock();
+
+        @Override
+        public SSLEngine newSSLEngine(String host, int port) {
+            startIfNeeded();
+            return super.newSSLEngine(host, port);
+        }
+
+        @Override
+        public SSLEngine newSSLEngine() {
+            startIfNeeded();
+            return super.newSSLEngine();
+        }
+
+        private void startIfNeeded() {
+            if (isStarted()) {
+                return;
+            }
+            lock.lock();
+            try {
+                if (!isStarted()) {
+                    start();
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException("could not set up TLS for the upstream HTTP client: " + e, e);
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        void stopIfStarted() {
+            try {
+                stop();
+            } catch (Exception e) {
+                log.debug("stopping the upstream TLS context: {}", e.toString());
+            }
         }
     }
 }

@@ -180,7 +180,7 @@ class UpstreamRedirectTest {
             exchange.getResponseHeaders().add("Location", plain.toString());
             exchange.sendResponseHeaders(307, -1);
         });
-        ownClient = tls.trusting(UpstreamHttpClient::start);
+        ownClient = tls.trusting(() -> UpstreamHttpClient.withTlsNow(UpstreamHttpClient.start()));
         open(stub.url("/mcp"), ownClient, UpstreamAuth.NONE);
 
         UpstreamFailure refused = catchThrowableOfType(UpstreamFailure.class, () -> transport.send(initialize(1)));

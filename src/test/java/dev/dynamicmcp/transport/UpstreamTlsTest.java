@@ -83,7 +83,7 @@ class UpstreamTlsTest {
     @Test
     void aTrustedCertificateForAnotherHostNameIsRefused() throws Exception {
         serve(forElsewhere);
-        client = forElsewhere.trusting(UpstreamHttpClient::start);
+        client = forElsewhere.trusting(() -> UpstreamHttpClient.withTlsNow(UpstreamHttpClient.start()));
 
         UpstreamFailure failed = catchThrowableOfType(UpstreamFailure.class, this::connect);
 
@@ -94,11 +94,22 @@ class UpstreamTlsTest {
     @Test
     void aCertificateInTheJvmTrustStoreIsAccepted() throws Exception {
         serve(forLoopback);
-        client = forLoopback.trusting(UpstreamHttpClient::start);
+        client = forLoopback.trusting(() -> UpstreamHttpClient.withTlsNow(UpstreamHttpClient.start()));
 
         connect();
 
         assertThat(listener.awaitResponse(1).path("result").path("protocolVersion").asText()).isEqualTo("2025-06-18");
         assertThat(stub.requests("POST")).hasSize(1);
+    }
+
+    @Test
+    void tlsIsSetUpAtTheFirstHttpsConnectionNotWhenTheClientStarts() throws Exception {
+        serve(forLoopback);
+        client = UpstreamHttpClient.start();
+        assertThat(client.getSslContextFactory().isStarted()).as("no trust store loaded for a proxy without https").isFalse();
+
+        catchThrowableOfType(UpstreamFailure.class, this::connect);
+
+        assertThat(client.getSslContextFactory().isStarted()).isTrue();
     }
 }
