@@ -42,6 +42,17 @@ public interface Scheduler extends AutoCloseable {
      */
     Thread startLoop(String name, Runnable loop);
 
+    /**
+     * Like {@link #startLoop}, on a platform (daemon) thread: for a loop that spends its life blocked in a
+     * read the JDK cannot park a virtual thread for (a process pipe). Such a read holds its carrier anyway
+     * and makes the virtual-thread scheduler wake a spare carrier for each read; on a platform thread it just
+     * blocks. Same contract as {@link #startLoop}. By default a virtual thread, for schedulers that do not
+     * tell the two apart.
+     */
+    default Thread startPlatformLoop(String name, Runnable loop) {
+        return startLoop(name, loop);
+    }
+
     /** An executor view of {@link #execute}, for {@code CompletableFuture.*Async}. */
     default java.util.concurrent.Executor executor(String name) {
         return task -> execute(name, task);

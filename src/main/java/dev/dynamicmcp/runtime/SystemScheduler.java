@@ -160,11 +160,20 @@ public final class SystemScheduler implements Scheduler {
 
     @Override
     public Thread startLoop(String name, Runnable loop) {
-        return start(name, loop);
+        return start(Thread.ofVirtual().name(name), name, loop);
+    }
+
+    @Override
+    public Thread startPlatformLoop(String name, Runnable loop) {
+        return start(Thread.ofPlatform().daemon(true).name(name), name, loop);
     }
 
     private Thread start(String name, Runnable task) {
-        Thread thread = Thread.ofVirtual().name(name).unstarted(() -> {
+        return start(Thread.ofVirtual().name(name), name, task);
+    }
+
+    private Thread start(Thread.Builder builder, String name, Runnable task) {
+        Thread thread = builder.unstarted(() -> {
             try {
                 task.run();
             } catch (Throwable t) {

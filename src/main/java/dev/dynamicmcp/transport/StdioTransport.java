@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
  * under the logger {@code upstream.<serverName>}.
  *
  * <p>Threads: three loops of the scheduler: one reads stdout and calls the listener (so messages arrive in
- * order), one drains stderr, one waits for the exit. {@link Listener#onClosed} comes after the last stdout
- * message. Ending the process tree is {@link ProcessTreeTerminator}'s job, politely ({@link #close()}) or at
+ * order), one drains stderr (both on platform threads: they block in pipe reads), one waits for the exit.
+ * {@link Listener#onClosed} comes after the last stdout message. Ending the process tree is {@link ProcessTreeTerminator}'s job, politely ({@link #close()}) or at
  * once ({@link #kill()}, and a writer that finds the server wedged).
  */
 public final class StdioTransport implements Transport {
@@ -136,8 +136,10 @@ public final class StdioTransport implements Transport {
         }
         process = started;
         stdin = started.getOutputStream();
-        stdoutReader = scheduler.startLoop("stdio-out-" + serverName, () -> readStdout(started));
-        stderrReader = scheduler.startLoop("stdio-err-" + serverName, () -> drainStderr(started));
+        // platform threads: a pipe read pins a virtual thread's carrier anyway, and costs a spare carrier's
+        // wake-up per read on top; the stdout reader also answers downstream, so that is one per call
+        stdoutReader = scheduler.startPlatformLoop("stdio-out-" + serverName, () -> readStdout(started));
+        stderrReader = scheduler.startPlatformLoop("stdio-err-" + serverName, () -> drainStderr(started));
         // OPEN before the exit watcher starts: a child that exits at once must still be reported closed
         transition(State.OPEN, "pid " + started.pid());
         scheduler.startLoop("stdio-exit-" + serverName, () -> watchExit(started));

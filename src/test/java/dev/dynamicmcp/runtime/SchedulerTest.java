@@ -119,4 +119,29 @@ class SchedulerTest {
         scheduler.execute("after-close", never::countDown);
         assertThat(never.getCount()).isEqualTo(1);
     }
+
+    @Test
+    void platformLoopsRunOnDaemonPlatformThreadsAndCloseInterruptsThem() throws Exception {
+        SystemScheduler scheduler = new SystemScheduler();
+        CountDownLatch started = new CountDownLatch(1);
+        List<Boolean> virtual = new CopyOnWriteArrayList<>();
+        Thread loop = scheduler.startPlatformLoop("pipe-reader", () -> {
+            virtual.add(Thread.currentThread().isVirtual());
+            started.countDown();
+            try {
+                Thread.sleep(Long.MAX_VALUE);
+            } catch (InterruptedException e) {
+                // closing
+            }
+        });
+        assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(virtual).containsExactly(false);
+        assertThat(loop.isDaemon()).isTrue();
+        assertThat(loop.getName()).isEqualTo("pipe-reader");
+        assertThat(scheduler.runningTasks()).isEqualTo(1);
+
+        scheduler.close(Duration.ofSeconds(5));
+        await().atMost(Duration.ofSeconds(5)).until(() -> !loop.isAlive());
+        assertThat(scheduler.runningTasks()).isZero();
+    }
 }

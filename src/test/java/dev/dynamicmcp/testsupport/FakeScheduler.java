@@ -35,6 +35,7 @@ public final class FakeScheduler implements Scheduler {
     private final Instant epoch;
     private final List<String> fired = new ArrayList<>();
     private final ConcurrentLinkedQueue<Thread> threads = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<String> platformLoops = new ConcurrentLinkedQueue<>();
     private volatile DoubleSupplier random = () -> 0.5;
     private volatile boolean inline;
     private volatile boolean closed;
@@ -107,6 +108,19 @@ public final class FakeScheduler implements Scheduler {
         Thread thread = Thread.ofVirtual().name(name).start(loop);
         threads.add(thread);
         return thread;
+    }
+
+    @Override
+    public Thread startPlatformLoop(String name, Runnable loop) {
+        Thread thread = Thread.ofPlatform().daemon(true).name(name).start(loop);
+        threads.add(thread);
+        platformLoops.add(name);
+        return thread;
+    }
+
+    /** Names of the loops started on platform threads ({@link #startPlatformLoop}), oldest first. */
+    public List<String> platformLoops() {
+        return List.copyOf(platformLoops);
     }
 
     /**

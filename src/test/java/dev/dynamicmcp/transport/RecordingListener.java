@@ -12,10 +12,13 @@ final class RecordingListener implements Transport.Listener {
     final List<ObjectNode> messages = new CopyOnWriteArrayList<>();
     final List<String> badInputs = new CopyOnWriteArrayList<>();
     final List<Throwable> closes = new CopyOnWriteArrayList<>();
+    /** The thread each message of {@link #messages} was delivered on. */
+    final List<Thread> deliveredOn = new CopyOnWriteArrayList<>();
     private volatile boolean closedWithNull;
 
     @Override
     public void onMessage(ObjectNode message) {
+        deliveredOn.add(Thread.currentThread());
         messages.add(message);
     }
 

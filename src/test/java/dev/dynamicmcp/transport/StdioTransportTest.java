@@ -100,6 +100,22 @@ class StdioTransportTest {
     }
 
     @Test
+    void stdoutIsReadOnAPlatformThreadThatEndsWithTheTransport() throws IOException {
+        StdioTransport transport = sh(opened, "reader", "printf '{\"jsonrpc\":\"2.0\",\"method\":\"hi\"}\\n'; cat");
+        transport.start(listener);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> listener.messages.size() == 1);
+        Thread reader = listener.deliveredOn.get(0);
+        // a pipe read on a virtual thread pins its carrier and wakes a spare one per read
+        assertThat(reader.isVirtual()).isFalse();
+        assertThat(reader.isDaemon()).isTrue();
+        assertThat(reader.getName()).isEqualTo("stdio-out-reader");
+
+        transport.close();
+        await().atMost(Duration.ofSeconds(10)).until(() -> !reader.isAlive());
+    }
+
+    @Test
     void aLineOfSeveralMegabytesIsOneMessage() throws IOException {
         int size = 6 * 1024 * 1024;
         StdioTransport transport = sh(opened, "bulky", "printf '{\"jsonrpc\":\"2.0\",\"method\":\"big\",\"params\":{\"data\":\"';"
