@@ -104,7 +104,7 @@ public final class StdioServer implements DownstreamSession, AutoCloseable {
         handler = listener.opened(this);
         log.info("session stdio: NEW -> RUNNING{}", profile == null ? "" : " (profile " + profile + ")");
         if (scheduler != null) {
-            scheduler.startLoop("stdio-server-reader", this::readLoop);
+            scheduler.startPlatformLoop("stdio-server-reader", this::readLoop); // a pipe read holds a carrier anyway
         } else {
             Thread.ofVirtual().name("stdio-server-reader").start(this::readLoop); // standalone use (demo servers)
         }
