@@ -83,11 +83,11 @@ final class GetStream {
             if (response == null) {
                 failures++;
             } else if (response.status() == 405) {
-                HttpBodies.closeQuietly(response);
+                response.close();
                 log.debug("server '{}': no GET stream offered (HTTP 405)", server);
                 return;
             } else if (response.status() == 404 && streams.session().sessionId() != null) {
-                HttpBodies.closeQuietly(response);
+                response.close();
                 // keep the id: the next send gets the 404 too and tells its caller to initialize again
                 log.info("server '{}': session {} expired (HTTP 404 on the GET stream)", server,
                         HttpSession.shortId(streams.session().sessionId()));
@@ -99,7 +99,7 @@ final class GetStream {
                 lastEventId = events.lastEventId() != null ? events.lastEventId() : lastEventId;
                 retryMillis = events.retryMillis() >= 0 ? events.retryMillis() : retryMillis;
             } else {
-                HttpBodies.closeQuietly(response);
+                response.close();
                 failures++;
                 log.warn("server '{}': GET stream answered HTTP {}", server, response.status());
             }

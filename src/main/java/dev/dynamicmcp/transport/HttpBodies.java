@@ -1,6 +1,7 @@
 package dev.dynamicmcp.transport;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 
 /** Small helpers for HTTP response bodies shared by the HTTP transports. */
 final class HttpBodies {
@@ -15,7 +16,7 @@ final class HttpBodies {
     static String errorSnippet(HttpAnswer answer) {
         try {
             byte[] bytes = answer.body().readNBytes(ERROR_BODY_CHARS * 4);
-            String text = new String(bytes, java.nio.charset.StandardCharsets.UTF_8).strip().replace('\n', ' ');
+            String text = new String(bytes, StandardCharsets.UTF_8).strip().replace('\n', ' ');
             return text.length() > ERROR_BODY_CHARS ? text.substring(0, ERROR_BODY_CHARS) + "..." : text;
         } catch (IOException e) {
             return "";
@@ -31,9 +32,5 @@ final class HttpBodies {
         } finally {
             answer.close();
         }
-    }
-
-    static void closeQuietly(HttpAnswer answer) {
-        answer.close();
     }
 }

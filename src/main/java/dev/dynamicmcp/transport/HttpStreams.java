@@ -113,7 +113,7 @@ final class HttpStreams {
             if (refusal == null) {
                 return response;
             }
-            HttpBodies.closeQuietly(response);
+            response.close();
             if (refusal.kind() != UpstreamAuth.Outcome.Kind.RETRY || attempt > 0) {
                 throw session.refused(response.status(), "GET " + session.url(), refusal);
             }
@@ -165,7 +165,7 @@ final class HttpStreams {
             }
         } finally {
             openBodies.remove(body);
-            HttpBodies.closeQuietly(body);
+            body.close();
         }
         return answered;
     }

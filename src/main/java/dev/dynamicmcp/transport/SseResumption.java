@@ -71,7 +71,7 @@ final class SseResumption {
             return;
         }
         if (response.status() != 200) {
-            HttpBodies.closeQuietly(response);
+            response.close();
             streams.listener().failRequest(requestId, "resuming the stream of " + what + " was answered HTTP "
                     + response.status());
             return;

@@ -124,7 +124,7 @@ public final class SseTransport implements Transport {
             if (refusal == null) {
                 return checkStream(response);
             }
-            closeQuietly(response);
+            response.close();
             if (refusal.kind() != UpstreamAuth.Outcome.Kind.RETRY || attempt > 0) {
                 throw session.refused(response.status(), "GET " + sseUrl, refusal);
             }
@@ -148,10 +148,10 @@ public final class SseTransport implements Transport {
         int status = response.status();
         String contentType = Objects.requireNonNullElse(response.header("Content-Type"), "");
         if (status != 200) {
-            throw new HttpStatusException(serverName, status, "GET " + sseUrl, snippet(response));
+            throw new HttpStatusException(serverName, status, "GET " + sseUrl, HttpBodies.errorSnippet(response));
         }
         if (!contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream")) {
-            closeQuietly(response);
+            response.close();
             throw new UpstreamFailure(serverName, "answered with content type '" + contentType
                     + "', not an event stream", "GET " + sseUrl + " answered content type '" + contentType + "'");
         }
@@ -180,7 +180,7 @@ public final class SseTransport implements Transport {
             cause = new UpstreamFailure(serverName, "closed the connection (the SSE stream broke)",
                     "the SSE stream " + sseUrl + " broke: " + e, e);
         } finally {
-            closeQuietly(body);
+            body.close();
         }
         endpoint.completeExceptionally(cause); // no-op once the endpoint is known
         State previous = state.getAndSet(State.CLOSED);
@@ -235,16 +235,16 @@ public final class SseTransport implements Transport {
             if (refusal == null) {
                 break;
             }
-            closeQuietly(response);
+            response.close();
             if (refusal.kind() != UpstreamAuth.Outcome.Kind.RETRY || attempt > 0) {
                 throw session.refused(response.status(), "POST " + postTo, refusal);
             }
         }
         int status = response.status();
         if (status < 200 || status > 299) {
-            throw new HttpStatusException(serverName, status, "POST " + postTo, snippet(response));
+            throw new HttpStatusException(serverName, status, "POST " + postTo, HttpBodies.errorSnippet(response));
         }
-        closeQuietly(response);
+        response.close();
     }
 
     /** The POST's response headers, within the connect timeout (its answer comes on the stream). */
@@ -308,13 +308,5 @@ public final class SseTransport implements Transport {
         if (ownScheduler != null) {
             ownScheduler.execute("sse-close-" + serverName, () -> ownScheduler.close(Duration.ofSeconds(1)));
         }
-    }
-
-    private static String snippet(HttpAnswer body) {
-        return HttpBodies.errorSnippet(body);
-    }
-
-    private static void closeQuietly(HttpAnswer body) {
-        HttpBodies.closeQuietly(body);
     }
 }

@@ -155,7 +155,7 @@ public final class StreamableHttpTransport implements Transport {
                 handleResponse(exchange, response);
                 return;
             }
-            HttpBodies.closeQuietly(response);
+            response.close();
             if (refusal.kind() != UpstreamAuth.Outcome.Kind.RETRY || attempt > 0) {
                 throw session.refused(response.status(), exchange.what, refusal);
             }
@@ -218,7 +218,7 @@ public final class StreamableHttpTransport implements Transport {
             // too late to send it again: a refusal fails the request, and the next one goes with new credentials
             UpstreamAuth.Outcome refusal = session.refusal(response);
             if (refusal != null) {
-                HttpBodies.closeQuietly(response);
+                response.close();
                 throw session.refused(response.status(), exchange.what, refusal);
             }
             handleResponse(exchange, response);
@@ -260,7 +260,7 @@ public final class StreamableHttpTransport implements Transport {
             return;
         }
         if (status == 404 && exchange.sessionId != null) {
-            HttpBodies.closeQuietly(response);
+            response.close();
             if (session.expired(exchange.sessionId)) {
                 getStream.stop();
             }
@@ -283,7 +283,7 @@ public final class StreamableHttpTransport implements Transport {
             }
         }
         if (status == 202 || status == 204) {
-            HttpBodies.closeQuietly(response);
+            response.close();
         } else if (contentType.startsWith("text/event-stream")) {
             streams.startReader(() -> readResponseStream(exchange, response));
         } else if (contentType.startsWith("application/json")) {
@@ -443,7 +443,7 @@ public final class StreamableHttpTransport implements Transport {
         CompletableFuture<HttpAnswer> answer = session.send(request);
         try {
             HttpAnswer response = answer.get(session.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            HttpBodies.closeQuietly(response);
+            response.close();
             log.debug("server '{}': DELETE of session {} answered HTTP {}", name(), HttpSession.shortId(id),
                     response.status());
         } catch (ExecutionException | TimeoutException e) {
