@@ -88,7 +88,8 @@ public record WwwAuthenticate(List<Challenge> challenges) {
         return challenges.stream().filter(c -> c.scheme().equalsIgnoreCase("Bearer")).findFirst();
     }
 
-    private static boolean isTokenChar(char c) {
+    /** An HTTP token character (RFC 9110 {@code tchar}: a visible ASCII character that is no delimiter). */
+    public static boolean isTokenChar(int c) {
         return c > 0x20 && c < 0x7f && "()<>@,;:\\\"/[]?={} \t".indexOf(c) < 0;
     }
 }

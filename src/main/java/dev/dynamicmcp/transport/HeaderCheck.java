@@ -1,5 +1,6 @@
 package dev.dynamicmcp.transport;
 
+import dev.dynamicmcp.auth.WwwAuthenticate;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -11,7 +12,6 @@ import java.util.Set;
  */
 final class HeaderCheck {
     private static final Set<String> RESTRICTED = Set.of("connection", "content-length", "expect", "host", "upgrade");
-    private static final String TOKEN_PUNCTUATION = "!#$%&'*+-.^_`|~";
 
     private HeaderCheck() {
     }
@@ -28,7 +28,7 @@ final class HeaderCheck {
     }
 
     private static String problem(String name, String value) {
-        if (name == null || name.isEmpty() || !name.chars().allMatch(HeaderCheck::isTokenChar)) {
+        if (name == null || name.isEmpty() || !name.chars().allMatch(WwwAuthenticate::isTokenChar)) {
             return "invalid header name";
         }
         if (RESTRICTED.contains(name.toLowerCase(Locale.ROOT))) {
@@ -44,10 +44,5 @@ final class HeaderCheck {
             }
         }
         return null;
-    }
-
-    private static boolean isTokenChar(int c) {
-        return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-                || c < 128 && TOKEN_PUNCTUATION.indexOf(c) >= 0;
     }
 }
