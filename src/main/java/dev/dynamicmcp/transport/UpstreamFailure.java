@@ -9,6 +9,7 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * A failure to reach or keep an upstream server, in two parts: a {@link #summary()} in plain words that is
@@ -94,9 +95,14 @@ public class UpstreamFailure extends IOException {
     }
 
     private static boolean inChain(Throwable failure, Class<? extends Throwable> type) {
+        return inChain(failure, type, t -> true);
+    }
+
+    /** Whether a {@code type} that {@code matches} is {@code failure} or one of its causes (32 deep at most). */
+    private static <T extends Throwable> boolean inChain(Throwable failure, Class<T> type, Predicate<T> matches) {
         Throwable t = failure;
         for (int depth = 0; t != null && depth < 32; depth++, t = t.getCause()) {
-            if (type.isInstance(t)) {
+            if (type.isInstance(t) && matches.test(type.cast(t))) {
                 return true;
             }
         }
@@ -105,14 +111,8 @@ public class UpstreamFailure extends IOException {
 
     /** Jetty's client reports a connect that took too long as {@code SocketTimeoutException: Connect Timeout}. */
     private static boolean connectTimeout(Throwable failure) {
-        Throwable t = failure;
-        for (int depth = 0; t != null && depth < 32; depth++, t = t.getCause()) {
-            if (t instanceof SocketTimeoutException && String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT)
-                    .contains("connect")) {
-                return true;
-            }
-        }
-        return false;
+        return inChain(failure, SocketTimeoutException.class,
+                t -> String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("connect"));
     }
 
     /**
@@ -130,13 +130,11 @@ public class UpstreamFailure extends IOException {
             return "TLS handshake failed: its certificate is not trusted (self-signed, or an unknown issuer;"
                     + " add its CA to the trust store of the proxy's JVM)";
         }
-        Throwable t = failure;
-        for (int depth = 0; t != null && depth < 32; depth++, t = t.getCause()) {
+        if (inChain(failure, java.security.cert.CertificateException.class, t -> {
             String message = String.valueOf(t.getMessage());
-            if (t instanceof java.security.cert.CertificateException
-                    && (message.contains("No subject alternative") || message.contains("No name matching"))) {
-                return "TLS handshake failed: its certificate is not for this host name";
-            }
+            return message.contains("No subject alternative") || message.contains("No name matching");
+        })) {
+            return "TLS handshake failed: its certificate is not for this host name";
         }
         if (inChain(failure, java.security.cert.CertificateException.class)) {
             return "TLS handshake failed: its certificate was rejected";
