@@ -137,8 +137,10 @@ class FaultInjectionTest {
         assertThat(manager.status("crashy").lastErrorDetail()).as("the stderr tail is for the operator")
                 .contains("exited with code " + FaultServer.CRASH_EXIT_CODE);
         assertThat(manager.client("crashy").transport().pid()).isNotEqualTo(firstPid);
-        assertThat(recorder.transitions).containsSubsequence("crashy: CONNECTING -> READY", "crashy: READY -> BACKOFF",
-                "crashy: BACKOFF -> CONNECTING", "crashy: CONNECTING -> READY");
+        // the listener hears of a transition just after the status shows it
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(recorder.transitions).containsSubsequence(
+                "crashy: CONNECTING -> READY", "crashy: READY -> BACKOFF", "crashy: BACKOFF -> CONNECTING",
+                "crashy: CONNECTING -> READY"));
         assertThat(text(echo("crashy", "three").join())).isEqualTo("three");
     }
 
