@@ -8,6 +8,9 @@
 # Options: --sessions "1 8 32 128"  --seconds 10  --warmup 3  --reps 3  --prewarm 15
 #          --setups "direct ours-http ours-stdio ours-modern supergateway mcp-proxy mcp-hub"
 #          --no-scale  --no-jmh  --no-peers
+#          --driver wrk|java  the load generator of the calls cells: wrk (default; Debian's package, installed by
+#                           bench/install-wrk.sh; one thread, one connection per session) or the Java client
+#                           (LoadGen's own; always used for mcp-hub's legacy SSE, which wrk cannot speak)
 #          --baseline DIR   also run the proxy of another checkout (built) as setups base-http, base-stdio,
 #                           base-modern, interleaved with ours-*: a before/after in one run on a noisy machine
 # Results: bench/results/<time>/ (raw JSON lines, logs, table.md). See bench/README.md.
@@ -15,7 +18,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 
-smoke=0 scale=1 jmh=1 peers=1 baseline=""
+smoke=0 scale=1 jmh=1 peers=1 baseline="" driver=wrk
 sessions_list="1 8 32 128" seconds=10 warmup=3 reps=3 setups="" prewarm=15
 while (($#)); do
   case $1 in
@@ -30,7 +33,8 @@ while (($#)); do
     --no-jmh) jmh=0 ;;
     --no-peers) peers=0 ;;
     --baseline) baseline=$(cd "$2" && pwd); shift ;;
-    -h|--help) sed -n 2,14p "$0"; exit 0 ;;
+    --driver) driver=$2; shift ;;
+    -h|--help) sed -n 2,17p "$0"; exit 0 ;;
     *) echo "bench: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -65,6 +69,12 @@ if [[ $setups =~ supergateway|mcp-proxy|mcp-hub ]]; then
   "$here/install-peers.sh"
 fi
 bin="$here/node_modules/.bin"
+case $driver in
+  wrk) if ! "$here/install-wrk.sh"; then log "no wrk: the Java load generator drives every cell"; driver=java; fi ;;
+  java) ;;
+  *) echo "bench: --driver is wrk or java, not $driver" >&2; exit 2 ;;
+esac
+calls_driver=(--driver "$driver" --wrk-script "$here/wrk-mcp.lua")
 
 # The echo upstream runs with the same small-JVM flags everywhere (stdio child or HTTP), so every setup
 # talks to the same upstream; C1 only: it starts fast and an echo needs no C2.
@@ -170,7 +180,7 @@ for setup in $setups; do [[ " $ready_setups " == *" $setup "* ]] || failed=1; do
 if ((prewarm > 0)); then
   for setup in $ready_setups; do
     log "prewarm $setup (${prewarm}s, 8 sessions)"
-    "$java" -cp "$cp" dev.dynamicmcp.bench.LoadGen calls --setup "$setup" --url "${url[$setup]}" \
+    "$java" -cp "$cp" dev.dynamicmcp.bench.LoadGen calls --setup "$setup" --url "${url[$setup]}" "${calls_driver[@]}" \
       --pid "${pid[$setup]}" --sessions 8 --seconds "$prewarm" --warmup 0 --out "$out/prewarm.jsonl" >/dev/null || true
   done
 fi
@@ -179,7 +189,7 @@ for ((rep = 1; rep <= reps; rep++)); do
   for n in $sessions_list; do
     for setup in "${order[@]}"; do
       log "rep $rep/$reps, $n sessions, $setup"
-      loadgen calls --setup "$setup" --rep "$rep" --url "${url[$setup]}" --pid "${pid[$setup]}" \
+      loadgen calls --setup "$setup" --rep "$rep" --url "${url[$setup]}" --pid "${pid[$setup]}" "${calls_driver[@]}" \
         --sessions "$n" --seconds "$seconds" --warmup "$warmup" >/dev/null || failed=1
     done
   done
@@ -262,6 +272,7 @@ fi
 "$java" -cp "$cp" dev.dynamicmcp.bench.Report "$results" "$out/jmh.json" | tee "$out/table.md"
 {
   echo; echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $("$java" -version 2>&1 | head -1)"
+  echo "load generator: $driver$([[ $driver == wrk ]] && echo " ($(wrk --version 2>&1 | head -1 | cut -d' ' -f2); 1 thread, one connection per session; mcp-hub through the Java client: legacy SSE)" || true)"
   echo "command: bench/run.sh $( ((smoke)) && echo --smoke || true) (sessions: $sessions_list; ${seconds}s + ${warmup}s warmup; $reps reps)"
 } | tee -a "$out/table.md"
 log "results in $out"

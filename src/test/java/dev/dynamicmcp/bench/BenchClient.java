@@ -65,6 +65,20 @@ final class BenchClient implements AutoCloseable {
         return sessionId;
     }
 
+    /** The revision the requests go out with: the negotiated one, or 2026-07-28 for a {@code modern:} URL. */
+    String protocolVersion() {
+        return modern ? MODERN_VERSION : protocolVersion;
+    }
+
+    boolean isModern() {
+        return modern;
+    }
+
+    /** The plain http:// address (without the {@code modern:} or {@code sse:} selector). */
+    URI uri() {
+        return uri;
+    }
+
     /** Runs the handshake; returns the initialize result. */
     JsonNode initialize() throws IOException, InterruptedException {
         if (modern) { // stateless: nothing to set up; discover says the server serves the revision

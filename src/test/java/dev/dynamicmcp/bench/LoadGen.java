@@ -28,6 +28,7 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <pre>
  *   LoadGen calls      --url U --sessions N --seconds T [--warmup W] [--pid P] [--tool auto|NAME]
+ *                      [--driver java|wrk --wrk-script bench/wrk-mcp.lua]   (wrk: see WrkDriver; not for sse: URLs)
  *   LoadGen tools-list --url U --seconds T [--expect-tools N] [--pid P]
  *   LoadGen idle       --url U --sessions N --pid P
  *   LoadGen ready      --url U --pid P --expect-tools N [--timeout S]
@@ -121,6 +122,14 @@ public final class LoadGen {
             tool = findEchoTool(clients.getFirst());
         }
         String toolName = tool;
+        if (option("driver", "java").equals("wrk") && !url.toString().startsWith("sse:")) { // wrk speaks no SSE GET
+            try {
+                return WrkDriver.calls(clients.getFirst(), clients, toolName, Path.of(required("wrk-script")),
+                        seconds, warmup, pid);
+            } finally {
+                clients.forEach(BenchClient::close);
+            }
+        }
 
         // phase: 0 warmup, 1 measuring, 2 stop
         AtomicLong phase = new AtomicLong(warmup > 0 ? 0 : 1);
@@ -171,7 +180,7 @@ public final class LoadGen {
         Latencies all = Latencies.merge(perSession);
         double elapsedSeconds = elapsed / 1e9;
         ObjectNode result = Json.object()
-                .put("sessions", sessionCount).put("tool", toolName)
+                .put("driver", "java").put("sessions", sessionCount).put("tool", toolName)
                 .put("seconds", round(elapsedSeconds)).put("calls", all.size())
                 .put("callsPerSecond", round(all.size() / elapsedSeconds))
                 .put("p50us", round(all.quantileMicros(0.50))).put("p90us", round(all.quantileMicros(0.90)))
