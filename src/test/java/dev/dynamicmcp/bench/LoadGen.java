@@ -193,7 +193,8 @@ public final class LoadGen {
             double cpu = after.cpuSecondsSince(before);
             result.put("cpuUsPerCall", round(all.size() == 0 ? Double.NaN : cpu * 1e6 / all.size()))
                     .put("cpuCores", round(cpu / elapsedSeconds))
-                    .put("rssKb", after.rssKb());
+                    .put("rssKb", after.rssKb())
+                    .put("switchesPerCall", round(after.switchesPerCallSince(before, all.size())));
         }
         return result;
     }

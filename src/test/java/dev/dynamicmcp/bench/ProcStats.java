@@ -8,7 +8,7 @@ import java.nio.file.Path;
  * CPU time and resident memory of a process, from Linux {@code /proc}. Clock ticks are taken as 100 per
  * second (USER_HZ on every mainstream Linux build); the script can override with {@code -Dbench.clkTck}.
  */
-record ProcStats(long cpuTicks, long rssKb, long startTicks) {
+record ProcStats(long cpuTicks, long rssKb, long startTicks, long contextSwitches) {
     static final long CLK_TCK = Long.getLong("bench.clkTck", 100);
 
     static boolean available(long pid) {
@@ -29,10 +29,36 @@ record ProcStats(long cpuTicks, long rssKb, long startTicks) {
                     rss = Long.parseLong(line.replaceAll("[^0-9]", ""));
                 }
             }
-            return new ProcStats(utime + stime, rss, start);
+            return new ProcStats(utime + stime, rss, start, contextSwitches(pid));
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException("cannot read /proc/" + pid + ": " + e, e);
         }
+    }
+
+    /**
+     * Context switches (voluntary and not) of every thread the process has now, from
+     * {@code /proc/<pid>/task/<tid>/status}: a count of wake-ups, the cost that dominates a hop between threads
+     * on a small virtual machine. Threads that ended between two readings take their count with them, so a
+     * difference is a floor.
+     */
+    private static long contextSwitches(long pid) {
+        long total = 0;
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    for (String line : Files.readAllLines(task.resolve("status"))) {
+                        if (line.startsWith("voluntary_ctxt_switches:") || line.startsWith("nonvoluntary_ctxt_switches:")) {
+                            total += Long.parseLong(line.replaceAll("[^0-9]", ""));
+                        }
+                    }
+                } catch (IOException e) {
+                    // the thread ended while we listed: its switches are gone with it
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot list /proc/" + pid + "/task: " + e, e);
+        }
+        return total;
     }
 
     /** Seconds since boot, the clock of {@link #startTicks()}. */
@@ -47,6 +73,11 @@ record ProcStats(long cpuTicks, long rssKb, long startTicks) {
     /** Seconds since the process started (10 ms resolution). */
     double ageSeconds() {
         return uptimeSeconds() - (double) startTicks / CLK_TCK;
+    }
+
+    /** Context switches per call since {@code before} (a floor: see {@link #contextSwitches(long)}). */
+    double switchesPerCallSince(ProcStats before, long calls) {
+        return calls == 0 ? Double.NaN : (double) (contextSwitches - before.contextSwitches) / calls;
     }
 
     double cpuSecondsSince(ProcStats before) {

@@ -54,8 +54,8 @@ public final class Report {
 
         line("### tools/call echo, medians over repetitions");
         line("");
-        line("| sessions | setup | calls/s | p50 µs | p90 µs | p99 µs | max µs | CPU µs/call | RSS MB | errors | reps |");
-        line("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        line("| sessions | setup | calls/s | p50 µs | p90 µs | p99 µs | max µs | CPU µs/call | switches/call | RSS MB | errors | reps |");
+        line("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (int n : sessionCounts) {
             for (String setup : setups) {
                 List<JsonNode> runs = calls.stream().filter(r -> r.path("setup").asText().equals(setup)
@@ -63,10 +63,10 @@ public final class Report {
                 if (runs.isEmpty()) {
                     continue;
                 }
-                line("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %d | %d |", n, setup,
+                line("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d | %d |", n, setup,
                         fmt(median(runs, "callsPerSecond")), fmt(median(runs, "p50us")), fmt(median(runs, "p90us")),
                         fmt(median(runs, "p99us")), fmt(median(runs, "maxus")), fmt(median(runs, "cpuUsPerCall")),
-                        fmt(median(runs, "rssKb") / 1024), runs.stream().mapToLong(r -> r.path("errors").asLong()).sum(),
+                        fmt(median(runs, "switchesPerCall")), fmt(median(runs, "rssKb") / 1024), runs.stream().mapToLong(r -> r.path("errors").asLong()).sum(),
                         runs.size());
             }
         }

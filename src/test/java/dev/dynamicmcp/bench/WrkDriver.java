@@ -61,7 +61,8 @@ final class WrkDriver {
             if (before != null) {
                 double cpu = after.cpuSecondsSince(before);
                 result.put("cpuUsPerCall", round(calls == 0 ? Double.NaN : cpu * 1e6 / calls))
-                        .put("cpuCores", round(cpu / elapsed)).put("rssKb", after.rssKb());
+                        .put("cpuCores", round(cpu / elapsed)).put("rssKb", after.rssKb())
+                        .put("switchesPerCall", round(after.switchesPerCallSince(before, calls)));
             }
             return result;
         } finally {
