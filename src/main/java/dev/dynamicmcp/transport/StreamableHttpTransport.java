@@ -38,9 +38,11 @@ import org.slf4j.LoggerFactory;
  * starts by itself. The session's headers live in {@link HttpSession}, a broken answer stream is resumed by
  * {@link SseResumption}, and {@link HttpStreams} owns the open exchanges.
  *
- * <p>Threads: {@link #send} returns once the POST's response headers arrived; bodies are read on loops of
- * the scheduler, one per open response stream plus one for the GET stream, and each calls the listener. So
- * the listener may be called concurrently from several threads; within one stream messages come in order.
+ * <p>Threads: {@link #sendAsync} hands the POST to the HTTP client and returns ({@link #send} waits for its
+ * headers); the headers of a success are judged on the client's thread, which also delivers a JSON answer;
+ * an HTTP error (its body) and a refusal (new credentials may need a token request) go to a scheduler task.
+ * Event streams are read on loops of the scheduler, one per open response stream plus one for the GET stream.
+ * So the listener may be called concurrently from several threads; within one stream messages come in order.
  *
  * <p>A request whose answer is lost after {@code send} returned (its stream broke and could not be resumed,
  * or its response headers came later than the connect timeout and carried an HTTP error) is answered by the

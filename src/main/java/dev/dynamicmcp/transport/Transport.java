@@ -14,7 +14,8 @@ import java.util.concurrent.CompletableFuture;
  *       SSE {@code endpoint} event) and returns once messages can be sent; it throws when that fails.</li>
  *   <li>{@link #send(ObjectNode)} is thread-safe and may block for I/O. Responses and server messages that
  *       arrive in an HTTP response body are delivered to the listener, never returned.</li>
- *   <li>The listener is called from the transport's own (virtual) threads; it must not block for long.</li>
+ *   <li>The listener is called from the transport's own threads (virtual ones, or the HTTP client's for a JSON
+ *       answer); it must not block for long.</li>
  *   <li>{@link Listener#onClosed(Throwable)} is called exactly once, when the channel is gone for good
  *       (process exit, stream failure, {@link #close()}), with the cause or null for a requested close.</li>
  *   <li>{@link #close()} is idempotent and releases every resource (process tree, threads, sockets).</li>
