@@ -233,16 +233,18 @@ public final class StreamableHttpTransport implements Transport {
 
     /**
      * The headers came in time, on the HTTP client's thread, which must not block: a success is handled here
-     * (its JSON body read as it comes); an error's body, or new credentials (a token request), on a task.
+     * (its JSON body read as it comes); an error's body, or new credentials (a token request), on a task. So is
+     * a failed exchange: whoever the failure reaches may do blocking work (a manager closing the client, which
+     * ends the session with a DELETE that this very thread would have to answer).
      */
     private void onHeaders(Exchange exchange, int attempt, HttpAnswer response, Throwable failure) {
         if (failure != null) {
-            exchange.sent.completeExceptionally(failure(exchange, Failures.unwrap(failure)));
+            offClientThread("http-failed", () -> exchange.sent.completeExceptionally(
+                    failure(exchange, Failures.unwrap(failure))));
             return;
         }
         if (!isSuccess(response.status())) {
-            scheduler.execute("http-" + response.status() + "-" + name(), () -> onFailureStatus(exchange, attempt,
-                    response));
+            offClientThread("http-" + response.status(), () -> onFailureStatus(exchange, attempt, response));
             return;
         }
         try {
@@ -252,6 +254,11 @@ public final class StreamableHttpTransport implements Transport {
             response.abort();
             exchange.sent.completeExceptionally(e);
         }
+    }
+
+    /** Runs {@code task} on a scheduler task: it may block, or lead to what blocks. */
+    private void offClientThread(String name, Runnable task) {
+        scheduler.execute(name + "-" + name(), task);
     }
 
     /** An HTTP error or a refusal: sent once more with renewed credentials, or the exchange fails. */
@@ -426,8 +433,9 @@ public final class StreamableHttpTransport implements Transport {
         if (failure != null) {
             Throwable cause = Failures.unwrap(failure);
             if (state.get() == State.OPEN && exchange.requestId != null) {
-                listener.failRequest(exchange.requestId, "the response body to " + exchange.what
-                        + " could not be read (" + UpstreamFailure.kindOf(cause) + ")", cause.toString());
+                offClientThread("http-body-failed", () -> listener.failRequest(exchange.requestId,
+                        "the response body to " + exchange.what + " could not be read ("
+                                + UpstreamFailure.kindOf(cause) + ")", cause.toString()));
             }
             return;
         }
