@@ -5,14 +5,14 @@ import dev.dynamicmcp.protocol.ForwardingRequest;
 import dev.dynamicmcp.protocol.PendingRequest;
 import dev.dynamicmcp.runtime.Failures;
 import dev.dynamicmcp.runtime.Futures;
-import dev.dynamicmcp.transport.SessionExpiredException;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 
 /**
- * A request handed to the caller before it is sent, bound to the real request as soon as the sending task
- * has registered it (before the send, which may wait). A request the server refused for an expired session
- * is not the outcome: the re-sent one is bound instead.
+ * The request the caller holds while {@link SessionRecovery} may send it more than once: bound to each request
+ * sent for it, it takes the outcome of the last. A failure recovery takes over (an expired session) is not the
+ * outcome: the request is sent again and the new one bound.
  */
 final class BoundRequest extends ForwardingRequest {
     private final CompletableFuture<JsonNode> result = new CompletableFuture<>();
@@ -22,16 +22,16 @@ final class BoundRequest extends ForwardingRequest {
         Futures.onCancel(result, () -> cancel("cancelled by the caller"));
     }
 
-    void bind(PendingRequest request) {
+    /** @param takenOver true for a failure that recovery handles (it sends again and binds again) */
+    void bind(PendingRequest request, Predicate<Throwable> takenOver) {
         sentAs(request);
         request.result().whenComplete((value, failure) -> {
-            Throwable cause = failure == null ? null : Failures.unwrap(failure);
-            if (cause instanceof SessionExpiredException) {
-                return; // the client initializes again and binds the re-sent request
-            }
-            if (cause == null) {
+            if (failure == null) {
                 result.complete(value);
-            } else {
+                return;
+            }
+            Throwable cause = Failures.unwrap(failure);
+            if (!takenOver.test(cause)) {
                 result.completeExceptionally(cause);
             }
         });

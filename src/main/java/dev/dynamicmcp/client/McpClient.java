@@ -22,7 +22,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -80,8 +79,6 @@ public final class McpClient implements AutoCloseable {
     private final SessionRecovery recovery;
     private final List<Consumer<ObjectNode>> notificationListeners = new CopyOnWriteArrayList<>();
     private final List<Consumer<Throwable>> closeListeners = new CopyOnWriteArrayList<>();
-    /** Requests handed to callers whose sending task has not bound them yet; failed if the client closes. */
-    private final Set<BoundRequest> unbound = ConcurrentHashMap.newKeySet();
     private final AtomicLong badInputs = new AtomicLong();
     private final AtomicBoolean closeHandled = new AtomicBoolean();
     private volatile RequestHandler requestHandler = McpClient::refuse;
@@ -95,13 +92,13 @@ public final class McpClient implements AutoCloseable {
         this(serverName, transport, options, null, Handshake.initialize());
     }
 
-    /** @param scheduler the proxy's one scheduler (timeouts, the send hop); null: one of its own */
+    /** @param scheduler the proxy's one scheduler (timeouts, session recovery); null: one of its own */
     public McpClient(String serverName, Transport transport, Options options, Scheduler scheduler) {
         this(serverName, transport, options, scheduler, Handshake.initialize());
     }
 
     /**
-     * @param scheduler the proxy's one scheduler (timeouts, the send hop); null: one of its own
+     * @param scheduler the proxy's one scheduler (timeouts, session recovery); null: one of its own
      * @param handshake how the session is opened ({@link Handshake#initialize()} for the 2025 revisions)
      */
     public McpClient(String serverName, Transport transport, Options options, Scheduler scheduler,
@@ -110,7 +107,17 @@ public final class McpClient implements AutoCloseable {
         this.transport = transport;
         this.options = options;
         this.handshake = Objects.requireNonNull(handshake, "handshake");
-        this.peer = new JsonRpcPeer("server \"" + serverName + "\"", transport::send, new JsonRpcPeer.Handler() {
+        this.peer = new JsonRpcPeer("server \"" + serverName + "\"", new JsonRpcPeer.Sender() {
+            @Override
+            public void send(ObjectNode message) throws IOException {
+                transport.send(message);
+            }
+
+            @Override
+            public CompletableFuture<Void> sendAsync(ObjectNode message, JsonNode relatedRequestId) {
+                return transport.sendAsync(message);
+            }
+        }, new JsonRpcPeer.Handler() {
             @Override
             public CompletableFuture<JsonNode> onRequest(ObjectNode request) {
                 return onRequest(request, null);
@@ -213,7 +220,7 @@ public final class McpClient implements AutoCloseable {
         String version = initializeResult.protocolVersion();
         if (McpMethods.isModern(version) && modern == null) {
             ModernSession session = new ModernSession(serverName, version, options, initializeResult.capabilities(),
-                    this::sendOffCallerIfNeeded, scheduler);
+                    this::send, scheduler);
             modern = session;
             transport.onModernRevision(version, session::paramHeaders);
         }
@@ -276,47 +283,19 @@ public final class McpClient implements AutoCloseable {
     public PendingRequest request(String method, JsonNode params, RequestOptions requestOptions) {
         ModernSession session = modern;
         PendingRequest pending = session != null ? session.request(method, params, requestOptions)
-                : sendOffCallerIfNeeded(method, params, requestOptions);
+                : send(method, params, requestOptions);
         sessionState.remember(method, params, pending);
         return pending;
     }
 
     /**
-     * Over HTTP a send waits for response headers (a JSON-mode server sends them with the result): it runs on a
-     * task of the scheduler, so request timeouts stay on time and callers never block.
+     * Over HTTP a send would wait for the response headers (a JSON-mode server sends them with the result): the
+     * request is handed to the transport without waiting ({@link SessionRecovery}, which also keeps it going when
+     * the server forgot our session), so callers never block. Other transports send on the caller's thread.
      */
-    private PendingRequest sendOffCallerIfNeeded(String method, JsonNode params, RequestOptions requestOptions) {
-        if (!transport.sendMayWaitForAnswer() || peer.isClosed()) {
-            return recovery.send(method, params, requestOptions, null);
-        }
-        BoundRequest bound = new BoundRequest(method);
-        unbound.add(bound);
-        bound.result().whenComplete((value, failure) -> unbound.remove(bound));
-        scheduler.execute("send-" + serverName, () -> {
-            try {
-                PendingRequest sent = recovery.send(method, params, requestOptions, request -> {
-                    unbound.remove(bound);
-                    bound.bind(request);
-                });
-                if (SessionRecovery.sessionExpired(sent)) { // initializing again failed: the caller gets the 404's story
-                    bound.fail(SessionRecovery.failure(sent));
-                }
-            } catch (RuntimeException e) {
-                bound.fail(e);
-            }
-        });
-        if (peer.isClosed()) { // closed while handing over: the task may never run
-            failUnbound();
-        }
-        return bound;
-    }
-
-    private void failUnbound() {
-        for (BoundRequest bound : List.copyOf(unbound)) {
-            unbound.remove(bound);
-            bound.fail(McpException.local(JsonRpc.CONNECTION_CLOSED, "connection to server \"" + serverName
-                    + "\" closed before " + bound.method() + " was sent", null));
-        }
+    private PendingRequest send(String method, JsonNode params, RequestOptions requestOptions) {
+        return transport.sendMayWaitForAnswer() ? recovery.send(method, params, requestOptions)
+                : peer.request(method, params, requestOptions);
     }
 
     /** A copy of what this session holds that a new session needs back: subscriptions and log level. */
@@ -504,7 +483,7 @@ public final class McpClient implements AutoCloseable {
         }
         stopModern();
         peer.close(cause);
-        failUnbound();
+        recovery.closed();
         for (Consumer<Throwable> listener : closeListeners) {
             try {
                 listener.accept(cause);

@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
 final class ModernSession {
     private static final Logger log = LoggerFactory.getLogger(ModernSession.class);
 
-    /** Sends a request on the connection (the client's send path: off the caller's thread over HTTP). */
+    /** Sends a request on the connection (the client's send path: over HTTP without waiting for headers). */
     @FunctionalInterface
     interface Sender {
         PendingRequest send(String method, JsonNode params, RequestOptions options);

@@ -47,6 +47,19 @@ public final class JsonRpcPeer {
         default void send(ObjectNode message, JsonNode relatedRequestId) throws IOException {
             send(message);
         }
+
+        /**
+         * Sends a request without waiting for the channel's answer to it (an HTTP POST's headers): the stage
+         * fails as {@link #send} would have thrown. By default the send happens here, on the calling thread.
+         */
+        default CompletableFuture<Void> sendAsync(ObjectNode message, JsonNode relatedRequestId) {
+            try {
+                send(message, relatedRequestId);
+                return CompletableFuture.completedFuture(null);
+            } catch (IOException | RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
     }
 
     public interface Handler {
@@ -137,43 +150,62 @@ public final class JsonRpcPeer {
      * that exception.
      */
     public PendingRequest request(String method, JsonNode params, RequestOptions options) {
-        return request(method, params, options, null);
+        Outgoing request = new Outgoing(LongNode.valueOf(nextId.getAndIncrement()), method, options);
+        ObjectNode message = register(request, params);
+        if (message != null) {
+            try {
+                sender.send(message, options.relatedRequestId());
+            } catch (IOException | RuntimeException e) {
+                request.sendFailed(e);
+            }
+            request.afterSend();
+        }
+        return request;
     }
 
     /**
-     * Like {@link #request(String, JsonNode, RequestOptions)}, and hands the request to {@code beforeSend} once it
-     * is registered and its timeout runs, before the (possibly blocking) send: a caller on another thread can
-     * then see it time out or cancel it while the send still waits.
+     * Like {@link #request(String, JsonNode, RequestOptions)}, with {@link Sender#sendAsync}: the calling thread
+     * only hands the request to the channel. A send that fails later fails the request as a thrown one would.
      */
-    public PendingRequest request(String method, JsonNode params, RequestOptions options,
-                                  java.util.function.Consumer<PendingRequest> beforeSend) {
-        LongNode id = LongNode.valueOf(nextId.getAndIncrement());
-        Outgoing request = new Outgoing(id, method, options);
+    public PendingRequest requestAsync(String method, JsonNode params, RequestOptions options) {
+        Outgoing request = new Outgoing(LongNode.valueOf(nextId.getAndIncrement()), method, options);
+        ObjectNode message = register(request, params);
+        if (message != null) {
+            CompletableFuture<Void> sending;
+            try {
+                sending = sender.sendAsync(message, options.relatedRequestId());
+            } catch (RuntimeException e) {
+                sending = CompletableFuture.failedFuture(e);
+            }
+            sending.whenComplete((done, failure) -> {
+                if (failure != null) {
+                    request.sendFailed(Failures.unwrap(failure));
+                }
+            });
+            request.afterSend();
+        }
+        return request;
+    }
+
+    /**
+     * Makes {@code request} wait (for its answer, its timeout, its progress) and returns the message to send; null
+     * when the peer is closed (the request has failed, nothing is sent).
+     */
+    private ObjectNode register(Outgoing request, JsonNode params) {
+        RequestOptions options = request.options;
         if (closed.get()) {
-            request.future.completeExceptionally(closedError(method));
-            return request;
+            request.future.completeExceptionally(closedError(request.method));
+            return null;
         }
         ObjectNode sentParams = params instanceof ObjectNode object ? object : null;
         if (options.onProgress() != null) {
             sentParams = withProgressToken(sentParams, request.progressToken);
             byProgressToken.put(request.progressToken.asText(), request);
         }
-        outgoing.put(id.asText(), request);
+        outgoing.put(request.id.asText(), request);
         request.future.whenComplete((result, failure) -> request.finished());
         request.schedule(options.timeout());
-        if (beforeSend != null) {
-            beforeSend.accept(request);
-        }
-        try {
-            sender.send(JsonRpc.request(id, method, sentParams != null ? sentParams : params),
-                    options.relatedRequestId());
-        } catch (IOException | RuntimeException e) {
-            request.future.completeExceptionally(e);
-        }
-        if (closed.get()) { // closed while we were sending: nobody else will fail it
-            request.future.completeExceptionally(closedError(method));
-        }
-        return request;
+        return JsonRpc.request(request.id, request.method, sentParams != null ? sentParams : params);
     }
 
     /** Sends a notification; returns false (and logs) when it could not be sent. */
@@ -405,6 +437,18 @@ public final class JsonRpcPeer {
                 future.completeExceptionally(new CancellationException(reason));
                 // the caller may be the transport's reader thread: never write on it
                 scheduler.execute("rpc-cancel-" + method, () -> sendCancelled(reason));
+            }
+        }
+
+        /** The channel could not take the request (a thrown IOException, or a failed async send). */
+        void sendFailed(Throwable failure) {
+            future.completeExceptionally(failure);
+        }
+
+        /** Closed while we were sending: nobody else will fail it. */
+        void afterSend() {
+            if (closed.get()) {
+                future.completeExceptionally(closedError(method));
             }
         }
 

@@ -77,37 +77,31 @@ final class HttpAnswer {
      * Blocks the calling thread only while bytes are still on their way.
      */
     String readText(int maxBytes) throws IOException {
-        byte[] bytes = null;
-        int length = 0;
+        CompletableFuture<String> text = readTextAsync(maxBytes);
         try {
-            while (!ended) {
-                Content.Chunk next = next();
-                if (next == null) {
-                    break;
-                }
-                ByteBuffer buffer = next.getByteBuffer();
-                int n = buffer.remaining();
-                if (bytes == null && next.isLast()) { // the usual case: the whole body in one chunk
-                    String text = StandardCharsets.UTF_8.decode(buffer).toString();
-                    release();
-                    return text;
-                }
-                if ((long) length + n > maxBytes) {
-                    abort();
-                    throw new IOException("a response body larger than " + maxBytes + " bytes");
-                }
-                if (bytes == null || length + n > bytes.length) {
-                    bytes = Arrays.copyOf(bytes == null ? new byte[0] : bytes, Math.max(length + n, Math.min(
-                            maxBytes, Math.max(8 * 1024, (bytes == null ? 0 : bytes.length) * 2))));
-                }
-                buffer.get(bytes, length, n);
-                length += n;
-                release();
-            }
-        } finally {
-            release();
+            return text.get();
+        } catch (InterruptedException e) {
+            abort();
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while reading a response body");
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
         }
-        return bytes == null ? "" : new String(bytes, 0, length, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Like {@link #readText}, without blocking: what has come is read now, the rest as Jetty says it came (on a
+     * client thread). For a JSON answer, usually whole in the client's buffer when the headers came.
+     */
+    CompletableFuture<String> readTextAsync(int maxBytes) {
+        CompletableFuture<String> text = new CompletableFuture<>();
+        release();
+        if (ended) {
+            text.complete("");
+        } else {
+            new TextCollector(maxBytes, text).run();
+        }
+        return text;
     }
 
     /** The body as a blocking stream, for readers of event streams. */
@@ -196,6 +190,72 @@ final class HttpAnswer {
                 ended = true;
             }
             held.release();
+        }
+    }
+
+    /** Gathers the body's chunks into text as they come; runs again on Jetty's demand callback. */
+    private final class TextCollector implements Runnable {
+        private final int maxBytes;
+        private final CompletableFuture<String> text;
+        private byte[] bytes;
+        private int length;
+
+        TextCollector(int maxBytes, CompletableFuture<String> text) {
+            this.maxBytes = maxBytes;
+            this.text = text;
+        }
+
+        @Override
+        public void run() {
+            try {
+                while (!text.isDone()) {
+                    Content.Chunk next = source.read();
+                    if (next == null) {
+                        source.demand(this);
+                        return;
+                    }
+                    take(next);
+                }
+            } catch (IOException e) {
+                text.completeExceptionally(e);
+            } catch (RuntimeException e) {
+                abort();
+                text.completeExceptionally(new IOException(e));
+            }
+        }
+
+        private void take(Content.Chunk next) throws IOException {
+            if (Content.Chunk.isFailure(next)) {
+                ended = true;
+                Throwable failure = next.getFailure();
+                throw failure instanceof IOException io ? io : new IOException(failure);
+            }
+            try {
+                ByteBuffer buffer = next.getByteBuffer();
+                boolean last = next.isLast();
+                if (bytes == null && last) { // the usual case: the whole body in one chunk
+                    ended = true;
+                    text.complete(StandardCharsets.UTF_8.decode(buffer).toString());
+                    return;
+                }
+                int n = buffer.remaining();
+                if ((long) length + n > maxBytes) {
+                    abort();
+                    throw new IOException("a response body larger than " + maxBytes + " bytes");
+                }
+                if (bytes == null || length + n > bytes.length) {
+                    bytes = Arrays.copyOf(bytes == null ? new byte[0] : bytes, Math.max(length + n, Math.min(
+                            maxBytes, Math.max(8 * 1024, (bytes == null ? 0 : bytes.length) * 2))));
+                }
+                buffer.get(bytes, length, n);
+                length += n;
+                if (last) {
+                    ended = true;
+                    text.complete(new String(bytes, 0, length, StandardCharsets.UTF_8));
+                }
+            } finally {
+                next.release();
+            }
         }
     }
 

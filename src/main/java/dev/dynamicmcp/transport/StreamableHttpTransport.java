@@ -22,6 +22,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.eclipse.jetty.client.BytesRequestContent;
@@ -37,9 +38,11 @@ import org.slf4j.LoggerFactory;
  * starts by itself. The session's headers live in {@link HttpSession}, a broken answer stream is resumed by
  * {@link SseResumption}, and {@link HttpStreams} owns the open exchanges.
  *
- * <p>Threads: {@link #send} returns once the POST's response headers arrived; bodies are read on loops of
- * the scheduler, one per open response stream plus one for the GET stream, and each calls the listener. So
- * the listener may be called concurrently from several threads; within one stream messages come in order.
+ * <p>Threads: {@link #sendAsync} hands the POST to the HTTP client and returns ({@link #send} waits for its
+ * headers); the headers of a success are judged on the client's thread, which also delivers a JSON answer;
+ * an HTTP error (its body) and a refusal (new credentials may need a token request) go to a scheduler task.
+ * Event streams are read on loops of the scheduler, one per open response stream plus one for the GET stream.
+ * So the listener may be called concurrently from several threads; within one stream messages come in order.
  *
  * <p>A request whose answer is lost after {@code send} returned (its stream broke and could not be resumed,
  * or its response headers came later than the connect timeout and carried an HTTP error) is answered by the
@@ -114,63 +117,78 @@ public final class StreamableHttpTransport implements Transport {
         return true;
     }
 
+    /** Waits for {@link #sendAsync}: until the response headers came and were judged, or the connect timeout. */
     @Override
     public void send(ObjectNode message) throws IOException {
-        ensureOpen();
+        CompletableFuture<Void> sent = sendAsync(message);
+        try {
+            sent.get(); // every POST's stage completes: by its headers, its connect-timeout timer, or the close
+        } catch (InterruptedException e) {
+            sent.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while sending " + what(message) + " to server '" + name() + "'", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException unchecked) {
+                throw unchecked;
+            }
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        }
+    }
+
+    /**
+     * Hands the POST to the HTTP client and returns. The stage completes once the response headers came and a
+     * success was seen (the body is read as it comes), or when they took longer than the connect timeout: then a
+     * request finishes in the background, anything else fails "timed out". It fails as {@link #send} throws: a
+     * 404 for our session, an HTTP error, a refusal of the credentials after one retry with new ones.
+     */
+    @Override
+    public CompletableFuture<Void> sendAsync(ObjectNode message) {
+        try {
+            ensureOpen();
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(e);
+        }
         String method = message.path("method").asText(null);
         boolean isRequest = MessageShape.isRequest(message);
         boolean modernMessage = McpMeta.claimedVersion(message) != null;
         if (modernParams != null && !modernMessage) {
             sendModernSideChannel(message, method);
-            return;
+            return CompletableFuture.completedFuture(null);
         }
         boolean isInitialize = isRequest && "initialize".equals(method);
         if (isInitialize) { // a new session: the old GET stream is over
             session.startNew();
             getStream.stop();
         }
-        // a stateless request carries no session id; its own _meta gives its headers
-        String sentSessionId = modernMessage ? null : session.sessionId();
-        Exchange exchange = new Exchange(what(message), isRequest ? message.get("id") : null, isInitialize,
-                sentSessionId, modernMessage);
-        byte[] body = Json.writeBytes(message);
         Map<String, String> modernHeaders = null;
         if (modernMessage) {
             Function<ObjectNode, Map<String, String>> params = modernParams;
             modernHeaders = ModernHeaders.of(message, params == null ? ModernHeaders.NO_PARAMS : params);
         }
-        for (int attempt = 0; ; attempt++) {
-            Request request = session.request(session.url(), sentSessionId).method(HttpMethod.POST)
-                    .headers(fields -> fields.put("Accept", "application/json, text/event-stream"))
-                    .body(new BytesRequestContent("application/json", body));
-            if (modernHeaders != null) {
-                ModernHeaders.apply(request, modernHeaders);
-            }
-            HttpAnswer response = awaitHeaders(exchange, request, isRequest && !isInitialize);
-            if (response == null) {
-                return; // a long call finishes in the background
-            }
-            UpstreamAuth.Outcome refusal = session.refusal(response);
-            if (refusal == null) {
-                handleResponse(exchange, response);
-                return;
-            }
-            response.close();
-            if (refusal.kind() != UpstreamAuth.Outcome.Kind.RETRY || attempt > 0) {
-                throw session.refused(response.status(), exchange.what, refusal);
-            }
-            log.debug("server '{}': new credentials; sending {} again", name(), exchange.what);
-        }
+        // a stateless request carries no session id; its own _meta gives its headers
+        Exchange exchange = new Exchange(what(message), isRequest ? message.get("id") : null, isInitialize,
+                modernMessage ? null : session.sessionId(), modernMessage, Json.writeBytes(message), modernHeaders);
+        post(exchange, 0);
+        return exchange.sent;
     }
 
     /**
-     * Sends and waits for the response headers within the connect timeout; null when a request ({@code
-     * mayFinishLate}) was left to finish in the background because they took longer. A modern request can be
-     * aborted (its stream closed, the revision's cancel) until its response has come.
+     * One POST of the exchange (a second after the credentials were renewed). Whichever comes first decides:
+     * the headers, judged on the client's thread ({@link #onHeaders}), or the connect timeout. A modern request
+     * can be aborted (its stream closed, the revision's cancel) until its response has come.
      */
-    private HttpAnswer awaitHeaders(Exchange exchange, Request request, boolean mayFinishLate)
-            throws IOException {
+    private void post(Exchange exchange, int attempt) {
+        Request request = session.request(session.url(), exchange.sessionId).method(HttpMethod.POST)
+                .headers(fields -> fields.put("Accept", "application/json, text/event-stream"))
+                .body(new BytesRequestContent("application/json", exchange.body));
+        if (exchange.modernHeaders != null) {
+            ModernHeaders.apply(request, exchange.modernHeaders);
+        }
         CompletableFuture<HttpAnswer> future = streams.sendAsync(request);
+        exchange.current = future;
+        if (exchange.sent.isCancelled()) {
+            future.cancel(true);
+        }
         if (exchange.modern && exchange.requestId != null) {
             String key = exchange.requestId.toString();
             modernAborts.put(key, () -> future.cancel(true));
@@ -180,26 +198,86 @@ public final class StreamableHttpTransport implements Transport {
                 }
             });
         }
-        Duration connectTimeout = session.connectTimeout();
-        try {
-            return future.get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            if (mayFinishLate) {
-                // a JSON-mode server sends headers only with the result: let a long call finish off our thread
-                log.debug("server '{}': no headers for {} within {}; waiting in the background", name(),
-                        exchange.what, connectTimeout);
-                future.whenComplete((late, failure) -> streams.startReader(() -> lateResponse(exchange, late, failure)));
-                return null;
+        AtomicBoolean waiting = new AtomicBoolean(true);
+        Scheduler.Cancellable timer = scheduler.schedule("headers-" + name(), session.connectTimeout(), () -> {
+            if (waiting.compareAndSet(true, false)) {
+                headersLate(exchange, future);
             }
-            future.cancel(true);
-            throw new UpstreamFailure(name(), "timed out", "no response headers for " + exchange.what + " within "
-                    + connectTimeout, new HttpTimeoutException(exchange.what));
-        } catch (InterruptedException e) {
-            future.cancel(true);
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while sending " + exchange.what + " to server '" + name() + "'", e);
-        } catch (ExecutionException | CancellationException e) {
-            throw failure(exchange, e instanceof ExecutionException ? e.getCause() : e);
+        });
+        future.whenComplete((response, failure) -> {
+            if (waiting.compareAndSet(true, false)) {
+                timer.cancel();
+                onHeaders(exchange, attempt, response, failure);
+            } else if (exchange.mayFinishLate()) {
+                streams.startReader(() -> lateResponse(exchange, response, failure));
+            } else if (response != null) {
+                response.abort();
+            }
+        });
+    }
+
+    /** No headers within the connect timeout: a request goes on in the background, anything else fails. */
+    private void headersLate(Exchange exchange, CompletableFuture<HttpAnswer> future) {
+        Duration connectTimeout = session.connectTimeout();
+        if (exchange.mayFinishLate()) {
+            // a JSON-mode server sends headers only with the result: a long call finishes in the background
+            log.debug("server '{}': no headers for {} within {}; waiting in the background", name(),
+                    exchange.what, connectTimeout);
+            exchange.sent.complete(null);
+            return;
+        }
+        future.cancel(true);
+        exchange.sent.completeExceptionally(new UpstreamFailure(name(), "timed out", "no response headers for "
+                + exchange.what + " within " + connectTimeout, new HttpTimeoutException(exchange.what)));
+    }
+
+    /**
+     * The headers came in time, on the HTTP client's thread, which must not block: a success is handled here
+     * (its JSON body read as it comes); an error's body, or new credentials (a token request), on a task. So is
+     * a failed exchange: whoever the failure reaches may do blocking work (a manager closing the client, which
+     * ends the session with a DELETE that this very thread would have to answer).
+     */
+    private void onHeaders(Exchange exchange, int attempt, HttpAnswer response, Throwable failure) {
+        if (failure != null) {
+            offClientThread("http-failed", () -> exchange.sent.completeExceptionally(
+                    failure(exchange, Failures.unwrap(failure))));
+            return;
+        }
+        if (!isSuccess(response.status())) {
+            offClientThread("http-" + response.status(), () -> onFailureStatus(exchange, attempt, response));
+            return;
+        }
+        try {
+            handleSuccess(exchange, response);
+            exchange.sent.complete(null);
+        } catch (RuntimeException e) {
+            response.abort();
+            exchange.sent.completeExceptionally(e);
+        }
+    }
+
+    /** Runs {@code task} on a scheduler task: it may block, or lead to what blocks. */
+    private void offClientThread(String name, Runnable task) {
+        scheduler.execute(name + "-" + name(), task);
+    }
+
+    /** An HTTP error or a refusal: sent once more with renewed credentials, or the exchange fails. */
+    private void onFailureStatus(Exchange exchange, int attempt, HttpAnswer response) {
+        try {
+            UpstreamAuth.Outcome refusal = session.refusal(response);
+            if (refusal == null) {
+                handleFailureStatus(exchange, response);
+                exchange.sent.complete(null);
+                return;
+            }
+            response.close();
+            if (refusal.kind() != UpstreamAuth.Outcome.Kind.RETRY || attempt > 0) {
+                throw session.refused(response.status(), exchange.what, refusal);
+            }
+            log.debug("server '{}': new credentials; sending {} again", name(), exchange.what);
+            post(exchange, attempt + 1);
+        } catch (IOException | RuntimeException e) {
+            exchange.sent.completeExceptionally(e);
         }
     }
 
@@ -252,8 +330,24 @@ public final class StreamableHttpTransport implements Transport {
                 what(message));
     }
 
-    /** Status handling on the sending thread; the body, if any, is read on a reader loop. */
+    /** Status handling of an answer whose headers came late (on a reader loop). */
     private void handleResponse(Exchange exchange, HttpAnswer response) throws IOException {
+        if (isSuccess(response.status())) {
+            handleSuccess(exchange, response);
+        } else {
+            handleFailureStatus(exchange, response);
+        }
+    }
+
+    private static boolean isSuccess(int status) {
+        return status >= 200 && status <= 299;
+    }
+
+    /**
+     * A status that is no success: a modern server's JSON-RPC error is delivered (and this returns); otherwise
+     * the failure is thrown. Reads the body: never on the HTTP client's thread.
+     */
+    private void handleFailureStatus(Exchange exchange, HttpAnswer response) throws IOException {
         int status = response.status();
         if (exchange.modern && status >= 400 && status <= 499 && exchange.requestId != null
                 && deliveredModernError(exchange, response)) {
@@ -267,9 +361,12 @@ public final class StreamableHttpTransport implements Transport {
             throw new SessionExpiredException(name(), "server '" + name() + "' no longer knows session "
                     + exchange.sessionId + " (HTTP 404 to " + exchange.what + "); initialize again");
         }
-        if (status < 200 || status > 299) {
-            throw new HttpStatusException(name(), status, exchange.what, HttpBodies.errorSnippet(response));
-        }
+        throw new HttpStatusException(name(), status, exchange.what, HttpBodies.errorSnippet(response));
+    }
+
+    /** A 2xx answer; never blocks (it may run on the HTTP client's thread): a stream is read on a reader loop. */
+    private void handleSuccess(Exchange exchange, HttpAnswer response) {
+        int status = response.status();
         if (exchange.isInitialize) {
             session.assigned(response.header(SESSION_HEADER));
         }
@@ -287,13 +384,15 @@ public final class StreamableHttpTransport implements Transport {
         } else if (contentType.startsWith("text/event-stream")) {
             streams.startReader(() -> readResponseStream(exchange, response));
         } else if (contentType.startsWith("application/json")) {
-            // one complete JSON document: read it here (usually already in the client's buffer); the client
-            // sends HTTP requests off its caller's thread (sendMayWaitForAnswer), so nobody waits on this one,
-            // and a thread hop is saved
-            readJsonBody(exchange, response);
-            if (exchange.modern && exchange.requestId != null) {
-                modernAborts.remove(exchange.requestId.toString());
-            }
+            // one complete JSON document, usually whole in the client's buffer already: delivered from here,
+            // the client's thread, without a hop (the listener must not block for long)
+            response.readTextAsync(HttpBodies.MAX_BODY_BYTES).whenComplete((text, failure) -> {
+                response.close();
+                deliverJsonBody(exchange, text, failure);
+                if (exchange.modern && exchange.requestId != null) {
+                    modernAborts.remove(exchange.requestId.toString());
+                }
+            });
         } else {
             streams.startReader(() -> readUnexpectedBody(exchange, contentType, response));
         }
@@ -330,14 +429,13 @@ public final class StreamableHttpTransport implements Transport {
         throw new HttpStatusException(name(), response.status(), exchange.what, MessageShape.snippet(text));
     }
 
-    private void readJsonBody(Exchange exchange, HttpAnswer body) {
-        String text;
-        try {
-            text = HttpBodies.readAll(body);
-        } catch (IOException e) {
+    private void deliverJsonBody(Exchange exchange, String text, Throwable failure) {
+        if (failure != null) {
+            Throwable cause = Failures.unwrap(failure);
             if (state.get() == State.OPEN && exchange.requestId != null) {
-                listener.failRequest(exchange.requestId, "the response body to " + exchange.what
-                        + " could not be read (" + UpstreamFailure.kindOf(e) + ")", e.toString());
+                offClientThread("http-body-failed", () -> listener.failRequest(exchange.requestId,
+                        "the response body to " + exchange.what + " could not be read ("
+                                + UpstreamFailure.kindOf(cause) + ")", cause.toString()));
             }
             return;
         }
@@ -476,7 +574,42 @@ public final class StreamableHttpTransport implements Transport {
         return message.has("id") ? method + " (id " + message.get("id") + ")" : method;
     }
 
-    /** One POST: what it was for, so its failures can name it and its answer can be recognised. */
-    private record Exchange(String what, JsonNode requestId, boolean isInitialize, String sessionId, boolean modern) {
+    /**
+     * One message's POST (twice, when the credentials were renewed): what it was for, so its failures can name it
+     * and its answer can be recognised; and its stage, which {@link #sendAsync} returned.
+     */
+    private static final class Exchange {
+        final String what;
+        final JsonNode requestId;
+        final boolean isInitialize;
+        final String sessionId;
+        final boolean modern;
+        final byte[] body;
+        final Map<String, String> modernHeaders;
+        final CompletableFuture<Void> sent = new CompletableFuture<>();
+        /** The POST under way; cancelling the stage aborts it. */
+        volatile CompletableFuture<HttpAnswer> current;
+
+        Exchange(String what, JsonNode requestId, boolean isInitialize, String sessionId, boolean modern,
+                 byte[] body, Map<String, String> modernHeaders) {
+            this.what = what;
+            this.requestId = requestId;
+            this.isInitialize = isInitialize;
+            this.sessionId = sessionId;
+            this.modern = modern;
+            this.body = body;
+            this.modernHeaders = modernHeaders;
+            sent.whenComplete((done, failure) -> {
+                CompletableFuture<HttpAnswer> post = current;
+                if (failure instanceof CancellationException && post != null) {
+                    post.cancel(true);
+                }
+            });
+        }
+
+        /** A request (not initialize) whose headers come late is left to finish in the background. */
+        boolean mayFinishLate() {
+            return requestId != null && !isInitialize;
+        }
     }
 }

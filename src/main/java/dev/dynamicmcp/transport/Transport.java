@@ -3,6 +3,7 @@ package dev.dynamicmcp.transport;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * One bidirectional JSON-RPC message channel (client side: stdio child, Streamable HTTP, legacy SSE).
@@ -13,7 +14,8 @@ import java.io.IOException;
  *       SSE {@code endpoint} event) and returns once messages can be sent; it throws when that fails.</li>
  *   <li>{@link #send(ObjectNode)} is thread-safe and may block for I/O. Responses and server messages that
  *       arrive in an HTTP response body are delivered to the listener, never returned.</li>
- *   <li>The listener is called from the transport's own (virtual) threads; it must not block for long.</li>
+ *   <li>The listener is called from the transport's own threads (virtual ones, or the HTTP client's for a JSON
+ *       answer); it must not block for long.</li>
  *   <li>{@link Listener#onClosed(Throwable)} is called exactly once, when the channel is gone for good
  *       (process exit, stream failure, {@link #close()}), with the cause or null for a requested close.</li>
  *   <li>{@link #close()} is idempotent and releases every resource (process tree, threads, sockets).</li>
@@ -31,6 +33,20 @@ public interface Transport extends AutoCloseable {
      * @throws IOException when the message could not be delivered
      */
     void send(ObjectNode message) throws IOException;
+
+    /**
+     * Sends one message without waiting for the peer: the stage completes once the transport has taken it, and
+     * fails with what {@link #send} would have thrown (a {@link SessionExpiredException} too). By default
+     * {@link #send} on the calling thread; a Streamable HTTP transport hands the POST to its client and returns.
+     */
+    default CompletableFuture<Void> sendAsync(ObjectNode message) {
+        try {
+            send(message);
+            return CompletableFuture.completedFuture(null);
+        } catch (IOException | RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
 
     /**
      * Called by the client after a successful initialize handshake, so HTTP transports can send
@@ -51,8 +67,8 @@ public interface Transport extends AutoCloseable {
 
     /**
      * True when {@link #send} may wait for the peer's answer (a Streamable HTTP server that sends headers only
-     * with its result): the client then sends requests off the caller's thread, so request timeouts stay on
-     * time and callers never block.
+     * with its result): the client then sends requests with {@link #sendAsync}, so callers never block, and
+     * keeps them going when the server forgets the session (the failure may come after the send returned).
      */
     default boolean sendMayWaitForAnswer() {
         return false;

@@ -26,8 +26,9 @@ import org.slf4j.LoggerFactory;
  * Not the {@code Scheduler}'s executor: Jetty's selector keeps one thread for its whole life, and its
  * execution strategy runs a callback on the selecting thread (no hand-off) only with a pool that can reserve
  * threads, which a virtual-thread-per-task executor cannot. Our callbacks on these threads never block (they
- * complete a future, wake a reader, or start one on the scheduler); everything that may block (reading a
- * body, the proxy's listener for SSE events, token requests) runs on the scheduler's threads.
+ * complete a future, judge a status, gather a JSON body as it comes and hand it to the listener, which must not
+ * block for long, or start a reader on the scheduler); everything that may block (reading an event stream or
+ * an error body, the proxy's listener for SSE events, token requests) runs on the scheduler's threads.
  *
  * <p>Timeouts: an idle pooled connection is closed after {@link #POOLED_IDLE}; an exchange itself has no idle
  * timeout (the transports set none per request), since an SSE stream may stay silent for hours and a JSON-mode

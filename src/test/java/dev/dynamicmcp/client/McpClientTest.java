@@ -6,11 +6,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dynamicmcp.protocol.Json;
 import dev.dynamicmcp.protocol.JsonRpc;
 import dev.dynamicmcp.protocol.McpMethods;
+import dev.dynamicmcp.protocol.PendingRequest;
 import dev.dynamicmcp.transport.SessionExpiredException;
 import dev.dynamicmcp.transport.Transport;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -25,6 +29,8 @@ class McpClientTest {
         final List<ObjectNode> sent = new CopyOnWriteArrayList<>();
         final AtomicBoolean forgetOnNextCall = new AtomicBoolean();
         final AtomicInteger initializes = new AtomicInteger();
+        /** When set, {@link #sendAsync} sends on a thread of its own once it opens (as an HTTP client does). */
+        volatile CountDownLatch holdAsyncSends;
         final boolean http;
         private volatile Listener listener;
 
@@ -56,6 +62,25 @@ class McpClientTest {
                 result.put("called", message.path("params").path("name").asText());
             }
             listener.onMessage(JsonRpc.result(message.get("id"), result));
+        }
+
+        @Override
+        public CompletableFuture<Void> sendAsync(ObjectNode message) {
+            CountDownLatch hold = holdAsyncSends;
+            if (hold == null) {
+                return Transport.super.sendAsync(message);
+            }
+            CompletableFuture<Void> sent = new CompletableFuture<>();
+            Thread.ofVirtual().start(() -> {
+                try {
+                    hold.await();
+                    send(message);
+                    sent.complete(null);
+                } catch (IOException | InterruptedException | RuntimeException e) {
+                    sent.completeExceptionally(e);
+                }
+            });
+            return sent;
         }
 
         @Override
@@ -128,6 +153,33 @@ class McpClientTest {
             assertThat(server.initializes.get()).isEqualTo(2);
             assertThat(server.methods()).containsExactly(McpMethods.INITIALIZE, McpMethods.INITIALIZED,
                     McpMethods.LOGGING_SET_LEVEL, McpMethods.RESOURCES_SUBSCRIBE, McpMethods.TOOLS_CALL);
+        }
+    }
+
+    /**
+     * Issue 12: over HTTP the caller only hands the request over; a 404 that comes later (on the sending
+     * thread) still reopens the session and re-sends, and the caller's request object gets the answer.
+     */
+    @Test
+    void aSessionForgottenAfterTheCallerReturnedIsReopenedAndTheSameRequestAnswered() throws Exception {
+        MemoryServer server = new MemoryServer(true);
+        try (McpClient client = new McpClient("memory", server, OPTIONS)) {
+            client.connect(Duration.ofSeconds(5));
+            client.subscribe("file:///a");
+            server.sent.clear();
+            server.forgetOnNextCall.set(true);
+            CountDownLatch hold = new CountDownLatch(1);
+            server.holdAsyncSends = hold;
+
+            PendingRequest call = client.request(McpMethods.TOOLS_CALL, Json.object().put("name", "echo"));
+
+            assertThat(call.result()).as("the caller returned before the request was even sent").isNotDone();
+            assertThat(server.sent).isEmpty();
+            hold.countDown();
+            assertThat(call.result().get(5, TimeUnit.SECONDS).path("called").asText()).isEqualTo("echo");
+            assertThat(server.initializes.get()).isEqualTo(2);
+            assertThat(server.methods()).containsExactly(McpMethods.INITIALIZE, McpMethods.INITIALIZED,
+                    McpMethods.RESOURCES_SUBSCRIBE, McpMethods.TOOLS_CALL);
         }
     }
 

@@ -24,7 +24,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -163,6 +165,58 @@ class StreamableHttpTransportTest {
         assertThat(transport.sessionId()).isEqualTo("s2");
         transport.send(toolsList(4));
         assertThat(listener.awaitResponse(4).has("result")).isTrue();
+    }
+
+    /**
+     * Issue 12: sending a request only hands it to the HTTP client (no thread waits for the headers, which a
+     * JSON-mode server sends with the result); the answer is delivered from the client's own thread.
+     */
+    @Test
+    void aRequestIsHandedToTheClientWithoutWaitingAndItsJsonAnswerComesOnTheClientsThread() throws Exception {
+        CountDownLatch answer = new CountDownLatch(1);
+        stub = new StubHttpServer().on("POST", (exchange, request) -> {
+            if (request.body().contains("tools/list")) {
+                try {
+                    answer.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            json(exchange, 200, "{\"jsonrpc\":\"2.0\",\"id\":" + idOf(request.body()) + ",\"result\":{}}", Map.of());
+        });
+        open(stub.url("/mcp"), Map.of());
+
+        CompletableFuture<Void> sent = transport.sendAsync(toolsList(1));
+
+        await().until(() -> stub.requests("POST").size() == 1);
+        assertThat(sent).as("no headers yet: the stage is open, the caller is not").isNotDone();
+        assertThat(listener.messages).isEmpty();
+        answer.countDown();
+        assertThat(listener.awaitResponse(1).has("result")).isTrue();
+        assertThat(sent).succeedsWithin(Duration.ofSeconds(5));
+        assertThat(listener.deliveredOn).singleElement()
+                .satisfies(thread -> assertThat(thread.getName()).startsWith(UpstreamHttpClient.THREADS));
+    }
+
+    /** Issue 12: a 404 comes on the HTTP client's thread and fails the stage sendAsync returned, as send throws. */
+    @Test
+    void aForgottenSessionFailsTheAsynchronousSendWithSessionExpired() throws Exception {
+        stub = new StubHttpServer().on("POST", (exchange, request) -> {
+            if (request.body().contains("\"initialize\"")) {
+                json(exchange, 200, "{\"jsonrpc\":\"2.0\",\"id\":" + idOf(request.body()) + ",\"result\":{}}",
+                        Map.of("Mcp-Session-Id", "s1"));
+            } else {
+                json(exchange, 404, "{\"error\":\"unknown session\"}", Map.of());
+            }
+        });
+        open(stub.url("/mcp"), Map.of());
+        transport.send(initialize(1));
+
+        assertThat(transport.sendAsync(toolsList(2))).failsWithin(Duration.ofSeconds(5))
+                .withThrowableOfType(ExecutionException.class)
+                .havingCause().isInstanceOf(SessionExpiredException.class)
+                .withMessage("server 'remote': forgot our session (HTTP 404)");
+        assertThat(transport.sessionId()).isNull();
     }
 
     @ParameterizedTest

@@ -56,6 +56,8 @@ class UpstreamAuthTransportTest {
         volatile Outcome onRefusal = new Outcome(Outcome.Kind.RETRY, "renewed", null);
         volatile String renewedTo = "fresh";
         final List<String> refusals = new CopyOnWriteArrayList<>();
+        /** The thread each refusal was handled on (a renewal may block: never the HTTP client's). */
+        final List<Thread> refusedOn = new CopyOnWriteArrayList<>();
 
         @Override
         public Map<String, String> headers(URI target) {
@@ -65,6 +67,7 @@ class UpstreamAuthTransportTest {
         @Override
         public Outcome onUnauthorized(int status, String wwwAuthenticate) {
             refusals.add(status + " " + wwwAuthenticate);
+            refusedOn.add(Thread.currentThread());
             if (onRefusal.kind() == Outcome.Kind.RETRY) {
                 token = renewedTo;
             }
@@ -126,6 +129,27 @@ class UpstreamAuthTransportTest {
         assertThat(stub.requests("GET")).allSatisfy(r -> assertThat(r.header("Authorization")).isEqualTo("Bearer fresh"));
         assertThat(stub.requests("DELETE")).singleElement()
                 .satisfies(r -> assertThat(r.header("Authorization")).isEqualTo("Bearer fresh"));
+    }
+
+    /** Issue 12: a request sent without waiting is still sent once more after a refusal, renewed off Jetty's threads. */
+    @Test
+    void aRequestSentAsynchronouslyIsRetriedWithRenewedCredentialsOffTheHttpClientsThreads() throws Exception {
+        stub = freshOnly();
+        FakeAuth auth = new FakeAuth();
+        auth.token = "fresh";
+        StreamableHttpTransport http = streamable(auth);
+        http.send(initialize(1));
+        listener.awaitResponse(1);
+        auth.token = "stale"; // the token expired since
+
+        http.sendAsync(toolsList(2)).get(5, TimeUnit.SECONDS);
+
+        assertThat(listener.awaitResponse(2).has("result")).isTrue();
+        assertThat(auth.refusals).containsExactly("401 " + CHALLENGE);
+        assertThat(auth.refusedOn).singleElement()
+                .satisfies(thread -> assertThat(thread.getName()).doesNotStartWith(UpstreamHttpClient.THREADS));
+        assertThat(stub.requests("POST")).extracting(r -> r.header("Authorization"))
+                .containsExactly("Bearer fresh", "Bearer stale", "Bearer fresh");
     }
 
     @Test
