@@ -37,6 +37,8 @@ public final class StdioServer implements DownstreamSession, AutoCloseable {
     private final OutputStream out;
     private final SessionListener listener;
     private final ReentrantLock writeLock = new ReentrantLock();
+    /** The output written by a task of the scheduler, so no producer waits on the pipe; null: written in place. */
+    private final StdioOutput queued;
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     private final JsonRpcPeer peer;
@@ -52,7 +54,8 @@ public final class StdioServer implements DownstreamSession, AutoCloseable {
 
     /**
      * @param profile   the profile this session serves ({@code --stdio --profile NAME}); null: everything
-     * @param scheduler runs the reader loop; null: a virtual thread of its own
+     * @param scheduler runs the reader loop and writes the output (producers never wait on the pipe); null: a
+     *                  virtual thread of its own reads, and each producer writes its own lines
      */
     public StdioServer(InputStream in, OutputStream out, SessionListener listener, String profile, Scheduler scheduler) {
         this.profile = profile;
@@ -71,6 +74,8 @@ public final class StdioServer implements DownstreamSession, AutoCloseable {
                 handler.onNotification(notification);
             }
         });
+        this.queued = scheduler == null ? null
+                : new StdioOutput(out, scheduler, failure -> close("output failed: " + failure.getMessage()));
         ModernEndpoint endpoint = listener.modern();
         // a profile's view is served to the session revisions only (a modern request would see every server)
         this.modern = endpoint == null || profile != null ? null : new ModernStdio(endpoint, this::reply);
@@ -183,6 +188,10 @@ public final class StdioServer implements DownstreamSession, AutoCloseable {
             throw new IOException("the stdio session is closed");
         }
         byte[] bytes = Json.writeBytes(message);
+        if (queued != null) {
+            queued.write(bytes);
+            return;
+        }
         writeLock.lock();
         try {
             out.write(bytes);

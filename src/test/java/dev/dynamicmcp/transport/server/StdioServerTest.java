@@ -18,7 +18,9 @@ import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import dev.dynamicmcp.testsupport.FakeScheduler;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class StdioServerTest {
 
@@ -88,11 +90,81 @@ class StdioServerTest {
         toServer.close();
     }
 
+    @Test
+    @Timeout(20) // a producer that waits on the stalled pipe never returns: that is the failure
+    void aClientThatStopsReadingHoldsUpOnlyItsOwnOutputAndGetsEveryLineInOrderOnceItReads() throws Exception {
+        EchoListener listener = new EchoListener();
+        PipedOutputStream toServer = new PipedOutputStream();
+        StalledLines replies = new StalledLines();
+        try (StdioServer server = new StdioServer(new PipedInputStream(toServer), replies, listener, null,
+                new FakeScheduler()).start()) {
+            // the producer (here the test thread; in the proxy the HTTP client's or a stdio upstream's reader)
+            // must not wait on the pipe: with the client not reading, every send still returns at once
+            Thread producer = Thread.currentThread();
+            for (int i = 1; i <= 3; i++) {
+                assertThat(server.peer().sendNotification("notifications/message",
+                        Json.object().put("n", i))).isTrue();
+            }
+            assertThat(replies.blocked.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(replies.blockedThread).isNotSameAs(producer);
+
+            replies.reading.countDown();
+
+            for (int i = 1; i <= 3; i++) {
+                JsonNode line = Json.parse(replies.readLine());
+                assertThat(line.path("params").path("n").asInt()).isEqualTo(i);
+            }
+        }
+        toServer.close();
+    }
+
+    @Test
+    void aFailedWriteEndsTheSessionAndLaterSendsSayWhy() throws Exception {
+        EchoListener listener = new EchoListener();
+        PipedOutputStream toServer = new PipedOutputStream();
+        OutputStream gone = new OutputStream() {
+            @Override
+            public void write(int b) throws java.io.IOException {
+                throw new java.io.IOException("Broken pipe");
+            }
+        };
+        StdioServer server = new StdioServer(new PipedInputStream(toServer), gone, listener, null,
+                new FakeScheduler()).start();
+
+        server.peer().sendNotification("notifications/tools/list_changed", null);
+
+        server.done().get(10, TimeUnit.SECONDS);
+        assertThat(listener.closed).containsExactly("stdio");
+        assertThat(server.peer().sendNotification("notifications/tools/list_changed", null)).isFalse();
+        toServer.close();
+    }
+
+    /** Lines whose writer blocks (as on a full pipe) until the client starts reading. */
+    static final class StalledLines extends Lines {
+        final java.util.concurrent.CountDownLatch blocked = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.CountDownLatch reading = new java.util.concurrent.CountDownLatch(1);
+        volatile Thread blockedThread;
+
+        @Override
+        public void write(int b) {
+            if (reading.getCount() > 0) {
+                blockedThread = Thread.currentThread();
+                blocked.countDown();
+                try {
+                    reading.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            super.write(b);
+        }
+    }
+
     /**
      * What the server writes, split into lines. (A PipedInputStream would fail with "write end dead": the
      * server writes from short-lived virtual threads.)
      */
-    static final class Lines extends OutputStream {
+    static class Lines extends OutputStream {
         private final ByteArrayOutputStream current = new ByteArrayOutputStream();
         private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
 
