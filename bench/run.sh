@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark: our proxy vs a direct connection vs the Node gateways, side by side in one run.
 #
-#   bench/run.sh            full run (about 25 minutes): throughput/latency/CPU at 1, 8, 32, 128 sessions,
+#   bench/run.sh            full run (about 30 minutes): throughput/latency/CPU at 1, 8, 32, 128 sessions,
 #                           scale runs (100 stdio upstreams, 10,000 tools, 1,000 idle sessions, demo RSS), JMH
 #   bench/run.sh --smoke    a few seconds, ours + direct at 1-2 sessions; exits non-zero when any call failed
 #
