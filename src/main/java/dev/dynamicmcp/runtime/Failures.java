@@ -1,5 +1,6 @@
 package dev.dynamicmcp.runtime;
 
+import java.io.IOException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 
@@ -25,5 +26,10 @@ public final class Failures {
         Throwable t = unwrap(failure);
         String message = t.getMessage();
         return message == null || message.isBlank() ? t.getClass().getSimpleName() : message;
+    }
+
+    /** A failed wait's cause as the IOException a blocking caller throws: itself when it is one, else wrapped. */
+    public static IOException asIOException(Throwable cause) {
+        return cause instanceof IOException io ? io : new IOException(cause);
     }
 }

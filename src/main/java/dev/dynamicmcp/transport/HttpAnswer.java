@@ -1,5 +1,6 @@
 package dev.dynamicmcp.transport;
 
+import dev.dynamicmcp.runtime.Failures;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -85,7 +86,7 @@ final class HttpAnswer {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while reading a response body");
         } catch (ExecutionException e) {
-            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+            throw Failures.asIOException(e.getCause());
         }
     }
 

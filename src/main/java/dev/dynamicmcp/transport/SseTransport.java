@@ -3,6 +3,7 @@ package dev.dynamicmcp.transport;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dynamicmcp.auth.upstream.UpstreamAuth;
 import dev.dynamicmcp.protocol.Json;
+import dev.dynamicmcp.runtime.Failures;
 import dev.dynamicmcp.runtime.Scheduler;
 import dev.dynamicmcp.runtime.SystemScheduler;
 import java.io.IOException;
@@ -106,7 +107,7 @@ public final class SseTransport implements Transport {
                     + sseUrl + " within " + connectTimeout, new HttpTimeoutException(sseUrl.toString()));
         } catch (ExecutionException e) {
             closeQuietly();
-            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+            throw Failures.asIOException(e.getCause());
         } catch (InterruptedException e) {
             closeQuietly();
             Thread.currentThread().interrupt();

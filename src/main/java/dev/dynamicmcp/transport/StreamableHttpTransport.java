@@ -131,7 +131,7 @@ public final class StreamableHttpTransport implements Transport {
             if (e.getCause() instanceof RuntimeException unchecked) {
                 throw unchecked;
             }
-            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+            throw Failures.asIOException(e.getCause());
         }
     }
 
