@@ -61,6 +61,8 @@ public final class StreamableHttpTransport implements Transport {
     private final HttpSession session;
     private final Scheduler scheduler;
     private final Scheduler ownScheduler;
+    /** The name of every POST's connect-timeout timer, made once: a POST is the hot path. */
+    private final String headersTimerName;
     private final HttpStreams streams;
     private final GetStream getStream;
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
@@ -94,6 +96,7 @@ public final class StreamableHttpTransport implements Transport {
     public StreamableHttpTransport(String serverName, URI url, Map<String, String> headers, HttpClient client,
                                    Duration connectTimeout, Scheduler scheduler, UpstreamAuth auth) {
         this.session = new HttpSession(serverName, url, headers, client, connectTimeout, auth);
+        this.headersTimerName = "headers-" + serverName;
         this.ownScheduler = scheduler == null ? new SystemScheduler() : null;
         this.scheduler = scheduler != null ? scheduler : ownScheduler;
         this.streams = new HttpStreams(session, this.scheduler);
@@ -199,7 +202,7 @@ public final class StreamableHttpTransport implements Transport {
             });
         }
         AtomicBoolean waiting = new AtomicBoolean(true);
-        Scheduler.Cancellable timer = scheduler.schedule("headers-" + name(), session.connectTimeout(), () -> {
+        Scheduler.Cancellable timer = scheduler.schedule(headersTimerName, session.connectTimeout(), () -> {
             if (waiting.compareAndSet(true, false)) {
                 headersLate(exchange, future);
             }
