@@ -502,7 +502,8 @@ public final class LoadGen {
         return options.containsKey(name) ? Double.parseDouble(options.get(name)) : fallback;
     }
 
-    private static double round(double value) {
+    /** One decimal, as every figure of the results is written; NaN stays NaN. */
+    static double round(double value) {
         return Double.isNaN(value) ? value : Math.round(value * 10) / 10.0;
     }
 }

@@ -47,8 +47,8 @@ final class WrkDriver {
             double elapsed = measured.path("durationUs").asLong() / 1e6;
             ObjectNode result = Json.object().put("driver", "wrk")
                     .put("sessions", connections).put("tool", tool)
-                    .put("seconds", round(elapsed)).put("calls", calls)
-                    .put("callsPerSecond", round(calls / elapsed))
+                    .put("seconds", LoadGen.round(elapsed)).put("calls", calls)
+                    .put("callsPerSecond", LoadGen.round(calls / elapsed))
                     .put("p50us", measured.path("p50us").asDouble()).put("p90us", measured.path("p90us").asDouble())
                     .put("p99us", measured.path("p99us").asDouble()).put("maxus", measured.path("maxus").asDouble())
                     .put("errors", errors(measured) + (warm == null ? 0 : errors(warm))) // warm-up calls must succeed too
@@ -60,9 +60,9 @@ final class WrkDriver {
             }
             if (before != null) {
                 double cpu = after.cpuSecondsSince(before);
-                result.put("cpuUsPerCall", round(calls == 0 ? Double.NaN : cpu * 1e6 / calls))
-                        .put("cpuCores", round(cpu / elapsed)).put("rssKb", after.rssKb())
-                        .put("switchesPerCall", round(after.switchesPerCallSince(before, calls)));
+                result.put("cpuUsPerCall", LoadGen.round(calls == 0 ? Double.NaN : cpu * 1e6 / calls))
+                        .put("cpuCores", LoadGen.round(cpu / elapsed)).put("rssKb", after.rssKb())
+                        .put("switchesPerCall", LoadGen.round(after.switchesPerCallSince(before, calls)));
             }
             return result;
         } finally {
@@ -95,9 +95,5 @@ final class WrkDriver {
 
     private static long errors(JsonNode run) {
         return socketErrors(run) + run.path("badAnswers").asLong();
-    }
-
-    private static double round(double value) {
-        return Double.isNaN(value) ? value : Math.round(value * 10) / 10.0;
     }
 }
