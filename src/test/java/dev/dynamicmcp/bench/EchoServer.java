@@ -99,6 +99,11 @@ public final class EchoServer implements AutoCloseable {
         // headers and body go out in separate writes: without TCP_NODELAY, Nagle plus the client's delayed
         // ACK add tens of milliseconds per call (read once, when the JDK server's config class loads)
         System.setProperty("sun.net.httpserver.nodelay", "true");
+        // The JDK server closes a connection after its exchange once 200 are idle (its default). The proxy's
+        // HTTP client pools one connection per call in flight (128 after a 128-session cell), so the load
+        // generator's 128 of the next cell against this server directly saw their connections closed under
+        // them: tens of thousands of failed calls that were the echo's limit, not the setup's.
+        System.setProperty("sun.net.httpserver.maxIdleConnections", "4096");
         http = HttpServer.create(new InetSocketAddress(host, port), 1024);
         executor = Executors.newVirtualThreadPerTaskExecutor();
         http.setExecutor(executor);
