@@ -47,18 +47,14 @@ public final class BridgeStore {
      *
      * @param method         the client's method ({@code tools/call}, ...)
      * @param target         the name or uri the client called (the downstream one)
-     * @param params         the client's params (digested into every state)
+     * @param params         the client's params (digested into every state; not changed afterwards)
      * @param answer         the answer to the client's first request
      * @param related        where notifications of the first request go (its stream)
      * @param cancelUpstream cancels the upstream call with a reason
      */
     public MrtrChannel open(String method, String target, ObjectNode params, CompletableFuture<JsonNode> answer,
                             Consumer<ObjectNode> related, Consumer<String> cancelUpstream) {
-        byte[] id = new byte[16];
-        ids.nextBytes(id);
-        ParkedCall call = new ParkedCall(this, HexFormat.of().formatHex(id), method, target,
-                RequestStateCodec.digest(params), answer, related, cancelUpstream);
-        return new MrtrChannel(call);
+        return new MrtrChannel(new ParkedCall(this, method, target, params, answer, related, cancelUpstream));
     }
 
     /**
@@ -94,21 +90,29 @@ public final class BridgeStore {
         return codec;
     }
 
-    /** Admits a call to the store on its first input_required; false when the store is full. */
+    /**
+     * Admits a call to the store on its first input_required, giving it its id (called under the call's lock);
+     * false when the store is full.
+     */
     boolean admit(ParkedCall call) {
-        if (parked.containsKey(call.parkId())) {
+        if (call.parkId() != null) { // admitted at an earlier round
             return true;
         }
         if (count.incrementAndGet() > limits.maxParked()) {
             count.decrementAndGet();
             return false;
         }
-        parked.put(call.parkId(), call);
+        byte[] id = new byte[16];
+        ids.nextBytes(id);
+        String parkId = HexFormat.of().formatHex(id);
+        call.admitted(parkId);
+        parked.put(parkId, call);
         return true;
     }
 
     void release(ParkedCall call) {
-        if (parked.remove(call.parkId(), call)) {
+        String parkId = call.parkId();
+        if (parkId != null && parked.remove(parkId, call)) {
             count.decrementAndGet();
         }
     }

@@ -40,10 +40,17 @@ final class ParkedCall {
     }
 
     private final BridgeStore store;
-    private final String parkId;
     private final String method;
     private final String target;
-    private final String digest;
+    /** The client's first params, digested into the states; never changed once a request arrived. */
+    private final ObjectNode params;
+    /**
+     * Made at the call's first input_required (under the lock), not when it starts: most calls never park,
+     * and the random id and the params' digest were a third of the modern path's extra cost per call.
+     * Null until then; volatile for {@link BridgeStore#release}, which may read it from another thread.
+     */
+    private volatile String parkId;
+    private String digest;
     private final Consumer<String> cancelUpstream;
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<String, Open> open = new LinkedHashMap<>();
@@ -60,21 +67,27 @@ final class ParkedCall {
     /** The server's outcome when it came while the call was parked: the retry gets it. */
     private CompletableFuture<JsonNode> outcome;
 
-    ParkedCall(BridgeStore store, String parkId, String method, String target, String digest,
+    ParkedCall(BridgeStore store, String method, String target, ObjectNode params,
                CompletableFuture<JsonNode> first, Consumer<ObjectNode> related, Consumer<String> cancelUpstream) {
         this.store = store;
-        this.parkId = parkId;
         this.method = method;
         this.target = target;
-        this.digest = digest;
+        this.params = params;
         this.waiter = first;
         this.related = related;
         this.cancelUpstream = cancelUpstream;
         watch(first);
     }
 
+    /** Null until the call is first admitted to the store. */
     String parkId() {
         return parkId;
+    }
+
+    /** The store admitted the call (its first input_required, under this call's lock): its id and digest. */
+    void admitted(String id) {
+        digest = RequestStateCodec.digest(params);
+        parkId = id;
     }
 
     CompletableFuture<Void> done() {
