@@ -126,14 +126,15 @@ public final class McpMeta {
      * A copy of the request params without the envelope keys the modern revision reserves: what a 2025-era
      * upstream must see (a dual-era server would otherwise take the request for a modern one). Other
      * {@code _meta} keys ({@code progressToken}, {@code traceparent}, vendors' own) stay; an emptied
-     * {@code _meta} is removed. The original is untouched.
+     * {@code _meta} is removed. The original is untouched; the other members' values are shared with it, as
+     * everywhere a forwarded message changes (copy on write, {@link Json#shallowCopy}).
      */
     public static ObjectNode withoutEnvelope(ObjectNode params) {
         JsonNode meta = params.get("_meta");
         if (!(meta instanceof ObjectNode object)) {
             return params;
         }
-        ObjectNode copy = params.deepCopy();
+        ObjectNode copy = Json.shallowCopy(params);
         ObjectNode kept = Json.object();
         for (Iterator<Map.Entry<String, JsonNode>> fields = object.fields(); fields.hasNext(); ) {
             Map.Entry<String, JsonNode> field = fields.next();

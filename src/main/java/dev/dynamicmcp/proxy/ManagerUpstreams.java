@@ -104,6 +104,17 @@ final class ManagerUpstreams implements Upstreams {
         return manager.config(server).map(config -> config.isolation() == Isolation.SESSION).orElse(false);
     }
 
+    /** From the configs alone: no status list sorted by order, as the default's ready servers would cost. */
+    @Override
+    public boolean anyIsolated() {
+        for (ServerConfig config : manager.configs()) {
+            if (config.isolation() == Isolation.SESSION) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @Override
     public boolean perUser(String server) {
         return manager.config(server).map(ServerConfig::perUser).orElse(false);

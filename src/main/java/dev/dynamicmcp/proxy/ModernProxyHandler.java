@@ -220,7 +220,7 @@ final class ModernProxyHandler implements ModernEndpoint {
      */
     private void closeIsolated(String sessionId) {
         Upstreams upstreams = core.upstreams();
-        if (upstreams.readyServers().stream().anyMatch(upstreams::isolated)) {
+        if (upstreams.anyIsolated()) {
             core.scheduler().execute("modern-isolated-close", () -> upstreams.sessionClosed(sessionId));
         }
     }

@@ -52,6 +52,11 @@ interface Upstreams {
         return false;
     }
 
+    /** True when any server is configured with {@code "isolation": "session"} (asked once per stateless call). */
+    default boolean anyIsolated() {
+        return readyServers().stream().anyMatch(this::isolated);
+    }
+
     /**
      * Sends a request on the upstream session that belongs to one client session (opened on first use), for
      * servers with {@code "isolation": "session"}.
