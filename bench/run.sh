@@ -13,12 +13,14 @@
 #                           (LoadGen's own; always used for mcp-hub's legacy SSE, which wrk cannot speak)
 #          --baseline DIR   also run the proxy of another checkout (built) as setups base-http, base-stdio,
 #                           base-modern, interleaved with ours-*: a before/after in one run on a noisy machine
+#          --echo node|java the echo upstream (stdio and HTTP): bench/echo-server.mjs (default; the issue's
+#                           "minimal Node echo") or the JVM EchoServer (C1 only, the earlier rounds')
 # Results: bench/results/<time>/ (raw JSON lines, logs, table.md). See bench/README.md.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 
-smoke=0 scale=1 jmh=1 peers=1 baseline="" driver=wrk
+smoke=0 scale=1 jmh=1 peers=1 baseline="" driver=wrk echo=node
 sessions_list="1 8 32 128" seconds=10 warmup=3 reps=3 setups="" prewarm=15
 while (($#)); do
   case $1 in
@@ -34,7 +36,8 @@ while (($#)); do
     --no-peers) peers=0 ;;
     --baseline) baseline=$(cd "$2" && pwd); shift ;;
     --driver) driver=$2; shift ;;
-    -h|--help) sed -n 2,17p "$0"; exit 0 ;;
+    --echo) echo=$2; shift ;;
+    -h|--help) sed -n 2,19p "$0"; exit 0 ;;
     *) echo "bench: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -76,10 +79,15 @@ case $driver in
 esac
 calls_driver=(--driver "$driver" --wrk-script "$here/wrk-mcp.lua")
 
-# The echo upstream runs with the same small-JVM flags everywhere (stdio child or HTTP), so every setup
-# talks to the same upstream; C1 only: it starts fast and an echo needs no C2.
-echo_opts="-XX:+UseSerialGC -Xms16m -Xmx128m -XX:TieredStopAtLevel=1 -Xss512k"
-echo_cmd=("$java" $echo_opts -cp "$cp" dev.dynamicmcp.bench.EchoServer)
+# The echo upstream is the same everywhere (stdio child or HTTP), so every setup talks to the same upstream.
+# Node (default): what issue 12 measured with, 8-14 us per call. The JVM one runs with small-JVM flags, C1 only
+# (it starts fast and an echo needs no C2), and costs several times that, taken from the process under test.
+case $echo in
+  node) echo_cmd=("$(command -v node)" "$here/echo-server.mjs") ;;
+  java) echo_cmd=("$java" -XX:+UseSerialGC -Xms16m -Xmx128m -XX:TieredStopAtLevel=1 -Xss512k -cp "$cp"
+          dev.dynamicmcp.bench.EchoServer) ;;
+  *) echo "bench: --echo is node or java, not $echo" >&2; exit 2 ;;
+esac
 # Our proxy runs through its launcher, so the JVM defaults measured are the ones users get; PROXY_JAVA_OPTS
 # (exported by the caller) replaces them, as it does for users.
 launcher="$root/dynamic-mcp-proxy"
@@ -272,6 +280,7 @@ fi
 "$java" -cp "$cp" dev.dynamicmcp.bench.Report "$results" "$out/jmh.json" | tee "$out/table.md"
 {
   echo; echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $("$java" -version 2>&1 | head -1)"
+  echo "echo upstream: $echo$([[ $echo == node ]] && echo " ($(node --version), bench/echo-server.mjs)" || echo " (JVM EchoServer, C1 only)")"
   echo "load generator: $driver$([[ $driver == wrk ]] && echo " ($(wrk --version 2>&1 | head -1 | cut -d' ' -f2); 1 thread, one connection per session; mcp-hub through the Java client: legacy SSE)" || true)"
   echo "command: bench/run.sh $( ((smoke)) && echo --smoke || true) (sessions: $sessions_list; ${seconds}s + ${warmup}s warmup; $reps reps)"
 } | tee -a "$out/table.md"
