@@ -111,6 +111,47 @@ class ModernProxyHandlerTest {
     }
 
     @Test
+    void theClientsParamsAreNotChangedByWhatGoesUpstream() throws Exception {
+        ProxyCore core = core();
+        ObjectNode params = params("{}", null).put("name", "echo");
+        params.putObject("arguments").put("text", "hi");
+        String before = Json.write(params);
+        send(core, McpMethods.TOOLS_CALL, params);
+
+        ProxyCoreTest.Call upstream = fixture.upstreams.last();
+        assertThat(upstream.params().has("_meta")).isFalse(); // the envelope was all of it
+        assertThat(upstream.params().path("arguments").path("text").asText()).isEqualTo("hi");
+        assertThat(Json.write(params)).isEqualTo(before);
+    }
+
+    @Test
+    void aCallToAnIsolatedServerHasAnUpstreamSessionOfItsOwnThatClosesWithTheAnswer() throws Exception {
+        ProxyCore core = core();
+        fixture.upstreams.isolatedServers.add("alpha");
+        CompletableFuture<JsonNode> answer = send(core, McpMethods.TOOLS_CALL, params("{}", null).put("name", "echo"));
+
+        ProxyCoreTest.Call upstream = fixture.upstreams.last();
+        String session = fixture.upstreams.isolatedFor.get(upstream);
+        assertThat(session).isNotNull();
+        assertThat(fixture.upstreams.closedSessions).isEmpty(); // the call is still running
+        upstream.result().complete(Json.object().put("isError", false));
+        get(answer);
+
+        assertThat(fixture.upstreams.closedSessions).containsExactly(session);
+    }
+
+    @Test
+    void withoutIsolatedServersACallClosesNoUpstreamSession() throws Exception {
+        ProxyCore core = core();
+        CompletableFuture<JsonNode> answer = send(core, McpMethods.TOOLS_CALL, params("{}", null).put("name", "echo"));
+        fixture.upstreams.last().result().complete(Json.object().put("isError", false));
+        get(answer);
+
+        assertThat(fixture.upstreams.isolatedFor).isEmpty();
+        assertThat(fixture.upstreams.closedSessions).isEmpty();
+    }
+
+    @Test
     void logMessagesReachOnlyACallThatSetALevelAndOnlyAtOrAboveIt() throws Exception {
         ProxyCore core = core();
         CompletableFuture<JsonNode> quiet = send(core, McpMethods.TOOLS_CALL, params("{}", null).put("name", "echo"));

@@ -70,6 +70,14 @@ class ProxyCoreTest {
             return isolatedServers.contains(server);
         }
 
+        /** The client sessions whose isolated upstream sessions were closed, in order. */
+        final List<String> closedSessions = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void sessionClosed(String sessionId) {
+            closedSessions.add(sessionId);
+        }
+
         @Override
         public PendingRequest sendIsolated(String sessionId, String server, String method, JsonNode params,
                                            RequestOptions options) {
