@@ -52,7 +52,10 @@ interface Upstreams {
         return false;
     }
 
-    /** True when any server is configured with {@code "isolation": "session"} (asked once per stateless call). */
+    /**
+     * True when a server configured with {@code "isolation": "session"} may hold sessions to close (asked once per
+     * stateless call). The default asks the ready servers; {@link ManagerUpstreams} every configured one.
+     */
     default boolean anyIsolated() {
         return readyServers().stream().anyMatch(this::isolated);
     }
