@@ -206,7 +206,7 @@ public final class HttpServerHost implements AutoCloseable {
         if (!state.compareAndSet(State.NEW, State.STARTED)) {
             throw new IllegalStateException("the HTTP server was already started (state " + state.get() + ")");
         }
-        VirtualThreadPool threads = new VirtualThreadPool();
+        VirtualThreadPool threads = new HttpThreads(admission::runningRequests);
         threads.setName("mcp-http");
         Server jetty = new Server(threads);
         ServerConnector http = new ServerConnector(jetty);
