@@ -141,6 +141,16 @@ final class ConnectionPool {
                 .sorted(Comparator.comparingInt(cs -> order(cs.name()))).toList();
     }
 
+    /** Whether a shared connection's config matches; unordered and without a copy (asked per call). */
+    boolean anySharedConfig(java.util.function.Predicate<ServerConfig> test) {
+        for (ConnectionState cs : connections.values()) {
+            if (!cs.key.isolated() && test.test(cs.config)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Every connection, isolated ones included. */
     List<ConnectionState> all() {
         return List.copyOf(connections.values());

@@ -148,6 +148,11 @@ public final class ServerManager {
         return pool.shared().stream().map(cs -> cs.config).toList();
     }
 
+    /** Whether any configured server matches: {@link #configs()} without building the list (asked per call). */
+    public boolean anyConfig(java.util.function.Predicate<ServerConfig> test) {
+        return pool.anySharedConfig(test);
+    }
+
     public Optional<ServerConfig> config(String name) {
         return pool.config(name);
     }

@@ -155,14 +155,17 @@ public final class McpMeta {
      * none, which means complete) and the server info in {@code _meta}, keeping every field it had.
      */
     public static ObjectNode modernResult(JsonNode result, ObjectNode serverInfo) {
-        ObjectNode copy = result instanceof ObjectNode object ? object.deepCopy() : Json.object();
+        // copies only what is changed (the top level and _meta): the content, often the bulk, is shared
+        ObjectNode copy = result instanceof ObjectNode object ? Json.shallowCopy(object) : Json.object();
         if (!copy.has(McpResults.RESULT_TYPE)) {
             copy.put(McpResults.RESULT_TYPE, McpResults.COMPLETE);
         }
         if (serverInfo != null) {
-            ObjectNode meta = copy.get("_meta") instanceof ObjectNode m ? m : copy.putObject("_meta");
-            if (!meta.has(SERVER_INFO)) {
+            ObjectNode meta = copy.get("_meta") instanceof ObjectNode m ? m : null;
+            if (meta == null || !meta.has(SERVER_INFO)) {
+                meta = meta == null ? Json.object() : Json.shallowCopy(meta);
                 meta.set(SERVER_INFO, serverInfo);
+                copy.set("_meta", meta);
             }
         }
         return copy;

@@ -107,12 +107,7 @@ final class ManagerUpstreams implements Upstreams {
     /** From the configs alone: no status list sorted by order, as the default's ready servers would cost. */
     @Override
     public boolean anyIsolated() {
-        for (ServerConfig config : manager.configs()) {
-            if (config.isolation() == Isolation.SESSION) {
-                return true;
-            }
-        }
-        return false;
+        return manager.anyConfig(config -> config.isolation() == Isolation.SESSION);
     }
 
     @Override

@@ -424,6 +424,18 @@ class ServerManagerTest {
     }
 
     @Test
+    void anyConfigAsksTheServersConfiguredNow() {
+        start(server("plain"), isolated("own"));
+        assertThat(manager.anyConfig(c -> c.isolation() == Isolation.SESSION)).isTrue();
+        assertThat(manager.anyConfig(c -> c.name().equals("gone"))).isFalse();
+        manager.remove("own");
+        assertThat(manager.anyConfig(c -> c.isolation() == Isolation.SESSION))
+                .as("the removed isolated server no longer counts").isFalse();
+        manager.add(isolated("later")).join();
+        assertThat(manager.anyConfig(c -> c.isolation() == Isolation.SESSION)).isTrue();
+    }
+
+    @Test
     void replaceDrainsTheOldConnectionUntilItsCallsEndOrTheBoundPasses() throws Exception {
         ServerOptions patient = TestOptions.fast().requestTimeout(Duration.ofSeconds(30)).build();
         start(server("a"), server("b", patient));

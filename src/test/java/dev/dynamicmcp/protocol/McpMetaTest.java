@@ -53,6 +53,10 @@ class McpMetaTest {
         assertThat(modern.path("resultType").asText()).isEqualTo("complete");
         assertThat(modern.path("_meta").path("vendor").asInt()).isEqualTo(1);
         assertThat(modern.path("_meta").path(McpMeta.SERVER_INFO)).isEqualTo(server);
+        assertThat(legacy).as("the upstream's result is left as it was").isEqualTo(
+                Json.parse("{\"content\":[],\"_meta\":{\"vendor\":1}}"));
+        modern.put("ttlMs", 0); // what the handler adds to a 2025-era read
+        assertThat(legacy.has("ttlMs")).as("top-level additions to the copy stay on the copy").isFalse();
         ObjectNode asking = (ObjectNode) Json.parse("{\"resultType\":\"input_required\",\"inputRequests\":{}}");
         assertThat(McpMeta.modernResult(asking, server).path("resultType").asText()).isEqualTo("input_required");
     }
