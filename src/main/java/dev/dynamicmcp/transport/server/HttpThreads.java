@@ -13,7 +13,7 @@ import org.eclipse.jetty.util.thread.VirtualThreadPool;
  * thread: a stdio reader, the HTTP client's), so when one is complete Jetty "resumes" the connection by starting
  * a virtual thread that tries to read the next request and, finding none yet (the client reads the answer
  * first), registers read interest with the selector. Started from a platform thread, that virtual thread wakes
- * an idle carrier each time (7% of the proxy's CPU per call in the issue 12 fifth-round profile). When the
+ * an idle carrier each time (6.4% of the proxy's CPU over stdio at 32 sessions: bench/RESULTS.md, issue 12 fifth round). When the
  * connection's request buffer is empty, its parser waits for a new request and the connection stays open, that
  * thread would do nothing but the registration, so it is done here instead and the selector dispatches the
  * connection when the next request's bytes arrive. Any other case (a pipelined request already buffered, a
