@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -142,7 +143,7 @@ final class ConnectionPool {
     }
 
     /** Whether a shared connection's config matches; unordered and without a copy (asked per call). */
-    boolean anySharedConfig(java.util.function.Predicate<ServerConfig> test) {
+    boolean anySharedConfig(Predicate<ServerConfig> test) {
         for (ConnectionState cs : connections.values()) {
             if (!cs.key.isolated() && test.test(cs.config)) {
                 return true;

@@ -14,6 +14,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -149,7 +150,7 @@ public final class ServerManager {
     }
 
     /** Whether any configured server matches: {@link #configs()} without building the list (asked per call). */
-    public boolean anyConfig(java.util.function.Predicate<ServerConfig> test) {
+    public boolean anyConfig(Predicate<ServerConfig> test) {
         return pool.anySharedConfig(test);
     }
 

@@ -161,9 +161,9 @@ public final class McpMeta {
             copy.put(McpResults.RESULT_TYPE, McpResults.COMPLETE);
         }
         if (serverInfo != null) {
-            ObjectNode meta = copy.get("_meta") instanceof ObjectNode m ? m : null;
-            if (meta == null || !meta.has(SERVER_INFO)) {
-                meta = meta == null ? Json.object() : Json.shallowCopy(meta);
+            JsonNode upstreamMeta = copy.get("_meta");
+            if (!(upstreamMeta instanceof ObjectNode given && given.has(SERVER_INFO))) {
+                ObjectNode meta = upstreamMeta instanceof ObjectNode given ? Json.shallowCopy(given) : Json.object();
                 meta.set(SERVER_INFO, serverInfo);
                 copy.set("_meta", meta);
             }
