@@ -392,6 +392,16 @@ final class ConnectionState {
         }
     }
 
+    /** The revision of the last connection (kept while it is down); null before the first. Asked per call. */
+    String revision() {
+        lock.lock();
+        try {
+            return revision;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     ServerStatus status(int isolatedSessions) {
         lock.lock();
         try {

@@ -178,6 +178,16 @@ public final class ServerManager {
         return cs == null ? null : status(cs);
     }
 
+    /**
+     * The MCP revision the server's shared connection speaks (the last one's, while it is down); null for an
+     * unknown server or one never connected. {@link #status(String)}'s field without building the status (asked
+     * per call: the status counts the server's isolated connections).
+     */
+    public String revision(String name) {
+        ConnectionState cs = pool.get(name);
+        return cs == null ? null : cs.revision();
+    }
+
     /** The status of one downstream session's isolated connection to the server, or null when it has none. */
     public ServerStatus status(String server, String isolationKey) {
         return pool.isolated(key -> key.equals(new ConnectionKey(server, isolationKey))).stream()

@@ -95,8 +95,7 @@ final class ManagerUpstreams implements Upstreams {
 
     @Override
     public boolean isModern(String server) {
-        ServerStatus status = manager.status(server);
-        return status != null && McpMethods.isModern(status.revision());
+        return McpMethods.isModern(manager.revision(server));
     }
 
     @Override

@@ -54,6 +54,10 @@ class ModernRevisionManagerTest {
         assertThat(manager.status("modern").revision()).isEqualTo("2026-07-28");
         assertThat(manager.status("legacy").state()).isEqualTo(ServerState.READY);
         assertThat(manager.status("legacy").revision()).isEqualTo("2025-06-18");
+        // what the router asks per call, without building a status
+        assertThat(manager.revision("modern")).isEqualTo("2026-07-28");
+        assertThat(manager.revision("legacy")).isEqualTo("2025-06-18");
+        assertThat(manager.revision("unknown")).isNull();
     }
 
     /** A modern server has no ping (it answers -32601): the check passes only because it asks server/discover. */
