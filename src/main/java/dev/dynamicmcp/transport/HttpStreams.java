@@ -157,7 +157,7 @@ final class HttpStreams {
                 if (event.data().isBlank()) {
                     continue; // a priming event: only its id matters, for resuming
                 }
-                answered |= listener.deliverJson(event.data(), where, awaitedId);
+                answered |= listener.deliverJson(event.data(), () -> where, awaitedId);
             }
         } catch (IOException e) {
             if (isOpen()) {

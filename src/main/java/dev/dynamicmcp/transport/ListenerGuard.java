@@ -7,6 +7,7 @@ import dev.dynamicmcp.protocol.OversizedMessage;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,14 +34,15 @@ final class ListenerGuard {
     /**
      * Delivers the message(s) of one JSON text (object or batch).
      *
+     * @param where      where the text came from, for the log when it is bad (made only then)
      * @return true if one of them is the response to {@code awaitedId} (null: nothing awaited)
      */
-    boolean deliverJson(String text, String where, JsonNode awaitedId) {
+    boolean deliverJson(String text, Supplier<String> where, JsonNode awaitedId) {
         List<ObjectNode> messages;
         try {
             messages = MessageShape.parse(text);
         } catch (MessageShape.BadMessageException e) {
-            badInput(where + " carried " + e.getMessage() + ": " + MessageShape.snippet(text));
+            badInput(where.get() + " carried " + e.getMessage() + ": " + MessageShape.snippet(text));
             OversizedMessage.Envelope envelope = e.tooLarge() ? OversizedMessage.envelope(text) : null;
             if (envelope == null || !envelope.answersRequest()) {
                 return false;

@@ -169,7 +169,7 @@ public final class SseTransport implements Transport {
                     case "endpoint" -> onEndpoint(event.data());
                     case "message" -> {
                         if (!event.data().isBlank()) {
-                            listener.deliverJson(event.data(), "an SSE message event", null);
+                            listener.deliverJson(event.data(), () -> "an SSE message event", null);
                         }
                     }
                     default -> log.debug("server '{}': ignoring SSE event '{}'", serverName, event.type());

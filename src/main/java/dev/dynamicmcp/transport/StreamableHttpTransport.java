@@ -169,7 +169,7 @@ public final class StreamableHttpTransport implements Transport {
             modernHeaders = ModernHeaders.of(message, params == null ? ModernHeaders.NO_PARAMS : params);
         }
         // a stateless request carries no session id; its own _meta gives its headers
-        Exchange exchange = new Exchange(what(message), isRequest ? message.get("id") : null, isInitialize,
+        Exchange exchange = new Exchange(method, message.get("id"), isRequest, isInitialize,
                 modernMessage ? null : session.sessionId(), modernMessage, Json.writeBytes(message), modernHeaders);
         post(exchange, 0);
         return exchange.sent;
@@ -225,13 +225,13 @@ public final class StreamableHttpTransport implements Transport {
         if (exchange.mayFinishLate()) {
             // a JSON-mode server sends headers only with the result: a long call finishes in the background
             log.debug("server '{}': no headers for {} within {}; waiting in the background", name(),
-                    exchange.what, connectTimeout);
+                    exchange.what(), connectTimeout);
             exchange.sent.complete(null);
             return;
         }
         future.cancel(true);
         exchange.sent.completeExceptionally(new UpstreamFailure(name(), "timed out", "no response headers for "
-                + exchange.what + " within " + connectTimeout, new HttpTimeoutException(exchange.what)));
+                + exchange.what() + " within " + connectTimeout, new HttpTimeoutException(exchange.what())));
     }
 
     /**
@@ -275,9 +275,9 @@ public final class StreamableHttpTransport implements Transport {
             }
             response.close();
             if (refusal.kind() != UpstreamAuth.Outcome.Kind.RETRY || attempt > 0) {
-                throw session.refused(response.status(), exchange.what, refusal);
+                throw session.refused(response.status(), exchange.what(), refusal);
             }
-            log.debug("server '{}': new credentials; sending {} again", name(), exchange.what);
+            log.debug("server '{}': new credentials; sending {} again", name(), exchange.what());
             post(exchange, attempt + 1);
         } catch (IOException | RuntimeException e) {
             exchange.sent.completeExceptionally(e);
@@ -300,7 +300,7 @@ public final class StreamableHttpTransport implements Transport {
             UpstreamAuth.Outcome refusal = session.refusal(response);
             if (refusal != null) {
                 response.close();
-                throw session.refused(response.status(), exchange.what, refusal);
+                throw session.refused(response.status(), exchange.what(), refusal);
             }
             handleResponse(exchange, response);
         } catch (UpstreamFailure e) {
@@ -312,9 +312,9 @@ public final class StreamableHttpTransport implements Transport {
 
     private IOException failure(Exchange exchange, Throwable cause) {
         if (state.get() != State.OPEN) {
-            return new IOException("transport of server '" + name() + "' was closed while sending " + exchange.what);
+            return new IOException("transport of server '" + name() + "' was closed while sending " + exchange.what());
         }
-        return UpstreamFailure.ofHttp(name(), "sending " + exchange.what + " to " + session.url(), cause);
+        return UpstreamFailure.ofHttp(name(), "sending " + exchange.what() + " to " + session.url(), cause);
     }
 
     /**
@@ -362,9 +362,9 @@ public final class StreamableHttpTransport implements Transport {
                 getStream.stop();
             }
             throw new SessionExpiredException(name(), "server '" + name() + "' no longer knows session "
-                    + exchange.sessionId + " (HTTP 404 to " + exchange.what + "); initialize again");
+                    + exchange.sessionId + " (HTTP 404 to " + exchange.what() + "); initialize again");
         }
-        throw new HttpStatusException(name(), status, exchange.what, HttpBodies.errorSnippet(response));
+        throw new HttpStatusException(name(), status, exchange.what(), HttpBodies.errorSnippet(response));
     }
 
     /** A 2xx answer; never blocks (it may run on the HTTP client's thread): a stream is read on a reader loop. */
@@ -422,14 +422,14 @@ public final class StreamableHttpTransport implements Transport {
                 // ids compare as the peer matches them (by text): 1 parsed back is an int, ours a long
                 if (body instanceof ObjectNode answer && answer.has("error") && id != null && id.isValueNode()
                         && id.asText().equals(exchange.requestId.asText())) {
-                    listener.deliverJson(text, "the response to " + exchange.what, exchange.requestId);
+                    listener.deliverJson(text, () -> "the response to " + exchange.what(), exchange.requestId);
                     return true;
                 }
             } catch (RuntimeException notJson) {
                 // not an answer: the status tells
             }
         }
-        throw new HttpStatusException(name(), response.status(), exchange.what, MessageShape.snippet(text));
+        throw new HttpStatusException(name(), response.status(), exchange.what(), MessageShape.snippet(text));
     }
 
     private void deliverJsonBody(Exchange exchange, String text, Throwable failure) {
@@ -437,20 +437,20 @@ public final class StreamableHttpTransport implements Transport {
             Throwable cause = Failures.unwrap(failure);
             if (state.get() == State.OPEN && exchange.requestId != null) {
                 offClientThread("http-body-failed", () -> listener.failRequest(exchange.requestId,
-                        "the response body to " + exchange.what + " could not be read ("
+                        "the response body to " + exchange.what() + " could not be read ("
                                 + UpstreamFailure.kindOf(cause) + ")", cause.toString()));
             }
             return;
         }
         if (text.isBlank()) {
             if (exchange.requestId != null) {
-                listener.failRequest(exchange.requestId, "server answered " + exchange.what + " with an empty body");
+                listener.failRequest(exchange.requestId, "server answered " + exchange.what() + " with an empty body");
             }
             return;
         }
-        if (!listener.deliverJson(text, "the response to " + exchange.what, exchange.requestId)
+        if (!listener.deliverJson(text, () -> "the response to " + exchange.what(), exchange.requestId)
                 && exchange.requestId != null) {
-            listener.failRequest(exchange.requestId, "the response body to " + exchange.what + " did not answer it");
+            listener.failRequest(exchange.requestId, "the response body to " + exchange.what() + " did not answer it");
         }
     }
 
@@ -462,7 +462,7 @@ public final class StreamableHttpTransport implements Transport {
             text = "";
         }
         if (!text.isBlank() || exchange.requestId != null) {
-            listener.badInput("the response to " + exchange.what + " has content type '" + contentType + "': "
+            listener.badInput("the response to " + exchange.what() + " has content type '" + contentType + "': "
                     + MessageShape.snippet(text));
             if (exchange.requestId != null) {
                 listener.failRequest(exchange.requestId, "unexpected content type '" + contentType + "'");
@@ -473,7 +473,7 @@ public final class StreamableHttpTransport implements Transport {
     /** An SSE response to a POST; if it ends before the answer and had event ids, it is resumed with GETs. */
     private void readResponseStream(Exchange exchange, HttpAnswer body) {
         SseReader events = new SseReader(body.body(), MAX_EVENT_CHARS);
-        boolean answered = streams.readEvents(events, body, "the stream answering " + exchange.what,
+        boolean answered = streams.readEvents(events, body, "the stream answering " + exchange.what(),
                 exchange.requestId);
         if (exchange.modern && exchange.requestId != null) {
             modernAborts.remove(exchange.requestId.toString());
@@ -482,11 +482,11 @@ public final class StreamableHttpTransport implements Transport {
             return;
         }
         if (exchange.modern) { // 2026-07-28 has no resumption: a broken stream fails its request
-            listener.failRequest(exchange.requestId, "the stream answering " + exchange.what
+            listener.failRequest(exchange.requestId, "the stream answering " + exchange.what()
                     + " ended before the response");
             return;
         }
-        SseResumption.afterEarlyEnd(streams, exchange.what, exchange.requestId, events);
+        SseResumption.afterEarlyEnd(streams, exchange.what(), exchange.requestId, events);
     }
 
     /** Opens the GET stream for server-initiated messages and sends {@code MCP-Protocol-Version} from now on. */
@@ -570,11 +570,15 @@ public final class StreamableHttpTransport implements Transport {
     }
 
     private static String what(ObjectNode message) {
-        String method = message.path("method").asText(null);
+        return what(message.path("method").asText(null), message.get("id"));
+    }
+
+    /** How failures and logs name a message: its method and id, or the response it is. */
+    private static String what(String method, JsonNode id) {
         if (method == null) {
-            return "the response to request " + message.get("id");
+            return "the response to request " + id;
         }
-        return message.has("id") ? method + " (id " + message.get("id") + ")" : method;
+        return id != null ? method + " (id " + id + ")" : method;
     }
 
     /**
@@ -582,7 +586,9 @@ public final class StreamableHttpTransport implements Transport {
      * and its answer can be recognised; and its stage, which {@link #sendAsync} returned.
      */
     private static final class Exchange {
-        final String what;
+        /** The message's method (null for a response) and id (null for a notification), to name it by. */
+        private final String method;
+        private final JsonNode id;
         final JsonNode requestId;
         final boolean isInitialize;
         final String sessionId;
@@ -593,10 +599,11 @@ public final class StreamableHttpTransport implements Transport {
         /** The POST under way; cancelling the stage aborts it. */
         volatile CompletableFuture<HttpAnswer> current;
 
-        Exchange(String what, JsonNode requestId, boolean isInitialize, String sessionId, boolean modern,
+        Exchange(String method, JsonNode id, boolean isRequest, boolean isInitialize, String sessionId, boolean modern,
                  byte[] body, Map<String, String> modernHeaders) {
-            this.what = what;
-            this.requestId = requestId;
+            this.method = method;
+            this.id = id;
+            this.requestId = isRequest ? id : null;
             this.isInitialize = isInitialize;
             this.sessionId = sessionId;
             this.modern = modern;
@@ -608,6 +615,11 @@ public final class StreamableHttpTransport implements Transport {
                     post.cancel(true);
                 }
             });
+        }
+
+        /** What the exchange sends, as failures name it: made when one needs it, not for every POST. */
+        String what() {
+            return StreamableHttpTransport.what(method, id);
         }
 
         /** A request (not initialize) whose headers come late is left to finish in the background. */

@@ -15,6 +15,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dynamicmcp.testsupport.Peers;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -300,6 +301,21 @@ class StreamableHttpTransportTest {
         listener.awaitResponse(1);
         assertThat(listener.messages).extracting(m -> m.path("method").asText("response"))
                 .containsExactly("notifications/message", "response");
+    }
+
+    /** The message's name is made only when a failure needs it: it must still name the request. */
+    @Test
+    void aJsonAnswerThatIsNoJsonIsReportedUnderTheRequestsNameAndFailsIt() throws Exception {
+        stub = new StubHttpServer().on("POST", (exchange, request) -> json(exchange, 200, "{\"jsonrpc\":", Map.of()));
+        open(stub.url("/mcp"), Map.of());
+
+        transport.send(request(3, "tools/call", null));
+
+        ObjectNode answer = listener.awaitResponse(3);
+        assertThat(answer.path("error").path("message").asText())
+                .isEqualTo("the response body to tools/call (id 3) did not answer it");
+        assertThat(listener.badInputs).singleElement().asString()
+                .startsWith("the response to tools/call (id 3) carried ");
     }
 
     @Test
