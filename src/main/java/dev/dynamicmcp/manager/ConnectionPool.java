@@ -142,10 +142,14 @@ final class ConnectionPool {
                 .sorted(Comparator.comparingInt(cs -> order(cs.name()))).toList();
     }
 
-    /** Whether a shared connection's config matches; unordered and without a copy (asked per call). */
+    /**
+     * Whether a shared connection's config matches; unordered and without a copy (asked per call). Walks the
+     * configured servers, not every connection: the sessions' own connections may be thousands.
+     */
     boolean anySharedConfig(Predicate<ServerConfig> test) {
-        for (ConnectionState cs : connections.values()) {
-            if (!cs.key.isolated() && test.test(cs.config)) {
+        for (String name : order.keySet()) {
+            ConnectionState cs = get(name);
+            if (cs != null && test.test(cs.config)) {
                 return true;
             }
         }
