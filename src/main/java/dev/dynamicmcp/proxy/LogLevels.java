@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +27,9 @@ final class LogLevels {
     private final Upstreams upstreams;
     /** Per session, the index in {@link #LEVELS} it asked for; absent until it asks. */
     private final Map<String, Integer> requested = new ConcurrentHashMap<>();
+
+    /** The level the servers were last sent (connection-wide); null before the first. */
+    private volatile String told;
 
     LogLevels(Upstreams upstreams) {
         this.upstreams = upstreams;
@@ -70,7 +74,33 @@ final class LogLevels {
         if (wanted.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
-        String level = wanted.get();
+        return send(servers, wanted.get());
+    }
+
+    /**
+     * A 2026-07-28 call asked for {@code levelIndex} (already {@link #request}ed): the servers are told only when
+     * it is more verbose than what they were last told. A level outlives the call that asked for it (there is no
+     * "unset"), so a client that sends its level with every call sends it upstream once, not once per call.
+     */
+    CompletableFuture<Void> raiseFor(int levelIndex, Supplier<? extends Collection<String>> servers) {
+        String current = told;
+        if (current != null && indexOf(current) <= levelIndex) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return apply(servers.get());
+    }
+
+    /**
+     * A server (re)connected: its new upstream session gets the level the clients ask for now, or, when none
+     * does (a 2026-07-28 caller's ended with its call), the level the other servers were last told.
+     */
+    CompletableFuture<Void> restore(String server) {
+        String level = upstreamLevel().orElse(told);
+        return level == null ? CompletableFuture.completedFuture(null) : send(List.of(server), level);
+    }
+
+    private CompletableFuture<Void> send(Collection<String> servers, String level) {
+        told = level;
         List<CompletableFuture<JsonNode>> sent = new ArrayList<>();
         for (String server : servers) {
             if (upstreams.hasCapability(server, "logging") && !upstreams.isModern(server)) {

@@ -159,11 +159,8 @@ final class ModernProxyHandler implements ModernEndpoint {
         int level = LogLevels.indexOf(meta.path(McpMeta.LOG_LEVEL).asText(""));
         if (level >= 0) {
             logs.open(sessionId, level, log -> channel.relay(JsonRpc.notification(McpMethods.LOGGING_MESSAGE, log)));
-            java.util.Optional<String> before = core.logLevels().upstreamLevel();
             core.logLevels().request(sessionId, level);
-            if (!before.equals(core.logLevels().upstreamLevel())) { // the servers must send more than before
-                core.logLevels().apply(core.upstreams().readyServers());
-            }
+            core.logLevels().raiseFor(level, core.upstreams()::readyServers); // servers must send at least that
         }
         CompletableFuture<JsonNode> upstream;
         try {

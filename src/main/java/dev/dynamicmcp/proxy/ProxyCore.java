@@ -178,7 +178,7 @@ final class ProxyCore implements SessionListener {
      * clients asked for, which lived in the old one.
      */
     void restoreSessionState(String server) {
-        logLevels.apply(List.of(server));
+        logLevels.restore(server);
         subscriptions.restore(server);
     }
 

@@ -177,6 +177,28 @@ class ModernProxyHandlerTest {
         assertThat(related).hasSize(1);
     }
 
+    /** A client of the revision sends its level with every call: the servers are told once, and again when more. */
+    @Test
+    void aLevelEveryCallRepeatsIsSentUpstreamOnceAndAMoreVerboseOneAgain() throws Exception {
+        ProxyCore core = core();
+        for (String level : List.of("warning", "warning", "error", "debug", "info")) {
+            CompletableFuture<JsonNode> answer = send(core, McpMethods.TOOLS_CALL, params("{}", level).put("name", "echo"));
+            fixture.upstreams.calls.stream().filter(c -> !c.result().isDone())
+                    .forEach(c -> c.result().complete(Json.object()));
+            get(answer);
+        }
+        assertThat(fixture.upstreams.calls).filteredOn(c -> c.method().equals(McpMethods.LOGGING_SET_LEVEL))
+                .extracting(c -> c.server() + ":" + c.params().path("level").asText())
+                .containsExactlyInAnyOrder("alpha:warning", "beta:warning", "alpha:debug", "beta:debug");
+
+        fixture.upstreams.calls.clear();
+        core.restoreSessionState("beta"); // no client holds a level now: the reconnected server gets the last told
+        assertThat(fixture.upstreams.calls).singleElement().satisfies(c -> {
+            assertThat(c.server()).isEqualTo("beta");
+            assertThat(c.params().path("level").asText()).isEqualTo("debug");
+        });
+    }
+
     @Test
     void aServerAskingForAnUndeclaredCapabilityFailsTheCallWithMissingCapability() throws Exception {
         ProxyCore core = core();
