@@ -182,7 +182,8 @@ class ModernProxyHandlerTest {
     void aLevelEveryCallRepeatsIsSentUpstreamOnceAndAMoreVerboseOneAgain() throws Exception {
         ProxyCore core = core();
         for (String level : List.of("warning", "warning", "error", "debug", "info")) {
-            CompletableFuture<JsonNode> answer = send(core, McpMethods.TOOLS_CALL, params("{}", level).put("name", "echo"));
+            CompletableFuture<JsonNode> answer = send(core, McpMethods.TOOLS_CALL,
+                    params("{}", level).put("name", "echo"));
             fixture.upstreams.calls.stream().filter(c -> !c.result().isDone())
                     .forEach(c -> c.result().complete(Json.object()));
             get(answer);
