@@ -33,6 +33,11 @@ public final class MicrometerManagerListener implements ManagerListener {
     private final Map<String, AtomicReference<ServerState>> states = new ConcurrentHashMap<>();
     private final Map<String, AtomicReference<BreakerState>> breakers = new ConcurrentHashMap<>();
     private final Map<String, Set<Meter>> meters = new ConcurrentHashMap<>();
+    /** The call timers, found per call without building (and registering) the timer again. */
+    private final Map<CallKey, Timer> calls = new ConcurrentHashMap<>();
+
+    private record CallKey(String server, String method, CallOutcome outcome) {
+    }
 
     public MicrometerManagerListener(MeterRegistry registry) {
         this.registry = registry;
@@ -73,10 +78,10 @@ public final class MicrometerManagerListener implements ManagerListener {
 
     @Override
     public void callCompleted(String server, String method, long nanos, CallOutcome outcome) {
-        Timer timer = Timer.builder("mcp.upstream.calls").tag("server", server).tag("method", method)
-                .tag("outcome", outcome.name()).description("upstream requests by server, method and outcome")
-                .publishPercentileHistogram().register(registry);
-        track(server, timer);
+        Timer timer = calls.computeIfAbsent(new CallKey(server, method, outcome), key -> track(server,
+                Timer.builder("mcp.upstream.calls").tag("server", server).tag("method", method)
+                        .tag("outcome", outcome.name()).description("upstream requests by server, method and outcome")
+                        .publishPercentileHistogram().register(registry)));
         timer.record(nanos, TimeUnit.NANOSECONDS);
     }
 
@@ -111,6 +116,8 @@ public final class MicrometerManagerListener implements ManagerListener {
         if (removed != null) {
             removed.forEach(registry::remove);
         }
+        // after the meters: a timer found meanwhile is dropped here, and the next call registers a new one
+        calls.keySet().removeIf(key -> key.server().equals(server));
     }
 
     private Timer timer(String name, String server, String tag, String value) {

@@ -39,6 +39,25 @@ class MicrometerManagerListenerTest {
         assertThat(registry.getMeters()).noneMatch(m -> "a".equals(m.getId().getTag("server")));
     }
 
+    /** The call timer is found per call, not rebuilt: a server removed and added again must count in the registry. */
+    @Test
+    void aServerAddedAgainAfterItsRemovalCountsItsCallsInTheRegistryAgain() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        MicrometerManagerListener listener = new MicrometerManagerListener(registry);
+        listener.callCompleted("a", "tools/call", 1_000, CallOutcome.SUCCESS);
+        listener.callCompleted("a", "tools/call", 1_000, CallOutcome.ERROR_ANSWER);
+        listener.serverRemoved("a");
+
+        listener.callCompleted("a", "tools/call", 1_000, CallOutcome.SUCCESS);
+        listener.callCompleted("a", "tools/call", 1_000, CallOutcome.SUCCESS);
+
+        assertThat(registry.get("mcp.upstream.calls").tags("server", "a", "outcome", "SUCCESS").timer().count())
+                .as("the new timer, registered, not the removed one").isEqualTo(2);
+        assertThat(registry.find("mcp.upstream.calls").tags("server", "a", "outcome", "ERROR_ANSWER").timer()).isNull();
+        listener.serverRemoved("a");
+        assertThat(registry.getMeters()).isEmpty();
+    }
+
     /** Issue 9 item 13: latency histograms (percentiles in Prometheus) and a # HELP line for every mcp_ family. */
     @Test
     void thePrometheusScrapeHasBucketsForLatenciesAndHelpForEveryFamily() {
