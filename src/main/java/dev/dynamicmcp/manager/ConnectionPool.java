@@ -9,6 +9,7 @@ import dev.dynamicmcp.runtime.Failures;
 import dev.dynamicmcp.runtime.Scheduler;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -272,9 +273,25 @@ final class ConnectionPool {
         return detached;
     }
 
-    /** Closes (and forgets) the isolated connections the predicate picks, bounded, and logs what happened. */
-    ShutdownReport closeIsolated(java.util.function.Predicate<ConnectionKey> which, String reason) {
-        List<ConnectionState> connections = isolated(which);
+    /**
+     * The isolated connections of one session's (or user's) key: looked up per configured server, not found by a
+     * walk over every connection (a stateless call asks it when it ends; the sessions' connections may be
+     * thousands). A removed server's isolated connections were detached with it.
+     */
+    List<ConnectionState> isolatedOf(String isolationKey) {
+        List<ConnectionState> found = new ArrayList<>();
+        for (String name : order.keySet()) {
+            ConnectionState cs = connections.get(new ConnectionKey(name, isolationKey));
+            if (cs != null) {
+                found.add(cs);
+            }
+        }
+        return found;
+    }
+
+    /** Closes (and forgets) the isolated connections of the key, bounded, and logs what happened. */
+    ShutdownReport closeIsolated(String isolationKey, String reason) {
+        List<ConnectionState> connections = isolatedOf(isolationKey);
         if (connections.isEmpty()) {
             return new ShutdownReport(List.of(), List.of(), List.of(), Duration.ZERO);
         }

@@ -106,7 +106,7 @@ public final class ServerManager {
 
     /** A downstream session ended: its isolated upstream connections close (awaited, bounded, logged); what happened. */
     public ShutdownReport closeIsolated(String isolationKey) {
-        return pool.closeIsolated(key -> key.isolationKey().equals(isolationKey), "downstream session closed");
+        return pool.closeIsolated(isolationKey, "downstream session closed");
     }
 
     /**
@@ -190,8 +190,8 @@ public final class ServerManager {
 
     /** The status of one downstream session's isolated connection to the server, or null when it has none. */
     public ServerStatus status(String server, String isolationKey) {
-        return pool.isolated(key -> key.equals(new ConnectionKey(server, isolationKey))).stream()
-                .map(cs -> cs.status(0)).findFirst().orElse(null);
+        ConnectionState cs = isolationKey == null ? null : pool.existing(new ConnectionKey(server, isolationKey));
+        return cs == null ? null : cs.status(0);
     }
 
     private ServerStatus status(ConnectionState cs) {

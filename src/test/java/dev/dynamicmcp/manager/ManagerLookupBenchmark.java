@@ -25,11 +25,12 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * What the router pays per call to learn a server's revision (whether its calls take the 2026-07-28 path), with
- * other downstream sessions holding connections of their own to an isolated server: through the server's whole
- * status (which counts its isolated connections, a walk over every connection) or {@link ServerManager#revision};
- * and {@link ServerManager#anyConfig}, also asked per call, which walks the configured servers only.
- * Run from bench/run.sh with the other benchmarks; not a test.
+ * What the proxy asks the manager per call, with other downstream sessions holding connections of their own to an
+ * isolated server (there may be thousands): a server's revision (whether its calls take the 2026-07-28 path),
+ * through the server's whole status (which counts its isolated connections, a walk over every connection) or
+ * {@link ServerManager#revision}; {@link ServerManager#anyConfig}; and the close of a stateless call's isolated
+ * connections ({@link ServerManager#closeIsolated}) when it has none. Run from bench/run.sh with the other
+ * benchmarks; not a test.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -37,7 +38,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
-public class RevisionLookupBenchmark {
+public class ManagerLookupBenchmark {
     private static final ServerOptions OPTIONS = TestOptions.fast().build();
 
     /** Downstream sessions with their own connection to the isolated server. */
@@ -79,9 +80,15 @@ public class RevisionLookupBenchmark {
         return manager.revision("echo");
     }
 
-    /** "Is any server isolated?" as a modern call asks it, when none matches (the whole walk). */
+    /** "Is any server isolated?" as a stateless call asks it, when none matches (the whole walk). */
     @Benchmark
     public boolean anyConfigNoMatch() {
         return manager.anyConfig(config -> config.perUser());
+    }
+
+    /** A stateless call ended: its isolated connections (here none) are closed. */
+    @Benchmark
+    public ShutdownReport closeIsolatedOfACallWithNone() {
+        return manager.closeIsolated("a-call-without-connections");
     }
 }
