@@ -162,7 +162,12 @@ public final class Report {
             line("|---|---|---:|---:|---|");
             for (JsonNode b : jmh) {
                 JsonNode m = b.path("primaryMetric");
-                line("| %s | %s | %s | %s | %s |", b.path("benchmark").asText().replaceAll(".*\\.", ""),
+                // Class.method, and the parameters of a parameterised benchmark (one row each)
+                String benchmark = b.path("benchmark").asText();
+                StringBuilder name = new StringBuilder(benchmark.replaceAll(".*\\.(\\w+\\.\\w+)$", "$1"));
+                b.path("params").properties().forEach(p -> name.append(' ').append(p.getKey()).append('=')
+                        .append(p.getValue().asText()));
+                line("| %s | %s | %s | %s | %s |", name,
                         b.path("mode").asText(), fmt2(m.path("score").asDouble()), fmt2(m.path("scoreError").asDouble()),
                         m.path("scoreUnit").asText());
             }
