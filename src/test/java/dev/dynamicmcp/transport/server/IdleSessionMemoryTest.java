@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -24,6 +25,8 @@ import org.junit.jupiter.api.Timeout;
 class IdleSessionMemoryTest {
     private static final int SESSIONS = 20_000;
     private static final int FLAPS = 50;
+    private static final int RETRY_ROOM = 100;
+    private final AtomicInteger retries = new AtomicInteger();
     private static final String INIT = """
             {"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18",
              "capabilities":{},"clientInfo":{"name":"idle","version":"1"}}}""";
@@ -40,7 +43,9 @@ class IdleSessionMemoryTest {
 
     @Test
     void twentyThousandIdleSessionsAndAFlappingServerStayWithinTheBudget() throws Exception {
-        ServingLimits limits = ServingLimits.DEFAULTS.withMaxSessions(SESSIONS);
+        // room for the sessions of retried initializes (below): at the limit, the oldest idle session, one this
+        // test holds, would be closed to make room
+        ServingLimits limits = ServingLimits.DEFAULTS.withMaxSessions(SESSIONS + RETRY_ROOM);
         host = new HttpServerHost(new ProxySettings("127.0.0.1", 0, ProxySettings.DEFAULTS.namespace(), "__", null,
                 1 << 20, 8, ProxySettings.DEFAULTS.defaults()).withLimits(limits), listener, HostOptions.DEFAULTS);
         host.start();
@@ -59,6 +64,8 @@ class IdleSessionMemoryTest {
                     } catch (java.io.IOException stale) {
                         // the JDK client reused a keep-alive connection just as it closed ("header parser received
                         // no bytes"): this test measures memory, not that race; once more on a fresh connection
+                        // (the server may have opened a session for the first one too)
+                        retries.incrementAndGet();
                         response = client.post(null, INIT);
                     }
                     return response.headers().firstValue("Mcp-Session-Id").orElseThrow();
@@ -82,7 +89,8 @@ class IdleSessionMemoryTest {
                 + (heap - baseline) / (1024 * 1024) + " MB over the empty server, ~"
                 + (heap - baseline) / SESSIONS / 1024 + " KB a session), buffered events " + buffered + " (limit "
                 + limits.maxBufferedEvents() + "); sessions opened in " + openedMs + " ms");
-        assertThat(host.streamableHttp().sessionCount()).isEqualTo(SESSIONS);
+        assertThat(retries.get()).as("initializes sent again").isLessThan(RETRY_ROOM);
+        assertThat(host.streamableHttp().sessionCount()).isBetween(SESSIONS, SESSIONS + retries.get());
         assertThat(buffered).isLessThanOrEqualTo(limits.maxBufferedEvents());
         assertThat(heap - baseline).isLessThan(200L * 1024 * 1024); // 449 MB before the budget
     }
