@@ -218,7 +218,7 @@ public final class SseServerHandler extends Handler.Abstract {
                 if (!stream.append(message)) {
                     throw new IOException("SSE session " + StreamableSession.shortId(id) + " is closed");
                 }
-            }, deferred, true); // each POST /message has its own thread already
+            }, deferred, true, scheduler); // each POST /message has its own thread already; the handler's timers
         }
 
         @Override

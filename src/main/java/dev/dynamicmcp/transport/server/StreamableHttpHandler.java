@@ -466,7 +466,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
             idlest.close("evicted: the proxy is at its limit of " + max + " sessions (proxy.limits.maxSessions) "
                     + "and this one was idle longest");
         }
-        StreamableSession session = new StreamableSession(options, scheduler::nanoTime, this::closed, budget, profile);
+        StreamableSession session = new StreamableSession(options, scheduler, this::closed, budget, profile);
         session.caller(caller);
         sessions.put(session.id(), session);
         JsonRpcPeer.Handler handler = listener.opened(session);

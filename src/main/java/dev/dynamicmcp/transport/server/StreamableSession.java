@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dynamicmcp.protocol.JsonRpc;
 import dev.dynamicmcp.protocol.JsonRpcPeer;
+import dev.dynamicmcp.runtime.Scheduler;
 import java.io.IOException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -60,22 +61,22 @@ final class StreamableSession implements DownstreamSession {
     /** The OAuth user who opened the session ({@code Principal.key()}), or null; set once, before any message. */
     private volatile String caller;
 
-    StreamableSession(HttpTransportOptions options, LongSupplier nanoClock, Consumer<StreamableSession> onClosed,
-                      EventBudget budget) {
-        this(options, nanoClock, onClosed, budget, null);
-    }
-
-    /** @param profile the profile of the endpoint that opened the session ({@code /mcp/{profile}}), or null */
-    StreamableSession(HttpTransportOptions options, LongSupplier nanoClock, Consumer<StreamableSession> onClosed,
+    /**
+     * @param scheduler the handler's: the session's clock, and the timeouts of the proxy's requests to the client
+     *                  (a scheduler per session would hold a timer thread per session that ever asked its client)
+     * @param profile   the profile of the endpoint that opened the session ({@code /mcp/{profile}}), or null
+     */
+    StreamableSession(HttpTransportOptions options, Scheduler scheduler, Consumer<StreamableSession> onClosed,
                       EventBudget budget, String profile) {
         this.profile = profile;
         this.options = options;
-        this.nanoClock = nanoClock;
+        this.nanoClock = scheduler::nanoTime;
         this.onClosed = onClosed;
         this.budget = budget;
         this.lastActivityNanos = new AtomicLong(nanoClock.getAsLong());
         this.standalone = new EventStream(0, options.eventBufferSize(), budget);
-        this.peer = new JsonRpcPeer("downstream session " + shortId(id), new Router(), new DeferredHandler(), true);
+        this.peer = new JsonRpcPeer("downstream session " + shortId(id), new Router(), new DeferredHandler(), true,
+                scheduler);
     }
 
     /**

@@ -3,6 +3,9 @@ package dev.dynamicmcp.transport.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dynamicmcp.config.ServingLimits;
+import dev.dynamicmcp.protocol.Json;
+import dev.dynamicmcp.protocol.PendingRequest;
+import dev.dynamicmcp.protocol.RequestOptions;
 import dev.dynamicmcp.testsupport.FakeScheduler;
 import java.net.URI;
 import java.time.Duration;
@@ -66,6 +69,20 @@ class SessionExpiryTest {
             assertThat(handler.expireIdle(scheduler.nanoTime())).isZero();
             assertThat(listener.closed).isEmpty();
         }
+    }
+
+    /** The sessions share the handler's scheduler: a session that asked its client holds no timer thread. */
+    @Test
+    void theProxysRequestToASessionsClientTimesOutOnTheHandlersScheduler() throws Exception {
+        String session = client.initialize();
+        PendingRequest roots = listener.open.get(session).peer().request("roots/list", Json.object(),
+                RequestOptions.timeout(Duration.ofSeconds(30)));
+        assertThat(scheduler.pending()).contains("rpc-timeout-roots/list");
+
+        scheduler.advance(Duration.ofSeconds(31));
+
+        assertThat(roots.result()).failsWithin(Duration.ofSeconds(5)).withThrowableThat()
+                .withMessageContaining("did not answer roots/list within 30.0 s");
     }
 
     @Test
