@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -137,10 +138,28 @@ final class ConnectionPool {
         return connections.get(key);
     }
 
-    /** Shared connections in config order. */
+    /** Shared connections in config order: looked up per configured server, not found among every connection. */
     List<ConnectionState> shared() {
-        return connections.values().stream().filter(cs -> !cs.key.isolated())
-                .sorted(Comparator.comparingInt(cs -> order(cs.name()))).toList();
+        List<ConnectionState> shared = new ArrayList<>(order.size());
+        for (String name : order.keySet()) {
+            ConnectionState cs = get(name);
+            if (cs != null) {
+                shared.add(cs);
+            }
+        }
+        shared.sort(Comparator.comparingInt(cs -> order(cs.name())));
+        return shared;
+    }
+
+    /** The number of isolated connections each server has now, in one walk over the connections. */
+    Map<String, Integer> isolatedCounts() {
+        Map<String, Integer> counts = new HashMap<>();
+        for (ConnectionKey key : connections.keySet()) {
+            if (key.isolated()) {
+                counts.merge(key.server(), 1, Integer::sum);
+            }
+        }
+        return counts;
     }
 
     /**

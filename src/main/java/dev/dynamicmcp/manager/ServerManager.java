@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -168,8 +169,16 @@ public final class ServerManager {
         pool.addServerListener(serverListener);
     }
 
+    /** The servers whose shared connection is READY, in config order; no status built. */
+    public List<String> readyServers() {
+        return pool.shared().stream().filter(cs -> cs.state() == ServerState.READY).map(ConnectionState::name).toList();
+    }
+
+    /** Every server's status, by name (the isolated connections counted in one walk, not one per server). */
     public List<ServerStatus> status() {
-        return pool.shared().stream().map(this::status).sorted(Comparator.comparing(ServerStatus::name)).toList();
+        Map<String, Integer> isolated = pool.isolatedCounts();
+        return pool.shared().stream().map(cs -> cs.status(isolated.getOrDefault(cs.name(), 0)))
+                .sorted(Comparator.comparing(ServerStatus::name)).toList();
     }
 
     /** One server's status, or null when there is no such server. */

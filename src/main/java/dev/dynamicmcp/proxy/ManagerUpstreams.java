@@ -17,7 +17,6 @@ import dev.dynamicmcp.protocol.McpMethods;
 import dev.dynamicmcp.protocol.PendingRequest;
 import dev.dynamicmcp.protocol.RequestOptions;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
@@ -61,11 +60,7 @@ final class ManagerUpstreams implements Upstreams {
 
     @Override
     public List<String> readyServers() {
-        return manager.status().stream()
-                .filter(status -> status.state() == ServerState.READY)
-                .map(ServerStatus::name)
-                .sorted(Comparator.comparingInt(manager::order))
-                .toList();
+        return manager.readyServers();
     }
 
     @Override
@@ -80,10 +75,15 @@ final class ManagerUpstreams implements Upstreams {
 
     @Override
     public void clientArrived() {
-        for (ServerStatus status : manager.status()) {
-            boolean lazy = manager.config(status.name()).map(config -> config.options().lazy()).orElse(false);
-            if (status.state() == ServerState.NEW && lazy && lazyStarted.add(status.name())) {
-                manager.scheduler().execute("mcp-lazy-connect-" + status.name(), () -> discoverer.discover(status.name()));
+        // per downstream session: the lazy servers not started yet are looked at, not every server's status
+        for (ServerConfig config : manager.configs()) {
+            String name = config.name();
+            if (!config.options().lazy() || lazyStarted.contains(name)) {
+                continue;
+            }
+            ServerStatus status = manager.status(name);
+            if (status != null && status.state() == ServerState.NEW && lazyStarted.add(name)) {
+                manager.scheduler().execute("mcp-lazy-connect-" + name, () -> discoverer.discover(name));
             }
         }
     }

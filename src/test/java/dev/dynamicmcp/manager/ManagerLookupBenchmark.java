@@ -86,6 +86,17 @@ public class ManagerLookupBenchmark {
         return manager.anyConfig(config -> config.perUser());
     }
 
+    /** Every server's status (the console, /status), and the READY servers (a session's roots, error paths). */
+    @Benchmark
+    public List<ServerStatus> statusOfAll() {
+        return manager.status();
+    }
+
+    @Benchmark
+    public List<String> readyServers() {
+        return manager.readyServers();
+    }
+
     /** A stateless call ended: its isolated connections (here none) are closed. */
     @Benchmark
     public ShutdownReport closeIsolatedOfACallWithNone() {

@@ -2,6 +2,7 @@ package dev.dynamicmcp.manager;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -433,6 +434,25 @@ class ServerManagerTest {
                 .as("the removed isolated server no longer counts").isFalse();
         manager.add(isolated("later")).join();
         assertThat(manager.anyConfig(c -> c.isolation() == Isolation.SESSION)).isTrue();
+    }
+
+    /** Asked per session and on error paths: found from the configured servers, not from every connection. */
+    @Test
+    void readyServersAndStatusesAmongTheSessionsOwnConnections() {
+        upstream.knobs("bad").refuseConnects.set(true);
+        start(server("zeta"), isolated("own"), server("bad"), isolated("other"));
+        callTool("own", "s1", "echo").join();
+        callTool("own", "s2", "echo").join();
+        callTool("other", "s1", "echo").join();
+
+        assertThat(manager.readyServers()).as("READY ones, in config order").containsExactly("zeta", "own", "other");
+        assertThat(manager.status()).extracting(ServerStatus::name, ServerStatus::isolatedSessions)
+                .containsExactly(tuple("bad", 0), tuple("other", 1), tuple("own", 2), tuple("zeta", 0));
+        assertThat(manager.status("own").isolatedSessions()).isEqualTo(2);
+        assertThat(manager.configs()).extracting(ServerConfig::name).containsExactly("zeta", "own", "bad", "other");
+
+        manager.closeIsolated("s1");
+        assertThat(manager.status()).extracting(ServerStatus::isolatedSessions).containsExactly(0, 0, 1, 0);
     }
 
     @Test
