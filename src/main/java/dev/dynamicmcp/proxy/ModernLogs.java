@@ -39,9 +39,7 @@ final class ModernLogs {
         if (sinks.isEmpty()) {
             return;
         }
-        for (RunningCalls.Call call : running.on(server)) {
-            deliver(call.context().sessionId(), params);
-        }
+        running.forEachOn(server, call -> deliver(call.context().sessionId(), params));
     }
 
     /** A log message of the isolated upstream session that belongs to one call. */
