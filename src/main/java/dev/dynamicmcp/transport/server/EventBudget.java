@@ -15,6 +15,10 @@ import org.slf4j.LoggerFactory;
  * is left: notifications of streams nobody reads and nobody ever read, then notifications and delivered events
  * of streams with no reader, then delivered events of every stream. A request or response that has not reached
  * its client is never given up here: dropping it would leave a peer waiting for an answer that cannot come.
+ *
+ * <p>Reclaiming walks every stream's events. When what is held cannot be given up (requests and responses on
+ * their way to clients), the next walk waits until another tenth of the budget has come, or until the events
+ * held are back within it: a walk per added event would make every append cost all the events held.
  */
 final class EventBudget {
     private static final Logger log = LoggerFactory.getLogger(EventBudget.class);
@@ -31,9 +35,13 @@ final class EventBudget {
     /** Only one thread reclaims at a time; the others go on (the total may overshoot by what they add meanwhile). */
     private final ReentrantLock reclaiming = new ReentrantLock();
     private final AtomicBoolean warned = new AtomicBoolean();
+    /** Above this total an append reclaims: the budget, or above what the last walk could not give up. */
+    private volatile long reclaimAbove;
+    private final AtomicLong walks = new AtomicLong();
 
     EventBudget(long max) {
         this.max = max;
+        this.reclaimAbove = max;
     }
 
     long max() {
@@ -50,6 +58,11 @@ final class EventBudget {
         return reclaimed.get();
     }
 
+    /** Times the streams were walked to give events up. */
+    long walks() {
+        return walks.get();
+    }
+
     void register(EventStream stream) {
         streams.add(stream);
     }
@@ -60,13 +73,15 @@ final class EventBudget {
 
     /** A stream took {@code count} events; called without the stream's lock. */
     void added(int count) {
-        if (total.addAndGet(count) > max) {
+        if (total.addAndGet(count) > reclaimAbove) {
             reclaim();
         }
     }
 
     void removed(int count) {
-        total.addAndGet(-count);
+        if (total.addAndGet(-count) <= max && reclaimAbove != max) {
+            reclaimAbove = max; // back within the budget: the next event over it reclaims again
+        }
     }
 
     private void reclaim() {
@@ -76,8 +91,9 @@ final class EventBudget {
         long before = total.get();
         long dropped = 0;
         int streamsTouched = 0;
+        long target = max - max / 10;
+        walks.incrementAndGet();
         try {
-            long target = max - max / 10;
             for (EventStream.Shed pass : EventStream.Shed.values()) {
                 for (EventStream stream : streams) {
                     if (total.get() <= target) {
@@ -90,6 +106,9 @@ final class EventBudget {
                     }
                 }
             }
+            long left = total.get();
+            // what is left over the target could not be given up: walk again after another tenth of the budget
+            reclaimAbove = left <= target ? max : left + Math.max(1, max / 10);
         } finally {
             reclaiming.unlock();
         }

@@ -76,4 +76,24 @@ class EventBudgetTest {
         assertThat(budget.total()).isZero();
         assertThat(stream.append(notification(11))).isFalse();
     }
+
+    @Test
+    void whatCannotBeGivenUpIsNotWalkedAgainOnEveryAppend() {
+        EventBudget budget = new EventBudget(100);
+        EventStream waiting = new EventStream(0, 256, budget);
+        for (int id = 0; id < 150; id++) {
+            waiting.append(request(id)); // never read: over the budget, and none of it may be given up
+        }
+        // a walk when the budget is passed, then one per tenth of it added (was one per append: 50)
+        assertThat(budget.total()).isEqualTo(150);
+        assertThat(budget.walks()).isBetween(1L, 6L);
+
+        waiting.release(); // back within the budget: the next events over it are reclaimed at once
+        EventStream neverRead = new EventStream(0, 256, budget);
+        for (int n = 0; n < 200; n++) {
+            neverRead.append(notification(n));
+        }
+        assertThat(budget.total()).isLessThanOrEqualTo(100);
+        assertThat(budget.reclaimed()).isGreaterThanOrEqualTo(100);
+    }
 }
