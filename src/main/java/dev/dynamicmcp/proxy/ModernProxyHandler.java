@@ -133,7 +133,9 @@ final class ModernProxyHandler implements ModernEndpoint {
         ObjectNode params = JsonRpc.params(request);
         // a 2026-07-28 server's input_required reached the client as it was; its retry goes back to it by name,
         // state and responses untouched (they are the server's business). Any other retry is of a parked call.
-        boolean passThrough = core.calls().routesToModern(null, JsonRpc.method(request), params);
+        // (asked only of a retry: a first call carries neither, and the lookup is the router's again)
+        boolean retry = params.has(McpResults.REQUEST_STATE) || params.has(McpResults.INPUT_RESPONSES);
+        boolean passThrough = retry && core.calls().routesToModern(null, JsonRpc.method(request), params);
         if (params.has(McpResults.REQUEST_STATE) && !passThrough) { // only the bridge may answer it
             return bridge.retry(JsonRpc.method(request), target(params), params, related);
         }
@@ -165,7 +167,7 @@ final class ModernProxyHandler implements ModernEndpoint {
         CompletableFuture<JsonNode> upstream;
         try {
             ObjectNode upstreamParams = McpMeta.withoutEnvelope(params);
-            if (!passThrough) { // for a 2025-era server, responses without the proxy's state answer nothing
+            if (retry && !passThrough) { // for a 2025-era server, responses without the proxy's state answer nothing
                 upstreamParams = Json.shallowCopy(upstreamParams);
                 upstreamParams.remove(McpResults.INPUT_RESPONSES);
             }
