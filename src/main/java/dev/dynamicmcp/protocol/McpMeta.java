@@ -135,14 +135,15 @@ public final class McpMeta {
             return params;
         }
         ObjectNode copy = Json.shallowCopy(params);
-        ObjectNode kept = Json.object();
+        ObjectNode kept = null; // most envelopes hold only the reserved keys
         for (Iterator<Map.Entry<String, JsonNode>> fields = object.fields(); fields.hasNext(); ) {
             Map.Entry<String, JsonNode> field = fields.next();
             if (!field.getKey().startsWith(RESERVED_PREFIX)) {
+                kept = kept == null ? Json.object() : kept;
                 kept.set(field.getKey(), field.getValue());
             }
         }
-        if (kept.isEmpty()) {
+        if (kept == null) {
             copy.remove("_meta");
         } else {
             copy.set("_meta", kept);

@@ -28,6 +28,8 @@ final class ProxySession implements JsonRpcPeer.Handler {
     private static final Logger log = LoggerFactory.getLogger(ProxySession.class);
     /** Behind the one shared token every client is the same caller; a front with identities names it. */
     static final String ANONYMOUS = "anonymous";
+    private static final ObjectNode SERVER_INFO = Json.object().put("name", "dynamic-mcp-proxy")
+            .put("title", "Dynamic MCP Proxy").put("version", Version.get());
 
     private final ProxyCore core;
     private final DownstreamSession session;
@@ -237,9 +239,9 @@ final class ProxySession implements JsonRpcPeer.Handler {
         return capabilities;
     }
 
+    /** The proxy's name and version: one node for every answer that carries it (shared: never changed). */
     static ObjectNode serverInfo() {
-        return Json.object().put("name", "dynamic-mcp-proxy").put("title", "Dynamic MCP Proxy")
-                .put("version", Version.get());
+        return SERVER_INFO;
     }
 
     /** What the merged server says at initialize / discover: how names are made, then each server's own words. */
