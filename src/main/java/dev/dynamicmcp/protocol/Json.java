@@ -7,10 +7,12 @@ import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 
 /**
  * The one JSON mapper of the project. MCP messages are handled as Jackson trees so that every field
@@ -58,26 +60,49 @@ public final class Json {
     }
 
     /**
+     * Reads exactly one JSON text: "{} {}" or "{} trailing" is an error, not its first value (the rest would be
+     * lost without a word).
+     */
+    private static final ObjectReader ONE_TEXT = MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    /**
      * Parses one JSON text; throws {@link MalformedMessageException} naming the problem, and its subclass
      * {@link MessageTooLargeException} for a string over {@link #MAX_STRING_CHARS}.
      */
     public static JsonNode parse(String text) {
         try {
-            JsonNode node = MAPPER.readTree(text);
-            if (node == null || node.isMissingNode()) {
-                throw new MalformedMessageException("empty JSON text");
-            }
-            return node;
+            return present(ONE_TEXT.readTree(text));
         } catch (JsonProcessingException e) {
-            if (OversizedMessage.isCause(e)) {
-                throw new MessageTooLargeException(e);
-            }
-            throw new MalformedMessageException("not valid JSON: " + e.getOriginalMessage(), e);
+            throw malformed(e);
         }
     }
 
+    /**
+     * Parses one JSON text in UTF-8 straight from its bytes (no string of the whole text first); bytes that are not
+     * UTF-8 are an error naming them, not characters replaced.
+     */
     public static JsonNode parse(byte[] bytes) {
-        return parse(new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            return present(ONE_TEXT.readTree(bytes));
+        } catch (JsonProcessingException e) {
+            throw malformed(e);
+        } catch (IOException e) { // not from an array; kept as the same kind of failure
+            throw new MalformedMessageException("not valid JSON: " + e.getMessage(), e);
+        }
+    }
+
+    private static JsonNode present(JsonNode node) {
+        if (node == null || node.isMissingNode()) {
+            throw new MalformedMessageException("empty JSON text");
+        }
+        return node;
+    }
+
+    private static MalformedMessageException malformed(JsonProcessingException e) {
+        if (OversizedMessage.isCause(e)) {
+            return new MessageTooLargeException(e);
+        }
+        return new MalformedMessageException("not valid JSON: " + e.getOriginalMessage(), e);
     }
 
     public static String write(JsonNode node) {

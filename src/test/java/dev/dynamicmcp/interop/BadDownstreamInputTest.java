@@ -10,6 +10,7 @@ import dev.dynamicmcp.testsupport.FaultServer;
 import java.io.ByteArrayInputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -86,6 +87,24 @@ class BadDownstreamInputTest {
         assertRpcError(mcp.post(session, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":"), 400, -32700);
         assertRpcError(mcp.post(session, "not json at all"), 400, -32700);
         assertRpcError(mcp.post("", Map.of()), 400, -32700);
+    }
+
+    @Test
+    void aBodyWithMoreThanOneJsonTextOrNotInUtf8IsAParseErrorNotPartlyServed() throws Exception {
+        String session = mcp.open("careless");
+
+        // the second request used to be dropped without a word (only the first value was read)
+        HttpResponse<String> two = mcp.post(session, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}"
+                + " {\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}");
+        assertRpcError(two, 400, -32700);
+        // Latin-1 bytes used to reach the server as replacement characters
+        byte[] latin1 = ("{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":"
+                + "\"alpha__echo\",\"arguments\":{\"message\":\"caf\u00e9\"}}}").getBytes(StandardCharsets.ISO_8859_1);
+        HttpResponse<String> notUtf8 = mcp.http().send(mcp.request(Map.of(RawMcpHttp.SESSION, session,
+                "MCP-Protocol-Version", RawMcpHttp.VERSION)).POST(HttpRequest.BodyPublishers.ofByteArray(latin1)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertRpcError(notUtf8, 400, -32700);
+        assertThat(RawMcpHttp.json(notUtf8).path("error").path("message").asText()).contains("UTF-8");
     }
 
     @ParameterizedTest
