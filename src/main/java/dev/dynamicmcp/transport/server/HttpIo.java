@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.Consumer;
+import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.io.EndPoint;
@@ -34,16 +35,47 @@ final class HttpIo {
     private HttpIo() {
     }
 
+    /**
+     * True when an {@code Accept} header names the media type (parameters and case aside). Runs on every POST:
+     * reads the header in place, with no list, split or lower-cased copy.
+     */
     static boolean accepts(Request request, String mediaType) {
-        for (String value : request.getHeaders().getValuesList(HttpHeader.ACCEPT)) {
-            for (String part : value.split(",")) {
-                String type = part.split(";", 2)[0].trim().toLowerCase();
-                if (type.equals(mediaType)) {
-                    return true;
-                }
+        for (HttpField field : request.getHeaders()) {
+            if (field.getHeader() == HttpHeader.ACCEPT && listsMediaType(field.getValue(), mediaType)) {
+                return true;
             }
         }
         return false;
+    }
+
+    /** True when the comma-separated {@code value} has {@code mediaType} among its types. */
+    static boolean listsMediaType(String value, String mediaType) {
+        if (value == null) {
+            return false;
+        }
+        for (int start = 0; start <= value.length(); ) {
+            int comma = value.indexOf(',', start);
+            int end = comma < 0 ? value.length() : comma;
+            if (typeIs(value, start, end, mediaType)) {
+                return true;
+            }
+            start = end + 1;
+        }
+        return false;
+    }
+
+    /** True when {@code value[start, end)}, its parameters (after ';') and spaces aside, is the media type. */
+    private static boolean typeIs(String value, int start, int end, String mediaType) {
+        int semicolon = value.indexOf(';', start);
+        int to = semicolon >= 0 && semicolon < end ? semicolon : end;
+        int from = start;
+        while (from < to && Character.isWhitespace(value.charAt(from))) {
+            from++;
+        }
+        while (to > from && Character.isWhitespace(value.charAt(to - 1))) {
+            to--;
+        }
+        return to - from == mediaType.length() && value.regionMatches(true, from, mediaType, 0, mediaType.length());
     }
 
     /** Writes a complete JSON response and completes the callback. */
@@ -108,7 +140,7 @@ final class HttpIo {
     /** Whether the request's Content-Type is {@code application/json} (parameters such as charset allowed). */
     static boolean isJson(Request request) {
         String type = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
-        return type != null && type.split(";", 2)[0].trim().equalsIgnoreCase(JSON);
+        return type != null && typeIs(type, 0, type.length(), JSON);
     }
 
     /** Writes the 415 for a POST whose body is not declared as JSON. */
