@@ -113,7 +113,7 @@ final class PostAnswer extends IteratingCallback implements KeepAlives.Target {
         EventStream stream = exchange.stream();
         if (!streaming) {
             List<EventStream.Event> all = stream.after(0);
-            boolean onlyResponses = all.stream().allMatch(e -> isResponse(e.message()));
+            boolean onlyResponses = onlyResponses(all);
             if (onlyResponses && stream.isComplete() && all.size() >= exchange.requestCount()) {
                 stream.take(0);
                 ending = true;
@@ -175,6 +175,16 @@ final class PostAnswer extends IteratingCallback implements KeepAlives.Target {
         var array = Json.array();
         events.forEach(e -> array.add(e.message()));
         return array;
+    }
+
+    /** True when every event is a response (a plain loop: this runs at least once per POST). */
+    private static boolean onlyResponses(List<EventStream.Event> events) {
+        for (EventStream.Event event : events) {
+            if (!isResponse(event.message())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean isResponse(ObjectNode message) {
