@@ -99,7 +99,8 @@ class BadDownstreamInputTest {
         assertRpcError(two, 400, -32700);
         // Latin-1 bytes used to reach the server as replacement characters
         byte[] latin1 = ("{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":"
-                + "\"alpha__echo\",\"arguments\":{\"message\":\"caf\u00e9\"}}}").getBytes(StandardCharsets.ISO_8859_1);
+                + "\"alpha__echo\",\"arguments\":{\"message\":\"caf\u00e9\"}}}")
+                .getBytes(StandardCharsets.ISO_8859_1);
         HttpResponse<String> notUtf8 = mcp.http().send(mcp.request(Map.of(RawMcpHttp.SESSION, session,
                 "MCP-Protocol-Version", RawMcpHttp.VERSION)).POST(HttpRequest.BodyPublishers.ofByteArray(latin1)).build(),
                 HttpResponse.BodyHandlers.ofString());
