@@ -101,9 +101,9 @@ class BadDownstreamInputTest {
         byte[] latin1 = ("{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":"
                 + "\"alpha__echo\",\"arguments\":{\"message\":\"caf\u00e9\"}}}")
                 .getBytes(StandardCharsets.ISO_8859_1);
-        HttpResponse<String> notUtf8 = mcp.http().send(mcp.request(Map.of(RawMcpHttp.SESSION, session,
-                "MCP-Protocol-Version", RawMcpHttp.VERSION)).POST(HttpRequest.BodyPublishers.ofByteArray(latin1)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpRequest post = mcp.request(Map.of(RawMcpHttp.SESSION, session, "MCP-Protocol-Version", RawMcpHttp.VERSION))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(latin1)).build();
+        HttpResponse<String> notUtf8 = mcp.http().send(post, HttpResponse.BodyHandlers.ofString());
         assertRpcError(notUtf8, 400, -32700);
         assertThat(RawMcpHttp.json(notUtf8).path("error").path("message").asText()).contains("UTF-8");
     }
