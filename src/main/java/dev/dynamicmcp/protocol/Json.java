@@ -61,9 +61,9 @@ public final class Json {
 
     /**
      * Reads exactly one JSON text: "{} {}" or "{} trailing" is an error, not its first value (the rest would be
-     * lost without a word).
+     * lost without a word). Every reader of a peer's message goes through it, upstream and downstream.
      */
-    private static final ObjectReader ONE_TEXT = MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    public static final ObjectReader ONE_TEXT = MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     /**
      * Parses one JSON text; throws {@link MalformedMessageException} naming the problem, and its subclass

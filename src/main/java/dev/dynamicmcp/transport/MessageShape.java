@@ -1,9 +1,7 @@
 package dev.dynamicmcp.transport;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dynamicmcp.protocol.Json;
 import dev.dynamicmcp.protocol.OversizedMessage;
@@ -17,9 +15,6 @@ import java.util.List;
  * envelope (so a garbage line never reaches the session layer); method names and params are not their job.
  */
 final class MessageShape {
-    /** "{} trailing" must not pass as "{}": a line is one JSON text or nothing. */
-    private static final ObjectReader STRICT_READER =
-            Json.MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     static final int SNIPPET_CHARS = 200;
 
@@ -47,7 +42,7 @@ final class MessageShape {
 
     private static JsonNode read(byte[] bytes, int offset, int length) throws BadMessageException {
         try {
-            JsonNode node = STRICT_READER.readTree(bytes, offset, length);
+            JsonNode node = Json.ONE_TEXT.readTree(bytes, offset, length); // "{} trailing" is not "{}"
             if (node == null || node.isMissingNode()) {
                 throw new BadMessageException("empty JSON text");
             }
