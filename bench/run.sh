@@ -275,7 +275,7 @@ if ((jmh)); then
   benchmarks+='|dev.dynamicmcp.admin.EventFeedBenchmark|dev.dynamicmcp.manager.ManagerLookupBenchmark'
   benchmarks+='|dev.dynamicmcp.ops.CallMetricsBenchmark|dev.dynamicmcp.proxy.RunningCallsBenchmark'
   benchmarks+='|dev.dynamicmcp.transport.server.EventBudgetBenchmark|dev.dynamicmcp.proxy.ModernEdgeBenchmark'
-  benchmarks+='|dev.dynamicmcp.transport.server.RequestParseBenchmark'
+  benchmarks+='|dev.dynamicmcp.transport.server.RequestParseBenchmark|dev.dynamicmcp.transport.AnswerParseBenchmark'
   "$java" -cp "$cp" org.openjdk.jmh.Main "$benchmarks" -f 1 -wi 3 -w 2s -i 5 -r 2s \
     -rf json -rff "$out/jmh.json" >"$out/jmh.txt" 2>&1 || failed=1
   tail -8 "$out/jmh.txt" >&2

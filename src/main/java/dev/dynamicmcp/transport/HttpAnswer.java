@@ -18,10 +18,11 @@ import org.eclipse.jetty.io.Content;
  * One upstream HTTP response once its headers came: status, headers, and the body read on demand from Jetty's
  * {@link Content.Source} (no copy into a queue, no thread of the client's own waiting on it).
  *
- * <p>Threads: the body has one reader at a time ({@link #readText}, {@link #body()}, {@link #close()} are for
+ * <p>Threads: the body has one reader at a time ({@link #readText}, {@link #readBytesAsync}, {@link #body()}, {@link #close()} are for
  * that thread); {@link #abort()} may be called from any thread and wakes a reader blocked in the body.
  */
 final class HttpAnswer {
+    private static final byte[] NO_BYTES = new byte[0];
 
     private final Request request;
     private final Response response;
@@ -78,9 +79,9 @@ final class HttpAnswer {
      * Blocks the calling thread only while bytes are still on their way.
      */
     String readText(int maxBytes) throws IOException {
-        CompletableFuture<String> text = readTextAsync(maxBytes);
+        CompletableFuture<byte[]> bytes = readBytesAsync(maxBytes);
         try {
-            return text.get();
+            return new String(bytes.get(), StandardCharsets.UTF_8);
         } catch (InterruptedException e) {
             abort();
             Thread.currentThread().interrupt();
@@ -91,18 +92,19 @@ final class HttpAnswer {
     }
 
     /**
-     * Like {@link #readText}, without blocking: what has come is read now, the rest as Jetty says it came (on a
-     * client thread). For a JSON answer, usually whole in the client's buffer when the headers came.
+     * The whole body's bytes, at most {@code maxBytes}, without blocking: what has come is read now, the rest as
+     * Jetty says it came (on a client thread). For a JSON answer, usually whole in the client's buffer when the
+     * headers came. Bytes, not text: a JSON body is parsed from them (no decoding into a string first).
      */
-    CompletableFuture<String> readTextAsync(int maxBytes) {
-        CompletableFuture<String> text = new CompletableFuture<>();
+    CompletableFuture<byte[]> readBytesAsync(int maxBytes) {
+        CompletableFuture<byte[]> bytes = new CompletableFuture<>();
         release();
         if (ended) {
-            text.complete("");
+            bytes.complete(NO_BYTES);
         } else {
-            new TextCollector(maxBytes, text).run();
+            new BodyCollector(maxBytes, bytes).run();
         }
-        return text;
+        return bytes;
     }
 
     /** The body as a blocking stream, for readers of event streams. */
@@ -194,22 +196,22 @@ final class HttpAnswer {
         }
     }
 
-    /** Gathers the body's chunks into text as they come; runs again on Jetty's demand callback. */
-    private final class TextCollector implements Runnable {
+    /** Gathers the body's chunks as they come; runs again on Jetty's demand callback. */
+    private final class BodyCollector implements Runnable {
         private final int maxBytes;
-        private final CompletableFuture<String> text;
+        private final CompletableFuture<byte[]> whole;
         private byte[] bytes;
         private int length;
 
-        TextCollector(int maxBytes, CompletableFuture<String> text) {
+        BodyCollector(int maxBytes, CompletableFuture<byte[]> whole) {
             this.maxBytes = maxBytes;
-            this.text = text;
+            this.whole = whole;
         }
 
         @Override
         public void run() {
             try {
-                while (!text.isDone()) {
+                while (!whole.isDone()) {
                     Content.Chunk next = source.read();
                     if (next == null) {
                         source.demand(this);
@@ -218,10 +220,10 @@ final class HttpAnswer {
                     take(next);
                 }
             } catch (IOException e) {
-                text.completeExceptionally(e);
+                whole.completeExceptionally(e);
             } catch (RuntimeException e) {
                 abort();
-                text.completeExceptionally(new IOException(e));
+                whole.completeExceptionally(new IOException(e));
             }
         }
 
@@ -233,26 +235,28 @@ final class HttpAnswer {
             }
             try {
                 ByteBuffer buffer = next.getByteBuffer();
-                boolean last = next.isLast();
-                if (bytes == null && last) { // the usual case: the whole body in one chunk
-                    ended = true;
-                    text.complete(StandardCharsets.UTF_8.decode(buffer).toString());
-                    return;
-                }
                 int n = buffer.remaining();
                 if ((long) length + n > maxBytes) {
                     abort();
                     throw new IOException("a response body larger than " + maxBytes + " bytes");
                 }
+                boolean last = next.isLast();
+                if (bytes == null && last) { // the usual case: the whole body in one chunk
+                    ended = true;
+                    byte[] all = new byte[n];
+                    buffer.get(all);
+                    whole.complete(all);
+                    return;
+                }
                 if (bytes == null || length + n > bytes.length) {
-                    bytes = Arrays.copyOf(bytes == null ? new byte[0] : bytes, Math.max(length + n, Math.min(
+                    bytes = Arrays.copyOf(bytes == null ? NO_BYTES : bytes, Math.max(length + n, Math.min(
                             maxBytes, Math.max(8 * 1024, (bytes == null ? 0 : bytes.length) * 2))));
                 }
                 buffer.get(bytes, length, n);
                 length += n;
                 if (last) {
                     ended = true;
-                    text.complete(new String(bytes, 0, length, StandardCharsets.UTF_8));
+                    whole.complete(length == bytes.length ? bytes : Arrays.copyOf(bytes, length));
                 }
             } finally {
                 next.release();

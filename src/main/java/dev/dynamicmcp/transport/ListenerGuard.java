@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dynamicmcp.protocol.Json;
 import dev.dynamicmcp.protocol.OversizedMessage;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -38,12 +39,20 @@ final class ListenerGuard {
      * @return true if one of them is the response to {@code awaitedId} (null: nothing awaited)
      */
     boolean deliverJson(String text, Supplier<String> where, JsonNode awaitedId) {
+        return deliverJson(text.getBytes(StandardCharsets.UTF_8), where, awaitedId);
+    }
+
+    /**
+     * {@link #deliverJson(String, Supplier, JsonNode)} for a body as it came: parsed from its bytes, so bytes that
+     * are not UTF-8 are bad input naming them (never replacement characters passed on).
+     */
+    boolean deliverJson(byte[] bytes, Supplier<String> where, JsonNode awaitedId) {
         List<ObjectNode> messages;
         try {
-            messages = MessageShape.parse(text);
+            messages = MessageShape.parse(bytes, 0, bytes.length);
         } catch (MessageShape.BadMessageException e) {
-            badInput(where.get() + " carried " + e.getMessage() + ": " + MessageShape.snippet(text));
-            OversizedMessage.Envelope envelope = e.tooLarge() ? OversizedMessage.envelope(text) : null;
+            badInput(where.get() + " carried " + e.getMessage() + ": " + MessageShape.snippet(bytes, bytes.length));
+            OversizedMessage.Envelope envelope = e.tooLarge() ? OversizedMessage.envelope(bytes, 0, bytes.length) : null;
             if (envelope == null || !envelope.answersRequest()) {
                 return false;
             }

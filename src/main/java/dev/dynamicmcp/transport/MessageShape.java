@@ -26,11 +26,6 @@ final class MessageShape {
         return messagesOf(read(bytes, offset, length));
     }
 
-    static List<ObjectNode> parse(String text) throws BadMessageException {
-        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        return parse(bytes, 0, bytes.length);
-    }
-
     /** One message; a batch array is refused (stdio carries one message a line). */
     static ObjectNode parseSingle(byte[] bytes, int offset, int length) throws BadMessageException {
         JsonNode node = read(bytes, offset, length);

@@ -389,9 +389,9 @@ public final class StreamableHttpTransport implements Transport {
         } else if (contentType.startsWith("application/json")) {
             // one complete JSON document, usually whole in the client's buffer already: delivered from here,
             // the client's thread, without a hop (the listener must not block for long)
-            response.readTextAsync(HttpBodies.MAX_BODY_BYTES).whenComplete((text, failure) -> {
+            response.readBytesAsync(HttpBodies.MAX_BODY_BYTES).whenComplete((body, failure) -> {
                 response.close();
-                deliverJsonBody(exchange, text, failure);
+                deliverJsonBody(exchange, body, failure);
                 if (exchange.modern && exchange.requestId != null) {
                     modernAborts.remove(exchange.requestId.toString());
                 }
@@ -432,7 +432,7 @@ public final class StreamableHttpTransport implements Transport {
         throw new HttpStatusException(name(), response.status(), exchange.what(), MessageShape.snippet(text));
     }
 
-    private void deliverJsonBody(Exchange exchange, String text, Throwable failure) {
+    private void deliverJsonBody(Exchange exchange, byte[] body, Throwable failure) {
         if (failure != null) {
             Throwable cause = Failures.unwrap(failure);
             if (state.get() == State.OPEN && exchange.requestId != null) {
@@ -442,16 +442,26 @@ public final class StreamableHttpTransport implements Transport {
             }
             return;
         }
-        if (text.isBlank()) {
+        if (isBlank(body)) {
             if (exchange.requestId != null) {
                 listener.failRequest(exchange.requestId, "server answered " + exchange.what() + " with an empty body");
             }
             return;
         }
-        if (!listener.deliverJson(text, () -> "the response to " + exchange.what(), exchange.requestId)
+        if (!listener.deliverJson(body, () -> "the response to " + exchange.what(), exchange.requestId)
                 && exchange.requestId != null) {
             listener.failRequest(exchange.requestId, "the response body to " + exchange.what() + " did not answer it");
         }
+    }
+
+    /** Nothing but JSON whitespace (what {@code String.isBlank} found in the decoded text before). */
+    private static boolean isBlank(byte[] body) {
+        for (byte b : body) {
+            if (b != ' ' && b != '\n' && b != '\r' && b != '\t') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void readUnexpectedBody(Exchange exchange, String contentType, HttpAnswer body) {

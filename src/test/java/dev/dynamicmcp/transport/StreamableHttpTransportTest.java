@@ -23,6 +23,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -316,6 +317,47 @@ class StreamableHttpTransportTest {
                 .isEqualTo("the response body to tools/call (id 3) did not answer it");
         assertThat(listener.badInputs).singleElement().asString()
                 .startsWith("the response to tools/call (id 3) carried ");
+    }
+
+    /** A JSON body is parsed from its bytes: bytes that are not UTF-8 fail the call, never pass on as U+FFFD. */
+    @Test
+    void aJsonAnswerThatIsNotUtf8FailsTheRequestNamingTheBytes() throws Exception {
+        stub = new StubHttpServer().on("POST", (exchange, request) -> {
+            byte[] head = ("{\"jsonrpc\":\"2.0\",\"id\":" + idOf(request.body()) + ",\"result\":{\"text\":\"")
+                    .getBytes(StandardCharsets.UTF_8);
+            byte[] tail = "\"}}".getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, head.length + 2 + tail.length);
+            OutputStream out = exchange.getResponseBody();
+            out.write(head);
+            out.write(new byte[] {(byte) 0xC3, (byte) 0x28}); // a lead byte followed by no continuation byte
+            out.write(tail);
+            out.close();
+        });
+        open(stub.url("/mcp"), Map.of());
+
+        transport.send(request(5, "tools/call", null));
+
+        ObjectNode answer = listener.awaitResponse(5);
+        assertThat(answer.path("error").path("message").asText())
+                .isEqualTo("the response body to tools/call (id 5) did not answer it");
+        assertThat(listener.badInputs).singleElement().asString()
+                .startsWith("the response to tools/call (id 5) carried not valid JSON (Invalid UTF-8");
+    }
+
+    /** Text outside ASCII arrives as sent, also from a body that comes in many chunks. */
+    @Test
+    void aJsonAnswerInManyChunksKeepsItsMultiByteCharacters() throws Exception {
+        String text = "grüße, 日本語, 🙂 ".repeat(20_000); // ~0.5 MB: many reads of the client's buffer
+        stub = new StubHttpServer().on("POST", (exchange, request) -> json(exchange, 200,
+                "{\"jsonrpc\":\"2.0\",\"id\":" + idOf(request.body()) + ",\"result\":{\"text\":\"" + text + "\"}}",
+                Map.of()));
+        open(stub.url("/mcp"), Map.of());
+
+        transport.send(request(6, "tools/call", null));
+
+        assertThat(listener.awaitResponse(6).path("result").path("text").asText()).isEqualTo(text);
+        assertThat(listener.badInputs).isEmpty();
     }
 
     @Test
