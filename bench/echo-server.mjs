@@ -4,6 +4,8 @@
 //   node echo-server.mjs --stdio [--tools N]             newline-delimited JSON-RPC on stdin/stdout
 //   node echo-server.mjs --http PORT [--host H] [--tools N]   Streamable HTTP at /mcp, JSON answers;
 //                                                        prints "LISTENING port" (PORT 0 = any free port)
+//   --sse   (with --http) answers each request as an event stream of one event, chunked, as the official
+//           TypeScript SDK's servers do by default (initialize still gets JSON)
 // One tool "echo" (returns its text argument as text content), or N tools (echo, tool_00001, ...) for the
 // catalog-size runs. No dependencies: node's own http and readline.
 import http from 'node:http';
@@ -12,10 +14,11 @@ import { randomUUID } from 'node:crypto';
 
 const PROTOCOL_VERSION = '2025-06-18';
 const args = process.argv.slice(2);
-let stdio = false, port = null, host = '127.0.0.1', toolCount = 1;
+let stdio = false, sse = false, port = null, host = '127.0.0.1', toolCount = 1;
 for (let i = 0; i < args.length; i++) {
   switch (args[i]) {
     case '--stdio': stdio = true; break;
+    case '--sse': sse = true; break;
     case '--http': port = Number(args[++i]); break;
     case '--host': host = args[++i]; break;
     case '--tools': toolCount = Math.max(1, Number(args[++i])); break;
@@ -113,7 +116,10 @@ if (stdio) {
         }
         const answer = handle(message);
         if (answer === null) res.writeHead(202).end();
-        else respond(res, 200, answer, created);
+        else if (sse && created === null) {
+          res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' })
+            .end(`event: message\ndata: ${JSON.stringify(answer)}\n\n`);
+        } else respond(res, 200, answer, created);
       });
     }
   });
@@ -122,6 +128,6 @@ if (stdio) {
   server.keepAliveTimeout = 0;
   server.listen(port, host, () => console.log(`LISTENING ${server.address().port}`));
 } else {
-  console.error('usage: echo-server.mjs --stdio | --http PORT [--host H] [--tools N]');
+  console.error('usage: echo-server.mjs --stdio | --http PORT [--host H] [--sse] [--tools N]');
   process.exit(2);
 }

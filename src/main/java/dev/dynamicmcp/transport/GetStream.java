@@ -94,7 +94,7 @@ final class GetStream {
                 return;
             } else if (response.status() == 200) {
                 failures = 0;
-                SseReader events = new SseReader(response.body(), HttpStreams.MAX_EVENT_CHARS);
+                SseReader events = new SseReader(response.body(), HttpStreams.MAX_EVENT_BYTES);
                 streams.readEvents(events, response, "the GET stream", null);
                 lastEventId = events.lastEventId() != null ? events.lastEventId() : lastEventId;
                 retryMillis = events.retryMillis() >= 0 ? events.retryMillis() : retryMillis;

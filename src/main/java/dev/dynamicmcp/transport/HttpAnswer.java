@@ -18,8 +18,9 @@ import org.eclipse.jetty.io.Content;
  * One upstream HTTP response once its headers came: status, headers, and the body read on demand from Jetty's
  * {@link Content.Source} (no copy into a queue, no thread of the client's own waiting on it).
  *
- * <p>Threads: the body has one reader at a time ({@link #readText}, {@link #readBytesAsync}, {@link #body()}, {@link #close()} are for
- * that thread); {@link #abort()} may be called from any thread and wakes a reader blocked in the body.
+ * <p>Threads: the body has one reader at a time ({@link #readText}, {@link #readBytesAsync}, {@link #readAsync},
+ * {@link #body()}, {@link #close()} are for that thread); {@link #abort()} may be called from any thread and
+ * wakes a reader blocked in the body.
  */
 final class HttpAnswer {
     private static final byte[] NO_BYTES = new byte[0];
@@ -105,6 +106,69 @@ final class HttpAnswer {
             new BodyCollector(maxBytes, bytes).run();
         }
         return bytes;
+    }
+
+    /** Takes the bytes of one chunk of a body read with {@link #readAsync}; must not block for long. */
+    interface BytesHandler {
+        /** Throwing ends the read: the exchange is aborted and {@code ended} gets the failure. */
+        void accept(ByteBuffer bytes) throws IOException;
+    }
+
+    /**
+     * Hands the body to {@code bytes} chunk by chunk as Jetty delivers it, without a thread waiting in between
+     * (what has come now, the rest on a client thread), then runs {@code ended} once: with null at the body's end,
+     * else with why it broke (the exchange aborted, the server gone, {@code bytes} failed).
+     */
+    void readAsync(BytesHandler bytes, java.util.function.Consumer<Throwable> ended) {
+        release();
+        if (this.ended) {
+            ended.accept(null);
+            return;
+        }
+        new Pump(bytes, ended).run();
+    }
+
+    /** Reads chunks until none is there, then asks Jetty to run it again when there are. */
+    private final class Pump implements Runnable {
+        private final BytesHandler bytes;
+        private final java.util.function.Consumer<Throwable> whenEnded;
+
+        Pump(BytesHandler bytes, java.util.function.Consumer<Throwable> whenEnded) {
+            this.bytes = bytes;
+            this.whenEnded = whenEnded;
+        }
+
+        @Override
+        public void run() {
+            while (true) {
+                Content.Chunk next = source.read();
+                if (next == null) {
+                    source.demand(this);
+                    return;
+                }
+                if (Content.Chunk.isFailure(next)) {
+                    ended = true;
+                    whenEnded.accept(next.getFailure());
+                    return;
+                }
+                boolean last = next.isLast();
+                try {
+                    bytes.accept(next.getByteBuffer());
+                } catch (IOException | RuntimeException e) {
+                    ended = true;
+                    next.release();
+                    abort();
+                    whenEnded.accept(e);
+                    return;
+                }
+                next.release();
+                if (last) {
+                    ended = true;
+                    whenEnded.accept(null);
+                    return;
+                }
+            }
+        }
     }
 
     /** The body as a blocking stream, for readers of event streams. */

@@ -7,7 +7,7 @@ import java.nio.charset.StandardCharsets;
 final class HttpBodies {
     private static final int ERROR_BODY_CHARS = 300;
     /** A JSON answer is one document; as large as an SSE event may be. */
-    static final int MAX_BODY_BYTES = HttpStreams.MAX_EVENT_CHARS;
+    static final int MAX_BODY_BYTES = HttpStreams.MAX_EVENT_BYTES;
 
     private HttpBodies() {
     }

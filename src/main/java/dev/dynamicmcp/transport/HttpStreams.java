@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.eclipse.jetty.client.Request;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,7 +27,7 @@ import org.slf4j.LoggerFactory;
 final class HttpStreams {
     private static final Logger log = LoggerFactory.getLogger(HttpStreams.class);
     static final String LAST_EVENT_ID_HEADER = "Last-Event-ID";
-    static final int MAX_EVENT_CHARS = 64 * 1024 * 1024;
+    static final int MAX_EVENT_BYTES = 64 * 1024 * 1024;
     static final Duration DEFAULT_RETRY = Duration.ofSeconds(1);
     static final Duration MAX_RETRY = Duration.ofSeconds(30);
 
@@ -150,14 +151,7 @@ final class HttpStreams {
         try {
             SseEvent event;
             while ((event = events.next()) != null) {
-                if (!"message".equals(event.type())) {
-                    log.debug("server '{}': ignoring SSE event '{}' on {}", session.serverName(), event.type(), where);
-                    continue;
-                }
-                if (event.data().isBlank()) {
-                    continue; // a priming event: only its id matters, for resuming
-                }
-                answered |= listener.deliverJson(event.data(), () -> where, awaitedId);
+                answered |= deliver(event, () -> where, awaitedId);
             }
         } catch (IOException e) {
             if (isOpen()) {
@@ -168,6 +162,52 @@ final class HttpStreams {
             body.close();
         }
         return answered;
+    }
+
+    /** What {@link #readEventsAsync} tells at the end of a stream. */
+    interface EventsEnded {
+        /**
+         * @param events   the stream's parser: its last event id and retry, for a resumption
+         * @param answered whether the stream carried the response awaited
+         */
+        void ended(SseParser events, boolean answered);
+    }
+
+    /**
+     * {@link #readEvents} without a thread: the body's bytes are parsed as Jetty delivers them (on a client thread,
+     * so the listener must not block for long, as for a JSON answer); {@code ended} runs once, on the thread that
+     * saw the end.
+     *
+     * @param where where the events come from, for the log (made only when one needs it)
+     */
+    void readEventsAsync(HttpAnswer body, Supplier<String> where, JsonNode awaitedId, EventsEnded ended) {
+        openBodies.add(body);
+        SseParser parser = new SseParser(MAX_EVENT_BYTES);
+        boolean[] answered = {false};
+        body.readAsync(bytes -> parser.feed(bytes, event -> answered[0] |= deliver(event, where, awaitedId)),
+                failure -> {
+                    openBodies.remove(body);
+                    body.close();
+                    if (failure != null && isOpen()) {
+                        log.debug("server '{}': {} broke: {}", session.serverName(), where.get(), failure.toString());
+                    }
+                    ended.ended(parser, answered[0]);
+                });
+    }
+
+    /** Delivers one event's message(s); true if one is the response to {@code awaitedId}. */
+    private boolean deliver(SseEvent event, Supplier<String> where, JsonNode awaitedId) {
+        if (!"message".equals(event.type())) {
+            if (log.isDebugEnabled()) {
+                log.debug("server '{}': ignoring SSE event '{}' on {}", session.serverName(), event.type(),
+                        where.get());
+            }
+            return false;
+        }
+        if (event.data().isBlank()) {
+            return false; // a priming event: only its id matters, for resuming
+        }
+        return listener.deliverJson(event.data(), where, awaitedId);
     }
 
     /** The server's {@code retry:} value (capped), or the default when it sent none. */

@@ -52,7 +52,8 @@ final class ListenerGuard {
             messages = MessageShape.parse(bytes, 0, bytes.length);
         } catch (MessageShape.BadMessageException e) {
             badInput(where.get() + " carried " + e.getMessage() + ": " + MessageShape.snippet(bytes, bytes.length));
-            OversizedMessage.Envelope envelope = e.tooLarge() ? OversizedMessage.envelope(bytes, 0, bytes.length) : null;
+            OversizedMessage.Envelope envelope = e.tooLarge()
+                    ? OversizedMessage.envelope(bytes, 0, bytes.length) : null;
             if (envelope == null || !envelope.answersRequest()) {
                 return false;
             }

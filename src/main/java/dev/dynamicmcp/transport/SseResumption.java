@@ -33,18 +33,17 @@ final class SseResumption {
     }
 
     /**
-     * The POST's stream {@code events} ended without the answer to {@code requestId}: resume it when it had
-     * event ids, fail the request otherwise.
+     * The POST's stream ended without the answer to {@code requestId}: resume it when it had event ids (the
+     * last {@code lastEventId}, the server's {@code retryMillis} or -1), fail the request otherwise.
      */
-    static void afterEarlyEnd(HttpStreams streams, String what, JsonNode requestId, SseReader events) {
-        String lastEventId = events.lastEventId();
+    static void afterEarlyEnd(HttpStreams streams, String what, JsonNode requestId, String lastEventId,
+                              long retryMillis) {
         if (lastEventId == null) {
             streams.listener().failRequest(requestId, "the stream answering " + what
                     + " ended before the response, and had no event ids to resume from");
             return;
         }
-        new SseResumption(streams, what, requestId, lastEventId, HttpStreams.retryDelay(events.retryMillis()))
-                .next();
+        new SseResumption(streams, what, requestId, lastEventId, HttpStreams.retryDelay(retryMillis)).next();
     }
 
     private void next() {
@@ -76,7 +75,7 @@ final class SseResumption {
                     + response.status());
             return;
         }
-        SseReader events = new SseReader(response.body(), HttpStreams.MAX_EVENT_CHARS);
+        SseReader events = new SseReader(response.body(), HttpStreams.MAX_EVENT_BYTES);
         if (streams.readEvents(events, response, "the resumed stream of " + what, requestId)
                 || !streams.isOpen()) {
             return;

@@ -160,7 +160,7 @@ public final class SseTransport implements Transport {
     }
 
     private void readStream(HttpAnswer body) {
-        SseReader events = new SseReader(body.body(), StreamableHttpTransport.MAX_EVENT_CHARS);
+        SseReader events = new SseReader(body.body(), StreamableHttpTransport.MAX_EVENT_BYTES);
         Throwable cause = null;
         try {
             SseEvent event;

@@ -54,7 +54,7 @@ public final class StreamableHttpTransport implements Transport {
     static final String SESSION_HEADER = HttpSession.SESSION_HEADER;
     static final String PROTOCOL_VERSION_HEADER = HttpSession.PROTOCOL_VERSION_HEADER;
     static final String LAST_EVENT_ID_HEADER = HttpStreams.LAST_EVENT_ID_HEADER;
-    static final int MAX_EVENT_CHARS = HttpStreams.MAX_EVENT_CHARS;
+    static final int MAX_EVENT_BYTES = HttpStreams.MAX_EVENT_BYTES;
 
     enum State { NEW, OPEN, CLOSED }
 
@@ -385,7 +385,7 @@ public final class StreamableHttpTransport implements Transport {
         if (status == 202 || status == 204) {
             response.close();
         } else if (contentType.startsWith("text/event-stream")) {
-            streams.startReader(() -> readResponseStream(exchange, response));
+            readResponseStream(exchange, response);
         } else if (contentType.startsWith("application/json")) {
             // one complete JSON document, usually whole in the client's buffer already: delivered from here,
             // the client's thread, without a hop (the listener must not block for long)
@@ -480,23 +480,30 @@ public final class StreamableHttpTransport implements Transport {
         }
     }
 
-    /** An SSE response to a POST; if it ends before the answer and had event ids, it is resumed with GETs. */
+    /**
+     * An SSE response to a POST, read as its bytes come (no thread waits on it); if it ends before the answer and
+     * had event ids, it is resumed with GETs.
+     */
     private void readResponseStream(Exchange exchange, HttpAnswer body) {
-        SseReader events = new SseReader(body.body(), MAX_EVENT_CHARS);
-        boolean answered = streams.readEvents(events, body, "the stream answering " + exchange.what(),
-                exchange.requestId);
-        if (exchange.modern && exchange.requestId != null) {
-            modernAborts.remove(exchange.requestId.toString());
-        }
-        if (answered || exchange.requestId == null || state.get() != State.OPEN) {
-            return;
-        }
-        if (exchange.modern) { // 2026-07-28 has no resumption: a broken stream fails its request
-            listener.failRequest(exchange.requestId, "the stream answering " + exchange.what()
-                    + " ended before the response");
-            return;
-        }
-        SseResumption.afterEarlyEnd(streams, exchange.what(), exchange.requestId, events);
+        streams.readEventsAsync(body, () -> "the stream answering " + exchange.what(), exchange.requestId,
+                (events, answered) -> {
+                    if (exchange.modern && exchange.requestId != null) {
+                        modernAborts.remove(exchange.requestId.toString());
+                    }
+                    if (answered || exchange.requestId == null || state.get() != State.OPEN) {
+                        return;
+                    }
+                    if (exchange.modern) { // 2026-07-28 has no resumption: a broken stream fails its request
+                        listener.failRequest(exchange.requestId, "the stream answering " + exchange.what()
+                                + " ended before the response");
+                        return;
+                    }
+                    String lastEventId = events.lastEventId();
+                    long retryMillis = events.retryMillis();
+                    // a resumption waits and GETs: on a reader of its own, never on the client's thread
+                    streams.startReader(() -> SseResumption.afterEarlyEnd(streams, exchange.what(), exchange.requestId,
+                            lastEventId, retryMillis));
+                });
     }
 
     /** Opens the GET stream for server-initiated messages and sends {@code MCP-Protocol-Version} from now on. */
