@@ -6,13 +6,13 @@
 #   bench/run.sh --smoke    a few seconds, ours + direct at 1-2 sessions; exits non-zero when any call failed
 #
 # Options: --sessions "1 8 32 128"  --seconds 10  --warmup 3  --reps 3  --prewarm 15
-#          --setups "direct ours-http ours-stdio ours-modern supergateway mcp-proxy mcp-hub"
+#          --setups "direct ours-http ours-http-sse ours-stdio ours-modern supergateway mcp-proxy mcp-hub"
 #          --no-scale  --no-jmh  --no-peers
 #          --driver wrk|java  the load generator of the calls cells: wrk (default; Debian's package, installed by
 #                           bench/install-wrk.sh; one thread, one connection per session) or the Java client
 #                           (LoadGen's own; always used for mcp-hub's legacy SSE, which wrk cannot speak)
-#          --baseline DIR   also run the proxy of another checkout (built) as setups base-http, base-stdio,
-#                           base-modern, interleaved with ours-*: a before/after in one run on a noisy machine
+#          --baseline DIR   also run the proxy of another checkout (built) as setups base-http, base-http-sse,
+#                           base-stdio, base-modern, interleaved with ours-*: a before/after in one run on a noisy machine
 #          --echo node|java the echo upstream (stdio and HTTP): bench/echo-server.mjs (default; the issue's
 #                           "minimal Node echo") or the JVM EchoServer (C1 only, the earlier rounds')
 # Results: bench/results/<time>/ (raw JSON lines, logs, table.md). See bench/README.md.
@@ -46,9 +46,9 @@ if ((smoke)); then
   sessions_list="1 2" seconds=2 warmup=1 reps=1 scale=0 jmh=0 peers=0 prewarm=0
 fi
 if [[ -z $setups ]]; then
-  setups="direct ours-http ours-stdio ours-modern"
+  setups="direct ours-http ours-http-sse ours-stdio ours-modern"
   ((peers)) && setups+=" supergateway mcp-proxy mcp-hub"
-  [[ -n $baseline ]] && setups+=" base-http base-stdio base-modern"
+  [[ -n $baseline ]] && setups+=" base-http base-http-sse base-stdio base-modern"
 fi
 if [[ -n $baseline && ! -f $baseline/target/dynamic-mcp-proxy.jar ]]; then
   echo "bench: --baseline $baseline has no target/dynamic-mcp-proxy.jar (build it there first)" >&2; exit 2
@@ -138,6 +138,13 @@ port=$(free_port)
 start echo-http "${echo_cmd[@]}" --http "$port"
 echo_http_pid=$started
 url[direct]="http://127.0.0.1:$port/mcp" pid[direct]=$echo_http_pid
+# *-http-sse: the same echo answering every call as an event stream (the official TypeScript SDK servers' default)
+if [[ " $setups " == *-http-sse* ]]; then
+  if [[ $echo != node ]]; then echo "bench: the *-http-sse setups need --echo node (bench/echo-server.mjs --sse)" >&2; exit 2; fi
+  port=$(free_port)
+  start echo-http-sse "${echo_cmd[@]}" --http "$port" --sse
+  url_sse="http://127.0.0.1:$port/mcp"
+fi
 
 for setup in $setups; do
   [[ $setup == direct ]] && continue
@@ -145,6 +152,9 @@ for setup in $setups; do
   case $setup in
     ours-http|base-http)
       proxy_config "$out/$setup.json" "$port" "\"echo\":{\"url\":\"${url[direct]}\",\"transport\":\"streamable-http\"}"
+      start_ours "$setup" "$out/$setup.json" "$port" ;;
+    ours-http-sse|base-http-sse)
+      proxy_config "$out/$setup.json" "$port" "\"echo\":{\"url\":\"$url_sse\",\"transport\":\"streamable-http\"}"
       start_ours "$setup" "$out/$setup.json" "$port" ;;
     ours-stdio|base-stdio)
       proxy_config "$out/$setup.json" "$port" "$(echo_entry echo 1)"
