@@ -98,14 +98,44 @@ final class HttpAnswer {
      * headers came. Bytes, not text: a JSON body is parsed from them (no decoding into a string first).
      */
     CompletableFuture<byte[]> readBytesAsync(int maxBytes) {
-        CompletableFuture<byte[]> bytes = new CompletableFuture<>();
-        release();
-        if (ended) {
-            bytes.complete(NO_BYTES);
-        } else {
-            new BodyCollector(maxBytes, bytes).run();
+        CompletableFuture<byte[]> whole = new CompletableFuture<>();
+        Gathered gathered = new Gathered(maxBytes);
+        readAsync(gathered::add, failure -> {
+            if (failure == null) {
+                whole.complete(gathered.bytes());
+            } else {
+                whole.completeExceptionally(failure instanceof IOException ? failure : new IOException(failure));
+            }
+        });
+        return whole;
+    }
+
+    /** A body's bytes as they come: the usual one-chunk body copied once, into an array of its size. */
+    private static final class Gathered {
+        private final int maxBytes;
+        private byte[] bytes = NO_BYTES;
+        private int length;
+
+        Gathered(int maxBytes) {
+            this.maxBytes = maxBytes;
         }
-        return bytes;
+
+        void add(ByteBuffer chunk) throws IOException {
+            int n = chunk.remaining();
+            if ((long) length + n > maxBytes) {
+                throw new IOException("a response body larger than " + maxBytes + " bytes");
+            }
+            if (length + n > bytes.length) {
+                bytes = Arrays.copyOf(bytes, length == 0 ? n : Math.min(maxBytes, Math.max(length + n,
+                        Math.max(8 * 1024, bytes.length * 2))));
+            }
+            chunk.get(bytes, length, n);
+            length += n;
+        }
+
+        byte[] bytes() {
+            return length == bytes.length ? bytes : Arrays.copyOf(bytes, length);
+        }
     }
 
     /** Takes the bytes of one chunk of a body read with {@link #readAsync}; must not block for long. */
@@ -257,74 +287,6 @@ final class HttpAnswer {
                 ended = true;
             }
             held.release();
-        }
-    }
-
-    /** Gathers the body's chunks as they come; runs again on Jetty's demand callback. */
-    private final class BodyCollector implements Runnable {
-        private final int maxBytes;
-        private final CompletableFuture<byte[]> whole;
-        private byte[] bytes;
-        private int length;
-
-        BodyCollector(int maxBytes, CompletableFuture<byte[]> whole) {
-            this.maxBytes = maxBytes;
-            this.whole = whole;
-        }
-
-        @Override
-        public void run() {
-            try {
-                while (!whole.isDone()) {
-                    Content.Chunk next = source.read();
-                    if (next == null) {
-                        source.demand(this);
-                        return;
-                    }
-                    take(next);
-                }
-            } catch (IOException e) {
-                whole.completeExceptionally(e);
-            } catch (RuntimeException e) {
-                abort();
-                whole.completeExceptionally(new IOException(e));
-            }
-        }
-
-        private void take(Content.Chunk next) throws IOException {
-            if (Content.Chunk.isFailure(next)) {
-                ended = true;
-                Throwable failure = next.getFailure();
-                throw failure instanceof IOException io ? io : new IOException(failure);
-            }
-            try {
-                ByteBuffer buffer = next.getByteBuffer();
-                int n = buffer.remaining();
-                if ((long) length + n > maxBytes) {
-                    abort();
-                    throw new IOException("a response body larger than " + maxBytes + " bytes");
-                }
-                boolean last = next.isLast();
-                if (bytes == null && last) { // the usual case: the whole body in one chunk
-                    ended = true;
-                    byte[] all = new byte[n];
-                    buffer.get(all);
-                    whole.complete(all);
-                    return;
-                }
-                if (bytes == null || length + n > bytes.length) {
-                    bytes = Arrays.copyOf(bytes == null ? NO_BYTES : bytes, Math.max(length + n, Math.min(
-                            maxBytes, Math.max(8 * 1024, (bytes == null ? 0 : bytes.length) * 2))));
-                }
-                buffer.get(bytes, length, n);
-                length += n;
-                if (last) {
-                    ended = true;
-                    whole.complete(length == bytes.length ? bytes : Arrays.copyOf(bytes, length));
-                }
-            } finally {
-                next.release();
-            }
         }
     }
 
