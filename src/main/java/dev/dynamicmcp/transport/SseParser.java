@@ -43,12 +43,21 @@ final class SseParser {
     void feed(ByteBuffer bytes, Consumer<SseEvent> events) throws IOException {
         if (bytes.hasArray()) {
             feed(bytes.array(), bytes.arrayOffset() + bytes.position(), bytes.remaining(), events);
-            bytes.position(bytes.limit());
-            return;
+        } else { // a direct buffer (the HTTP client's): read in place, no copy of the chunk first
+            int end = bytes.limit();
+            int start = bytes.position();
+            for (int i = start; i < end; i++) {
+                byte b = bytes.get(i);
+                if (b == '\n' || b == '\r') {
+                    start = lineEnd(b, i, start, (from, length) -> bytes.get(from, line, lineLength, length), events);
+                }
+            }
+            if (start < end) {
+                int from = start;
+                rest(end - start, length -> bytes.get(from, line, lineLength, length));
+            }
         }
-        byte[] copy = new byte[bytes.remaining()];
-        bytes.get(copy);
-        feed(copy, 0, copy.length, events);
+        bytes.position(bytes.limit());
     }
 
     void feed(byte[] bytes, int offset, int length, Consumer<SseEvent> events) throws IOException {
@@ -56,23 +65,45 @@ final class SseParser {
         int start = offset;
         for (int i = offset; i < end; i++) {
             byte b = bytes[i];
-            if (b != '\n' && b != '\r') {
-                continue;
+            if (b == '\n' || b == '\r') {
+                start = lineEnd(b, i, start, (from, n) -> System.arraycopy(bytes, from, line, lineLength, n), events);
             }
-            if (pendingLf && b == '\n' && i == start && lineLength == 0) {
-                pendingLf = false; // the LF of a CRLF whose CR already ended the line
-                start = i + 1;
-                continue;
-            }
-            pendingLf = b == '\r';
-            append(bytes, start, i - start);
-            lineEnded(events);
-            start = i + 1;
         }
         if (start < end) {
-            pendingLf = false;
-            append(bytes, start, end - start);
+            int from = start;
+            rest(end - start, n -> System.arraycopy(bytes, from, line, lineLength, n));
         }
+    }
+
+    /** Copies {@code length} bytes at {@code from} of the input to the end of {@link #line} (which has the room). */
+    private interface Copy {
+        void copy(int from, int length);
+    }
+
+    /**
+     * The CR or LF {@code b} at {@code at}; the line since {@code start} ends there (unless it is the LF of a CRLF).
+     * Returns where the next line starts.
+     */
+    private int lineEnd(byte b, int at, int start, Copy copy, Consumer<SseEvent> events) throws IOException {
+        if (pendingLf && b == '\n' && at == start && lineLength == 0) {
+            pendingLf = false; // the LF of a CRLF whose CR already ended the line
+            return at + 1;
+        }
+        pendingLf = b == '\r';
+        int length = at - start;
+        reserve(length);
+        copy.copy(start, length);
+        lineLength += length;
+        lineEnded(events);
+        return at + 1;
+    }
+
+    /** The input's last {@code length} bytes, a line not ended yet. */
+    private void rest(int length, java.util.function.IntConsumer copy) throws IOException {
+        pendingLf = false;
+        reserve(length);
+        copy.accept(length);
+        lineLength += length;
     }
 
     /** The id to send as Last-Event-ID when reconnecting; null if the server never gave one. */
@@ -85,18 +116,14 @@ final class SseParser {
         return retryMillis;
     }
 
-    private void append(byte[] bytes, int offset, int length) throws IOException {
-        if (length == 0) {
-            return;
-        }
+    /** Room in {@link #line} for {@code length} more bytes, within the limit. */
+    private void reserve(int length) throws IOException {
         if ((long) lineLength + length > maxEventBytes) {
             throw new IOException("an SSE line longer than " + maxEventBytes + " bytes");
         }
         if (lineLength + length > line.length) {
             line = Arrays.copyOf(line, Math.min(maxEventBytes, Math.max(lineLength + length, line.length * 2)));
         }
-        System.arraycopy(bytes, offset, line, lineLength, length);
-        lineLength += length;
     }
 
     private void lineEnded(Consumer<SseEvent> events) throws IOException {

@@ -30,6 +30,11 @@ class SseParserTest {
             parser.feed(ByteBuffer.wrap(bytes, cut, bytes.length - cut), events::add);
             assertThat(events).as("cut at byte %d", cut).isEqualTo(whole);
             assertThat(parser.retryMillis()).isEqualTo(1500);
+            List<SseEvent> fromDirect = new ArrayList<>();
+            SseParser direct = new SseParser(1024);
+            direct.feed(directBuffer(bytes, 0, cut), fromDirect::add);
+            direct.feed(directBuffer(bytes, cut, bytes.length - cut), fromDirect::add);
+            assertThat(fromDirect).as("direct buffers cut at byte %d", cut).isEqualTo(whole);
         }
         assertThat(feedInPieces(bytes, 1)).as("one byte at a time").isEqualTo(whole);
     }
@@ -79,6 +84,11 @@ class SseParserTest {
         SseParser events = new SseParser(16);
         assertThatThrownBy(() -> events.feed(ByteBuffer.wrap("data: 12345678\ndata: 12345678\n".getBytes()), e -> { }))
                 .isInstanceOf(IOException.class).hasMessage("an SSE event larger than 16 bytes");
+    }
+
+    /** The HTTP client's buffers are direct: read in place, not through an array. */
+    private static ByteBuffer directBuffer(byte[] bytes, int offset, int length) {
+        return ByteBuffer.allocateDirect(length).put(bytes, offset, length).flip();
     }
 
     private static List<SseEvent> feedInPieces(byte[] bytes, int piece) throws IOException {
