@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Consumer;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.io.Content;
@@ -149,7 +150,7 @@ final class HttpAnswer {
      * (what has come now, the rest on a client thread), then runs {@code ended} once: with null at the body's end,
      * else with why it broke (the exchange aborted, the server gone, {@code bytes} failed).
      */
-    void readAsync(BytesHandler bytes, java.util.function.Consumer<Throwable> ended) {
+    void readAsync(BytesHandler bytes, Consumer<Throwable> ended) {
         release();
         if (this.ended) {
             ended.accept(null);
@@ -161,9 +162,9 @@ final class HttpAnswer {
     /** Reads chunks until none is there, then asks Jetty to run it again when there are. */
     private final class Pump implements Runnable {
         private final BytesHandler bytes;
-        private final java.util.function.Consumer<Throwable> whenEnded;
+        private final Consumer<Throwable> whenEnded;
 
-        Pump(BytesHandler bytes, java.util.function.Consumer<Throwable> whenEnded) {
+        Pump(BytesHandler bytes, Consumer<Throwable> whenEnded) {
             this.bytes = bytes;
             this.whenEnded = whenEnded;
         }

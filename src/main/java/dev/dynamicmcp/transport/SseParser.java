@@ -39,71 +39,36 @@ final class SseParser {
         this.maxEventBytes = maxEventBytes;
     }
 
-    /** Parses {@code bytes} (consuming them all) and gives {@code events} every event they completed, in order. */
+    /**
+     * Parses {@code bytes} (consuming them all) and gives {@code events} every event they completed, in order. Read
+     * in place, heap or direct (the HTTP client's): no copy of the chunk first.
+     */
     void feed(ByteBuffer bytes, Consumer<SseEvent> events) throws IOException {
-        if (bytes.hasArray()) {
-            feed(bytes.array(), bytes.arrayOffset() + bytes.position(), bytes.remaining(), events);
-        } else { // a direct buffer (the HTTP client's): read in place, no copy of the chunk first
-            int end = bytes.limit();
-            int start = bytes.position();
-            for (int i = start; i < end; i++) {
-                byte b = bytes.get(i);
-                if (b == '\n' || b == '\r') {
-                    start = lineEnd(b, i, start, (from, length) -> bytes.get(from, line, lineLength, length), events);
-                }
+        int end = bytes.limit();
+        int start = bytes.position();
+        for (int i = start; i < end; i++) {
+            byte b = bytes.get(i);
+            if (b != '\n' && b != '\r') {
+                continue;
             }
-            if (start < end) {
-                int from = start;
-                rest(end - start, length -> bytes.get(from, line, lineLength, length));
+            if (pendingLf && b == '\n' && i == start && lineLength == 0) {
+                pendingLf = false; // the LF of a CRLF whose CR already ended the line
+            } else {
+                pendingLf = b == '\r';
+                append(bytes, start, i - start);
+                lineEnded(events);
             }
+            start = i + 1;
         }
-        bytes.position(bytes.limit());
+        if (start < end) {
+            pendingLf = false;
+            append(bytes, start, end - start);
+        }
+        bytes.position(end);
     }
 
     void feed(byte[] bytes, int offset, int length, Consumer<SseEvent> events) throws IOException {
-        int end = offset + length;
-        int start = offset;
-        for (int i = offset; i < end; i++) {
-            byte b = bytes[i];
-            if (b == '\n' || b == '\r') {
-                start = lineEnd(b, i, start, (from, n) -> System.arraycopy(bytes, from, line, lineLength, n), events);
-            }
-        }
-        if (start < end) {
-            int from = start;
-            rest(end - start, n -> System.arraycopy(bytes, from, line, lineLength, n));
-        }
-    }
-
-    /** Copies {@code length} bytes at {@code from} of the input to the end of {@link #line} (which has the room). */
-    private interface Copy {
-        void copy(int from, int length);
-    }
-
-    /**
-     * The CR or LF {@code b} at {@code at}; the line since {@code start} ends there (unless it is the LF of a CRLF).
-     * Returns where the next line starts.
-     */
-    private int lineEnd(byte b, int at, int start, Copy copy, Consumer<SseEvent> events) throws IOException {
-        if (pendingLf && b == '\n' && at == start && lineLength == 0) {
-            pendingLf = false; // the LF of a CRLF whose CR already ended the line
-            return at + 1;
-        }
-        pendingLf = b == '\r';
-        int length = at - start;
-        reserve(length);
-        copy.copy(start, length);
-        lineLength += length;
-        lineEnded(events);
-        return at + 1;
-    }
-
-    /** The input's last {@code length} bytes, a line not ended yet. */
-    private void rest(int length, java.util.function.IntConsumer copy) throws IOException {
-        pendingLf = false;
-        reserve(length);
-        copy.accept(length);
-        lineLength += length;
+        feed(ByteBuffer.wrap(bytes, offset, length), events);
     }
 
     /** The id to send as Last-Event-ID when reconnecting; null if the server never gave one. */
@@ -116,14 +81,16 @@ final class SseParser {
         return retryMillis;
     }
 
-    /** Room in {@link #line} for {@code length} more bytes, within the limit. */
-    private void reserve(int length) throws IOException {
+    /** Adds {@code length} bytes of {@code bytes} at {@code from} to the line, within the limit. */
+    private void append(ByteBuffer bytes, int from, int length) throws IOException {
         if ((long) lineLength + length > maxEventBytes) {
             throw new IOException("an SSE line longer than " + maxEventBytes + " bytes");
         }
         if (lineLength + length > line.length) {
             line = Arrays.copyOf(line, Math.min(maxEventBytes, Math.max(lineLength + length, line.length * 2)));
         }
+        bytes.get(from, line, lineLength, length);
+        lineLength += length;
     }
 
     private void lineEnded(Consumer<SseEvent> events) throws IOException {
