@@ -9,8 +9,11 @@ import dev.dynamicmcp.config.ConfigLoader;
 import dev.dynamicmcp.manager.ServerState;
 import dev.dynamicmcp.protocol.Json;
 import dev.dynamicmcp.protocol.McpMethods;
+import dev.dynamicmcp.testsupport.TempDirs;
 import dev.dynamicmcp.transport.StreamableHttpTransport;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -63,8 +66,9 @@ public final class ConformanceClientWrapper {
 
     /** Serves one scenario; returns the exit code the runner should see (it judges the scenario by its checks). */
     static int run(String url, String scenario, JsonNode context, PrintStream log) {
+        Path dataDir = null;
         try {
-            Path dataDir = Files.createTempDirectory("conformance-client");
+            dataDir = Files.createTempDirectory("conformance-client");
             Files.writeString(dataDir.resolve(TokenStore.KEY_FILE), TokenStore.generateKey());
             ObjectNode oauth = Json.object();
             if (context.hasNonNull("client_id")) {
@@ -95,6 +99,20 @@ public final class ConformanceClientWrapper {
         } catch (Exception e) {
             log.println("conformance driver failed: " + e);
             return 1;
+        } finally {
+            deleteQuietly(dataDir, log);
+        }
+    }
+
+    /** The scenario's data directory (its token key and stored tokens) goes when the scenario ends. */
+    private static void deleteQuietly(Path dataDir, PrintStream log) {
+        if (dataDir == null) {
+            return;
+        }
+        try {
+            TempDirs.deleteTree(dataDir);
+        } catch (IOException | UncheckedIOException e) {
+            log.println("could not remove " + dataDir + ": " + e);
         }
     }
 

@@ -2,12 +2,10 @@ package dev.dynamicmcp.testsupport;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.logging.Level;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -61,8 +59,6 @@ public final class HeadlessChromium implements AutoCloseable {
     public void close() throws IOException {
         driver.quit();
         service.stop();
-        try (var files = Files.walk(profile)) {
-            files.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
-        }
+        TempDirs.deleteTree(profile);
     }
 }
