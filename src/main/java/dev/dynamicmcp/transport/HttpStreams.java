@@ -204,10 +204,10 @@ final class HttpStreams {
             }
             return false;
         }
-        if (event.data().isBlank()) {
+        if (event.blank()) {
             return false; // a priming event: only its id matters, for resuming
         }
-        return listener.deliverJson(event.data(), where, awaitedId);
+        return listener.deliverJson(event.bytes(), where, awaitedId);
     }
 
     /** The server's {@code retry:} value (capped), or the default when it sent none. */

@@ -10,7 +10,8 @@ import java.util.function.Consumer;
  * Parses a text/event-stream from its bytes as they come, as the WHATWG HTML "server-sent events" section
  * describes: lines end with CRLF, LF or CR (also when a CRLF is split between two reads); fields {@code event},
  * {@code data} (repeated lines joined with '\n'), {@code id} and {@code retry}; lines starting with ':' are
- * comments; a blank line dispatches the event. Each line is decoded as UTF-8 once it is whole (CR and LF never
+ * comments; a blank line dispatches the event. An event's data stays bytes ({@link SseEvent#bytes()}: a JSON
+ * message is parsed from them); the other fields are decoded as UTF-8 once their line is whole (CR and LF never
  * occur inside a multi-byte character), bytes that are not UTF-8 becoming U+FFFD as the specification says.
  *
  * <p>Push, not pull: {@link #feed} takes whatever bytes arrived and hands out the events they completed, so a
@@ -27,7 +28,7 @@ final class SseParser {
     private byte[] line = new byte[512];
     private int lineLength;
     private boolean pendingLf;
-    private final StringBuilder data = new StringBuilder();
+    private byte[] data = new byte[512];
     private int dataBytes;
     private String eventType = "";
     private boolean hasData;
@@ -126,8 +127,13 @@ final class SseParser {
             if ((long) dataBytes + valueLength > maxEventBytes) {
                 throw new IOException("an SSE event larger than " + maxEventBytes + " bytes");
             }
-            data.append(new String(line, valueStart, valueLength, StandardCharsets.UTF_8)).append('\n');
-            dataBytes += valueLength + 1;
+            if (dataBytes + valueLength + 1 > data.length) {
+                data = Arrays.copyOf(data, Math.min(maxEventBytes + 1, Math.max(dataBytes + valueLength + 1,
+                        data.length * 2)));
+            }
+            System.arraycopy(line, valueStart, data, dataBytes, valueLength);
+            dataBytes += valueLength;
+            data[dataBytes++] = '\n';
             hasData = true;
         } else if (is("event", colon)) {
             eventType = new String(line, valueStart, valueLength, StandardCharsets.UTF_8);
@@ -174,14 +180,13 @@ final class SseParser {
             eventType = "";
             return;
         }
-        data.setLength(data.length() - 1);
-        SseEvent event = new SseEvent(lastEventId, eventType.isEmpty() ? "message" : eventType, data.toString());
-        data.setLength(0);
+        SseEvent event = new SseEvent(lastEventId, eventType.isEmpty() ? "message" : eventType,
+                Arrays.copyOf(data, dataBytes - 1)); // without the last line's '\n'
         dataBytes = 0;
         hasData = false;
         eventType = "";
-        if (data.capacity() > 1024 * 1024) {
-            data.trimToSize();
+        if (data.length > 64 * 1024) {
+            data = new byte[512]; // as for the line: one huge event must not keep its buffer
         }
         events.accept(event);
     }

@@ -168,8 +168,8 @@ public final class SseTransport implements Transport {
                 switch (event.type()) {
                     case "endpoint" -> onEndpoint(event.data());
                     case "message" -> {
-                        if (!event.data().isBlank()) {
-                            listener.deliverJson(event.data(), () -> "an SSE message event", null);
+                        if (!event.blank()) {
+                            listener.deliverJson(event.bytes(), () -> "an SSE message event", null);
                         }
                     }
                     default -> log.debug("server '{}': ignoring SSE event '{}'", serverName, event.type());

@@ -68,12 +68,24 @@ class SseParserTest {
         assertThat(direct.hasRemaining()).isFalse();
     }
 
+    /** The data stays the bytes sent (a JSON parse of them names bad ones); as text they become U+FFFD. */
     @Test
-    void bytesThatAreNotUtf8BecomeReplacementCharacters() throws IOException {
+    void bytesThatAreNotUtf8AreKeptAndReadAsReplacementCharacters() throws IOException {
         List<SseEvent> events = new ArrayList<>();
         byte[] bytes = {'d', 'a', 't', 'a', ':', (byte) 0xC3, '(', '\n', '\n'};
         new SseParser(1024).feed(ByteBuffer.wrap(bytes), events::add);
-        assertThat(events).extracting(SseEvent::data).containsExactly("\uFFFD(");
+        assertThat(events).singleElement().satisfies(event -> {
+            assertThat(event.bytes()).containsExactly(0xC3, '(');
+            assertThat(event.data()).isEqualTo("\uFFFD(");
+        });
+    }
+
+    @Test
+    void anEventOfOnlyWhiteSpaceIsBlankAndOneWithAnyTextIsNot() throws IOException {
+        List<SseEvent> events = new ArrayList<>();
+        new SseParser(1024).feed(ByteBuffer.wrap("id: p\ndata:\n\ndata:  \t\ndata:\n\ndata: {}\n\n".getBytes()),
+                events::add);
+        assertThat(events).extracting(SseEvent::blank).containsExactly(true, true, false);
     }
 
     @Test

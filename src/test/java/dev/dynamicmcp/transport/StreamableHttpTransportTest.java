@@ -360,6 +360,43 @@ class StreamableHttpTransportTest {
         assertThat(listener.badInputs).isEmpty();
     }
 
+    /** An event's data is parsed from its bytes too: not UTF-8 is bad input naming them, and the call fails. */
+    @Test
+    void anSseAnswerThatIsNotUtf8FailsTheRequestNamingTheBytes() throws Exception {
+        stub = new StubHttpServer().on("POST", (exchange, request) -> {
+            OutputStream out = sse(exchange, Map.of());
+            out.write(("data: {\"jsonrpc\":\"2.0\",\"id\":" + idOf(request.body()) + ",\"result\":{\"text\":\"")
+                    .getBytes(StandardCharsets.UTF_8));
+            out.write(new byte[] {(byte) 0xC3, (byte) 0x28}); // a lead byte followed by no continuation byte
+            out.write("\"}}\n\n".getBytes(StandardCharsets.UTF_8));
+            out.close();
+        });
+        open(stub.url("/mcp"), Map.of());
+
+        transport.send(request(7, "tools/call", null));
+
+        JsonNode error = listener.awaitResponse(7).path("error");
+        assertThat(error.path("message").asText()).contains("ended before the response");
+        assertThat(listener.badInputs).singleElement().asString().contains("carried not valid JSON (Invalid UTF-8");
+    }
+
+    @Test
+    void anSseAnswerInManyChunksKeepsItsMultiByteCharacters() throws Exception {
+        String text = "grüße, 日本語, 🙂 ".repeat(20_000);
+        stub = new StubHttpServer().on("POST", (exchange, request) -> {
+            OutputStream out = sse(exchange, Map.of());
+            event(out, "id: 1\ndata: {\"jsonrpc\":\"2.0\",\"id\":" + idOf(request.body()) + ",\"result\":{\"text\":\""
+                    + text + "\"}}");
+            out.close();
+        });
+        open(stub.url("/mcp"), Map.of());
+
+        transport.send(request(8, "tools/call", null));
+
+        assertThat(listener.awaitResponse(8).path("result").path("text").asText()).isEqualTo(text);
+        assertThat(listener.badInputs).isEmpty();
+    }
+
     @Test
     void anSseResponseThatEndsEarlyIsResumedWithLastEventId() throws Exception {
         stub = sessionStub().on("POST", (exchange, request) -> {
