@@ -122,6 +122,13 @@ public final class Report {
                 .sum() + ", others " + calls.stream().filter(r -> !r.path("setup").asText().equals("direct"))
                 .mapToLong(r -> r.path("staleRetries").asLong()).sum() + ")");
         line("");
+        // the machine's speed differs by 2-4x between days (shared host): the echo's own cost is the yardstick
+        line("The echo alone (direct) cost %s CPU per call at 32 sessions in this run; the proxy's CPU per call in "
+                        + "those units: stdio %s, HTTP %s.",
+                withUnit(median(select(calls, "direct", 32), "cpuUsPerCall"), " µs"),
+                fmt2(ratio(calls, 32, "ours-stdio", "direct", "cpuUsPerCall", false)),
+                fmt2(ratio(calls, 32, "ours-http", "direct", "cpuUsPerCall", false)));
+        line("");
         line("### other figures (targets of issue 4)");
         line("");
         line("| figure | target | measured |");
