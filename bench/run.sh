@@ -8,6 +8,8 @@
 # Options: --sessions "1 8 32 128"  --seconds 10  --warmup 3  --reps 3  --prewarm 15
 #          --setups "direct ours-http ours-http-sse ours-stdio ours-modern supergateway mcp-proxy mcp-hub"
 #          --no-scale  --no-jmh  --no-peers
+#          --no-syscalls    skip the system calls per call (strace -f -c on each setup's process over one 32-session
+#                           cell of its own, after the measured ones; needs strace)
 #          --driver wrk|java  the load generator of the calls cells: wrk (default; Debian's package, installed by
 #                           bench/install-wrk.sh; one thread, one connection per session) or the Java client
 #                           (LoadGen's own; always used for mcp-hub's legacy SSE, which wrk cannot speak)
@@ -20,7 +22,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 
-smoke=0 scale=1 jmh=1 peers=1 baseline="" driver=wrk echo=node
+smoke=0 scale=1 jmh=1 peers=1 syscalls=1 baseline="" driver=wrk echo=node
 sessions_list="1 8 32 128" seconds=10 warmup=3 reps=3 setups="" prewarm=15
 while (($#)); do
   case $1 in
@@ -34,16 +36,17 @@ while (($#)); do
     --no-scale) scale=0 ;;
     --no-jmh) jmh=0 ;;
     --no-peers) peers=0 ;;
+    --no-syscalls) syscalls=0 ;;
     --baseline) baseline=$(cd "$2" && pwd); shift ;;
     --driver) driver=$2; shift ;;
     --echo) echo=$2; shift ;;
-    -h|--help) sed -n 2,19p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,21p "$0"; exit 0 ;;
     *) echo "bench: unknown option $1" >&2; exit 2 ;;
   esac
   shift
 done
 if ((smoke)); then
-  sessions_list="1 2" seconds=2 warmup=1 reps=1 scale=0 jmh=0 peers=0 prewarm=0
+  sessions_list="1 2" seconds=2 warmup=1 reps=1 scale=0 jmh=0 peers=0 prewarm=0 syscalls=0
 fi
 if [[ -z $setups ]]; then
   setups="direct ours-http ours-http-sse ours-stdio ours-modern"
@@ -213,6 +216,25 @@ for ((rep = 1; rep <= reps; rep++)); do
   done
   order=("${order[@]:1}" "${order[0]}")
 done
+
+# ---- system calls per call: each setup's process under strace -c over a cell of its own -----------
+# Not inside the measured cells: strace slows the process it traces. The count is what the kernel is asked per
+# call (reads, writes, epoll registrations, futex wake-ups), a figure the machine's noise hardly moves.
+if ((syscalls)) && ! command -v strace >/dev/null; then
+  log "no strace: system calls per call skipped (apt-get install strace)"; syscalls=0
+fi
+if ((syscalls)); then
+  for setup in $ready_setups; do
+    log "syscalls $setup (${seconds}s, 32 sessions, under strace -f -c)"
+    strace -f -c -o "$out/strace-$setup.txt" -p "${pid[$setup]}" 2>/dev/null &
+    tracer=$!
+    sleep 1 # attached to every thread before the load starts
+    "$java" -cp "$cp" dev.dynamicmcp.bench.LoadGen calls --setup "$setup" --url "${url[$setup]}" "${calls_driver[@]}" \
+      --pid "${pid[$setup]}" --sessions 32 --seconds "$seconds" --warmup 0 --out "$out/syscalls.jsonl" >/dev/null || true
+    kill -INT "$tracer" 2>/dev/null || true
+    wait "$tracer" 2>/dev/null || true
+  done
+fi
 for setup in $ready_setups; do [[ $setup == direct || $setup == *-modern ]] || stop "${pid[$setup]}"; done
 for m in ours base; do
   if [[ " $ready_setups " == *" $m-modern "* && " $ready_setups " != *" $m-stdio "* ]]; then stop "${pid[$m-modern]}"; fi

@@ -21,12 +21,18 @@ import java.util.function.ToDoubleFunction;
  * then their median, and the targets of issues 12 and 4 with measured values.
  *
  * <pre>Report results.jsonl [jmh.json]</pre>
+ *
+ * <p>Beside results.jsonl, {@code syscalls.jsonl} and {@code strace-<setup>.txt} (bench/run.sh's traced cells)
+ * give the system calls per call.
  */
 public final class Report {
     static final List<String> PEERS = List.of("supergateway", "mcp-proxy", "mcp-hub");
 
     private final List<JsonNode> rows = new ArrayList<>();
     private final StringBuilder out = new StringBuilder();
+    /** Per setup: the strace summary and the calls of its traced cell, when bench/run.sh made them. */
+    private final Map<String, Syscalls> syscalls = new LinkedHashMap<>();
+    private final Map<String, Long> tracedCalls = new LinkedHashMap<>();
 
     private Report(List<JsonNode> rows) {
         this.rows.addAll(rows);
@@ -43,7 +49,28 @@ public final class Report {
         }
         JsonNode jmh = args.length > 1 && Files.exists(Path.of(args[1])) ? Json.parse(Files.readString(Path.of(args[1])))
                 : null;
-        System.out.print(new Report(rows).render(jmh));
+        Report report = new Report(rows);
+        report.syscalls(Path.of(args[0]).toAbsolutePath().getParent());
+        System.out.print(report.render(jmh));
+    }
+
+    private void syscalls(Path dir) throws IOException {
+        Path cells = dir.resolve("syscalls.jsonl");
+        if (!Files.exists(cells)) {
+            return;
+        }
+        for (String line : Files.readAllLines(cells)) {
+            if (line.isBlank()) {
+                continue;
+            }
+            JsonNode cell = Json.parse(line);
+            String setup = cell.path("setup").asText();
+            Path summary = dir.resolve("strace-" + setup + ".txt");
+            if (cell.path("errors").asLong() == 0 && cell.path("calls").asLong() > 0 && Files.exists(summary)) {
+                tracedCalls.put(setup, cell.path("calls").asLong());
+                syscalls.put(setup, Syscalls.parse(Files.readString(summary)));
+            }
+        }
     }
 
     String render(JsonNode jmh) {
@@ -129,6 +156,9 @@ public final class Report {
                 fmt2(ratio(calls, 32, "ours-stdio", "direct", "cpuUsPerCall", false)),
                 fmt2(ratio(calls, 32, "ours-http", "direct", "cpuUsPerCall", false)));
         line("");
+        if (!syscalls.isEmpty()) {
+            renderSyscalls();
+        }
         line("### other figures (targets of issue 4)");
         line("");
         line("| figure | target | measured |");
@@ -180,6 +210,40 @@ public final class Report {
             }
         }
         return out.toString();
+    }
+
+    private static final List<List<String>> SYSCALL_COLUMNS = List.of(List.of("read"), List.of("write"),
+            List.of("writev"), List.of("epoll_ctl"), List.of("epoll_wait", "epoll_pwait"), List.of("futex"));
+
+    private void renderSyscalls() {
+        line("### system calls per call (strace -f -c on the process under test, one cell of its own per setup)");
+        line("");
+        line("| setup | calls traced | syscalls/call | read (of which EAGAIN) | write | writev | epoll_ctl | "
+                + "epoll_wait | futex | other, largest first |");
+        line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        syscalls.forEach((setup, counts) -> {
+            double calls = tracedCalls.get(setup);
+            StringBuilder row = new StringBuilder("| " + setup + " | " + (long) calls + " | "
+                    + fmt2(counts.total() / calls) + " | " + fmt2(counts.calls("read") / calls) + " ("
+                    + fmt2(counts.errors("read") / calls) + ") |");
+            for (List<String> column : SYSCALL_COLUMNS.subList(1, SYSCALL_COLUMNS.size())) {
+                row.append(' ').append(fmt2(counts.calls(column.toArray(String[]::new)) / calls)).append(" |");
+            }
+            List<String> named = SYSCALL_COLUMNS.stream().flatMap(List::stream).toList();
+            List<Map.Entry<String, Syscalls.Counts>> others = counts.bySyscall().entrySet().stream()
+                    .filter(e -> !named.contains(e.getKey()))
+                    .sorted((x, y) -> Long.compare(y.getValue().calls(), x.getValue().calls())).toList();
+            List<String> largest = others.stream().limit(4).filter(e -> e.getValue().calls() / calls >= 0.01)
+                    .map(e -> e.getKey() + " " + fmt2(e.getValue().calls() / calls)).toList();
+            long rest = others.stream().skip(largest.size()).mapToLong(e -> e.getValue().calls()).sum();
+            row.append(' ').append(String.join(", ", largest)).append(rest / calls >= 0.01
+                    ? (largest.isEmpty() ? "" : ", ") + "the rest " + fmt2(rest / calls) : "").append(" |");
+            line(row.toString());
+        });
+        line("");
+        line("A ceiling: the traced window also holds the 32 sessions' opening and the idle moments around the cell. "
+                + "strace slows the process it traces, so this cell's calls/s are not a measurement.");
+        line("");
     }
 
     private void target(String figure, String target, String measured) {
