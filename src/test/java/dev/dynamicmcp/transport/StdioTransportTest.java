@@ -22,6 +22,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -290,6 +292,71 @@ class StdioTransportTest {
         assertThat(listener.closeCount()).isEqualTo(1);
         assertThat(listener.closedOnRequest()).isTrue();
         assertThat(transport.closeReport().exitedByItself()).isTrue(); // cat ends when its stdin closes
+    }
+
+    /**
+     * Many sessions calling one server send on stdin at once: each message must arrive whole (never interleaved
+     * with another's bytes, also past the pipe's 8 KB buffer: messages up to 12 KB), once, and in its sender's
+     * order.
+     */
+    @Test
+    void concurrentSendersMessagesArriveWholeOnceAndInEachSendersOrder() throws Exception {
+        StdioTransport transport = sh(opened, "parrot", "exec cat");
+        transport.start(listener);
+        int senders = 16;
+        int each = 300;
+        List<Thread> threads = new ArrayList<>();
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        for (int t = 0; t < senders; t++) {
+            int sender = t;
+            threads.add(Thread.ofVirtual().start(() -> {
+                for (int seq = 0; seq < each; seq++) {
+                    try {
+                        transport.send(Json.object().put("jsonrpc", "2.0").put("method", "n").put("sender", sender)
+                                .put("seq", seq).put("pad", "p".repeat((sender * 997 + seq * 131) % 12_000)));
+                    } catch (IOException e) {
+                        failures.add(e);
+                    }
+                }
+            }));
+        }
+        for (Thread thread : threads) {
+            thread.join(30_000);
+        }
+
+        assertThat(failures).isEmpty();
+        await().atMost(Duration.ofSeconds(30)).until(() -> listener.messages.size() >= senders * each);
+        assertThat(listener.messages).hasSize(senders * each);
+        assertThat(listener.badInputs).isEmpty();
+        int[] next = new int[senders];
+        for (ObjectNode message : listener.messages) {
+            int sender = message.path("sender").asInt();
+            int seq = message.path("seq").asInt();
+            assertThat(seq).as("sender %d's messages in order", sender).isEqualTo(next[sender]++);
+            assertThat(message.path("pad").asText()).hasSize((sender * 997 + seq * 131) % 12_000);
+        }
+    }
+
+    @Test
+    void aWriteToAServerThatClosedItsStdinFailsItsSenderNamingIt() throws IOException {
+        StdioTransport transport = sh(opened, "closer", "exec 0<&-; exec sleep 30");
+        transport.start(listener);
+
+        AtomicReference<IOException> failed = new AtomicReference<>();
+        // writes succeed into the pipe until the child has closed its end
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            try {
+                transport.send(request(1, "ping", null));
+                return false;
+            } catch (IOException e) {
+                failed.set(e);
+                return true;
+            }
+        });
+
+        assertThat(failed.get()).isInstanceOf(UpstreamFailure.class)
+                .hasMessage("server 'closer': closed the connection");
+        assertThat(((UpstreamFailure) failed.get()).detail()).contains("cannot write to its stdin");
     }
 
     /** A server that stops reading stdin must not hang every caller: the next writer kills it. */
