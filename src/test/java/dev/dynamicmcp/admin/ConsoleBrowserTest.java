@@ -122,6 +122,18 @@ class ConsoleBrowserTest {
         return row(name).findElement(By.cssSelector(".state")).getText();
     }
 
+    /**
+     * A row's update time, state class and state colour, read in one script: a live update may re-render the row
+     * between two WebDriver calls, which would leave the second with a stale element.
+     */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> shown(String name) {
+        return (Map<String, Object>) js("const row = document.querySelector("
+                + "`#servers tbody tr[data-server='${arguments[0]}']`); const state = row.querySelector('.state');"
+                + " return {updatedAt: row.getAttribute('data-updated-at'), stateClass: state.className,"
+                + " color: getComputedStyle(state).color};", name);
+    }
+
     /** Clicks a row's action button (found again if a live update re-rendered the row meanwhile). */
     private static void click(String server, String action) {
         waitFor(() -> {
@@ -151,18 +163,18 @@ class ConsoleBrowserTest {
         long downAt = System.currentTimeMillis();
         backend.setState("files", ServerState.BACKOFF, "connection closed: process exited (killed by SIGKILL)");
         waitFor(() -> status("files").equals("down"));
-        long downShown = Long.parseLong(row("files").getAttribute("data-updated-at"));
-        assertThat(row("files").findElement(By.cssSelector(".state")).getAttribute("class")).contains("state-down");
-        assertThat(row("files").findElement(By.cssSelector(".state")).getCssValue("color"))
-                .isEqualTo("rgba(207, 34, 46, 1)");
+        Map<String, Object> down = shown("files");
+        long downShown = Long.parseLong((String) down.get("updatedAt"));
+        assertThat((String) down.get("stateClass")).contains("state-down");
+        assertThat(down.get("color")).isEqualTo("rgb(207, 34, 46)");
         waitFor(() -> row("files").getText().contains("killed by SIGKILL"));
 
         long upAt = System.currentTimeMillis();
         backend.setState("files", ServerState.READY, "connected");
         waitFor(() -> status("files").equals("ready"));
-        long upShown = Long.parseLong(row("files").getAttribute("data-updated-at"));
-        assertThat(row("files").findElement(By.cssSelector(".state")).getCssValue("color"))
-                .isEqualTo("rgba(26, 127, 55, 1)");
+        Map<String, Object> up = shown("files");
+        long upShown = Long.parseLong((String) up.get("updatedAt"));
+        assertThat(up.get("color")).isEqualTo("rgb(26, 127, 55)");
 
         assertThat(js("return window.__sameDocument")).as("the page was not reloaded").isEqualTo("yes");
         List<WebElement> timeline = driver.findElements(By.cssSelector("#timeline li[data-server='files']"));
