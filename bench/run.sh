@@ -111,7 +111,8 @@ start() { # $1 = log name, rest = command; sets $started
 }
 stop() { kill -TERM -- "-$1" 2>/dev/null || true; sleep 0.3; kill -KILL -- "-$1" 2>/dev/null || true; }
 free_port() { "$java" -cp "$cp" dev.dynamicmcp.bench.FreePort; }
-loadgen() { "$java" -Xmx1g -cp "$cp" dev.dynamicmcp.bench.LoadGen "$1" --out "$results" "${@:2}"; } # "-- CMD" stays last
+loadgen_to() { "$java" -Xmx1g -cp "$cp" dev.dynamicmcp.bench.LoadGen "$2" --out "$1" "${@:3}"; } # $1 = JSON lines file
+loadgen() { loadgen_to "$results" "$@"; } # the measurements; "-- CMD" stays last
 json_str() { printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g'; }
 # A stdio server entry of the config for the echo upstream: "name": {"command": ..., "args": [...]}.
 echo_entry() { # $1 = server name, $2 = tool count
@@ -201,8 +202,8 @@ for setup in $setups; do [[ " $ready_setups " == *" $setup "* ]] || failed=1; do
 if ((prewarm > 0)); then
   for setup in $ready_setups; do
     log "prewarm $setup (${prewarm}s, 8 sessions)"
-    "$java" -cp "$cp" dev.dynamicmcp.bench.LoadGen calls --setup "$setup" --url "${url[$setup]}" "${calls_driver[@]}" \
-      --pid "${pid[$setup]}" --sessions 8 --seconds "$prewarm" --warmup 0 --out "$out/prewarm.jsonl" >/dev/null || true
+    loadgen_to "$out/prewarm.jsonl" calls --setup "$setup" --url "${url[$setup]}" "${calls_driver[@]}" \
+      --pid "${pid[$setup]}" --sessions 8 --seconds "$prewarm" --warmup 0 >/dev/null || true
   done
 fi
 order=($ready_setups)
@@ -229,8 +230,8 @@ if ((syscalls)); then
     strace -f -c -o "$out/strace-$setup.txt" -p "${pid[$setup]}" 2>/dev/null &
     tracer=$!
     sleep 1 # attached to every thread before the load starts
-    "$java" -cp "$cp" dev.dynamicmcp.bench.LoadGen calls --setup "$setup" --url "${url[$setup]}" "${calls_driver[@]}" \
-      --pid "${pid[$setup]}" --sessions 32 --seconds "$seconds" --warmup 0 --out "$out/syscalls.jsonl" >/dev/null || true
+    loadgen_to "$out/syscalls.jsonl" calls --setup "$setup" --url "${url[$setup]}" "${calls_driver[@]}" \
+      --pid "${pid[$setup]}" --sessions 32 --seconds "$seconds" --warmup 0 >/dev/null || true
     kill -INT "$tracer" 2>/dev/null || true
     wait "$tracer" 2>/dev/null || true
   done

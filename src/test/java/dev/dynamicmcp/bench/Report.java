@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.function.ToDoubleFunction;
+import java.util.stream.Stream;
 
 /**
  * Turns the load generator's JSON lines (and JMH's JSON) into the markdown tables of bench/RESULTS.md:
@@ -30,23 +31,18 @@ public final class Report {
 
     private final List<JsonNode> rows = new ArrayList<>();
     private final StringBuilder out = new StringBuilder();
-    /** Per setup: the strace summary and the calls of its traced cell, when bench/run.sh made them. */
-    private final Map<String, Syscalls> syscalls = new LinkedHashMap<>();
-    private final Map<String, Long> tracedCalls = new LinkedHashMap<>();
+    /** Per setup: its traced cell, when bench/run.sh made one. */
+    private final Map<String, TracedCell> traced = new LinkedHashMap<>();
+
+    /** The calls of a cell run under strace, and strace's counts over it. */
+    private record TracedCell(long calls, Syscalls syscalls) {}
 
     private Report(List<JsonNode> rows) {
         this.rows.addAll(rows);
     }
 
     public static void main(String[] args) throws IOException {
-        List<JsonNode> rows = new ArrayList<>();
-        if (Files.exists(Path.of(args[0]))) {
-            for (String line : Files.readAllLines(Path.of(args[0]))) {
-                if (!line.isBlank()) {
-                    rows.add(Json.parse(line));
-                }
-            }
-        }
+        List<JsonNode> rows = jsonLines(Path.of(args[0]));
         JsonNode jmh = args.length > 1 && Files.exists(Path.of(args[1])) ? Json.parse(Files.readString(Path.of(args[1])))
                 : null;
         Report report = new Report(rows);
@@ -54,21 +50,26 @@ public final class Report {
         System.out.print(report.render(jmh));
     }
 
-    private void syscalls(Path dir) throws IOException {
-        Path cells = dir.resolve("syscalls.jsonl");
-        if (!Files.exists(cells)) {
-            return;
-        }
-        for (String line : Files.readAllLines(cells)) {
-            if (line.isBlank()) {
-                continue;
+    /** The JSON object on each line of {@code file}; none when it does not exist. */
+    private static List<JsonNode> jsonLines(Path file) throws IOException {
+        List<JsonNode> values = new ArrayList<>();
+        if (Files.exists(file)) {
+            for (String line : Files.readAllLines(file)) {
+                if (!line.isBlank()) {
+                    values.add(Json.parse(line));
+                }
             }
-            JsonNode cell = Json.parse(line);
+        }
+        return values;
+    }
+
+    private void syscalls(Path dir) throws IOException {
+        for (JsonNode cell : jsonLines(dir.resolve("syscalls.jsonl"))) {
             String setup = cell.path("setup").asText();
             Path summary = dir.resolve("strace-" + setup + ".txt");
             if (cell.path("errors").asLong() == 0 && cell.path("calls").asLong() > 0 && Files.exists(summary)) {
-                tracedCalls.put(setup, cell.path("calls").asLong());
-                syscalls.put(setup, Syscalls.parse(Files.readString(summary)));
+                traced.put(setup, new TracedCell(cell.path("calls").asLong(),
+                        Syscalls.parse(Files.readString(summary))));
             }
         }
     }
@@ -156,7 +157,7 @@ public final class Report {
                 fmt2(ratio(calls, 32, "ours-stdio", "direct", "cpuUsPerCall", false)),
                 fmt2(ratio(calls, 32, "ours-http", "direct", "cpuUsPerCall", false)));
         line("");
-        if (!syscalls.isEmpty()) {
+        if (!traced.isEmpty()) {
             renderSyscalls();
         }
         line("### other figures (targets of issue 4)");
@@ -212,8 +213,11 @@ public final class Report {
         return out.toString();
     }
 
-    private static final List<List<String>> SYSCALL_COLUMNS = List.of(List.of("read"), List.of("write"),
-            List.of("writev"), List.of("epoll_ctl"), List.of("epoll_wait", "epoll_pwait"), List.of("futex"));
+    /** The syscall table's columns after read (a column may add up several names); the rest is "other". */
+    private static final List<List<String>> SYSCALL_COLUMNS = List.of(List.of("write"), List.of("writev"),
+            List.of("epoll_ctl"), List.of("epoll_wait", "epoll_pwait"), List.of("futex"));
+    private static final List<String> SYSCALLS_NAMED = Stream.concat(Stream.of("read"),
+            SYSCALL_COLUMNS.stream().flatMap(List::stream)).toList();
 
     private void renderSyscalls() {
         line("### system calls per call (strace -f -c on the process under test, one cell of its own per setup)");
@@ -221,24 +225,27 @@ public final class Report {
         line("| setup | calls traced | syscalls/call | read (of which EAGAIN) | write | writev | epoll_ctl | "
                 + "epoll_wait | futex | other, largest first |");
         line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
-        syscalls.forEach((setup, counts) -> {
-            double calls = tracedCalls.get(setup);
-            StringBuilder row = new StringBuilder("| " + setup + " | " + (long) calls + " | "
+        traced.forEach((setup, cell) -> {
+            Syscalls counts = cell.syscalls();
+            double calls = cell.calls();
+            StringBuilder row = new StringBuilder("| " + setup + " | " + cell.calls() + " | "
                     + fmt2(counts.total() / calls) + " | " + fmt2(counts.calls("read") / calls) + " ("
                     + fmt2(counts.errors("read") / calls) + ") |");
-            for (List<String> column : SYSCALL_COLUMNS.subList(1, SYSCALL_COLUMNS.size())) {
+            for (List<String> column : SYSCALL_COLUMNS) {
                 row.append(' ').append(fmt2(counts.calls(column.toArray(String[]::new)) / calls)).append(" |");
             }
-            List<String> named = SYSCALL_COLUMNS.stream().flatMap(List::stream).toList();
+            // the four largest others of at least 0.01 per call by name, what is left after them as "the rest"
             List<Map.Entry<String, Syscalls.Counts>> others = counts.bySyscall().entrySet().stream()
-                    .filter(e -> !named.contains(e.getKey()))
+                    .filter(e -> !SYSCALLS_NAMED.contains(e.getKey()))
                     .sorted((x, y) -> Long.compare(y.getValue().calls(), x.getValue().calls())).toList();
-            List<String> largest = others.stream().limit(4).filter(e -> e.getValue().calls() / calls >= 0.01)
-                    .map(e -> e.getKey() + " " + fmt2(e.getValue().calls() / calls)).toList();
-            long rest = others.stream().skip(largest.size()).mapToLong(e -> e.getValue().calls()).sum();
-            row.append(' ').append(String.join(", ", largest)).append(rest / calls >= 0.01
-                    ? (largest.isEmpty() ? "" : ", ") + "the rest " + fmt2(rest / calls) : "").append(" |");
-            line(row.toString());
+            List<String> parts = new ArrayList<>(others.stream().limit(4)
+                    .filter(e -> e.getValue().calls() / calls >= 0.01)
+                    .map(e -> e.getKey() + " " + fmt2(e.getValue().calls() / calls)).toList());
+            long rest = others.stream().skip(parts.size()).mapToLong(e -> e.getValue().calls()).sum();
+            if (rest / calls >= 0.01) {
+                parts.add("the rest " + fmt2(rest / calls));
+            }
+            line(row.append(' ').append(String.join(", ", parts)).append(" |").toString());
         });
         line("");
         line("A ceiling: the traced window also holds the 32 sessions' opening and the idle moments around the cell. "

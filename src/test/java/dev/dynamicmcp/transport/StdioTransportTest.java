@@ -313,7 +313,7 @@ class StdioTransportTest {
                 for (int seq = 0; seq < each; seq++) {
                     try {
                         transport.send(Json.object().put("jsonrpc", "2.0").put("method", "n").put("sender", sender)
-                                .put("seq", seq).put("pad", "p".repeat((sender * 997 + seq * 131) % 12_000)));
+                                .put("seq", seq).put("pad", "p".repeat(padLength(sender, seq))));
                     } catch (IOException e) {
                         failures.add(e);
                     }
@@ -333,8 +333,13 @@ class StdioTransportTest {
             int sender = message.path("sender").asInt();
             int seq = message.path("seq").asInt();
             assertThat(seq).as("sender %d's messages in order", sender).isEqualTo(next[sender]++);
-            assertThat(message.path("pad").asText()).hasSize((sender * 997 + seq * 131) % 12_000);
+            assertThat(message.path("pad").asText()).hasSize(padLength(sender, seq));
         }
+    }
+
+    /** Sizes spread over 0 to 12 KB, different for each sender's each message. */
+    private static int padLength(int sender, int seq) {
+        return (sender * 997 + seq * 131) % 12_000;
     }
 
     @Test
