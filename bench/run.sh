@@ -289,15 +289,17 @@ if ((scale)); then
   else failed=1; fi
   stop "$p"
 
-  # idle RSS with the built-in demo config (no --config), 30 s after its servers are up: idle means past
+  # idle RSS with the built-in demo config (no --config), from 30 s after its servers are up: idle means past
   # start-up (C2's start-up compilations take tens of MB of native memory, given back by the launcher's
-  # native-heap trim every 5 s; 5 s after ready read anything from 117 to 144 MB)
+  # native-heap trim every 5 s; 5 s after ready read anything from 117 to 144 MB). The median of 7 readings
+  # 5 s apart: a single one lands wherever the trim and the last compilations happen to be
   port=$(free_port)
   start ours-demo "$launcher" --host 127.0.0.1 --port "$port" --log-level warn
   p=$started
   if wait_ready ours-demo "http://127.0.0.1:$port/mcp" "$p" 1; then
     sleep 30
-    loadgen ready --setup ours-demo-idle --url "http://127.0.0.1:$port/mcp" --pid "$p" --expect-tools 1 >/dev/null
+    loadgen ready --setup ours-demo-idle --url "http://127.0.0.1:$port/mcp" --pid "$p" --expect-tools 1 \
+      --rss-samples 7 --rss-every 5 >/dev/null
   else failed=1; fi
   stop "$p"
 fi

@@ -37,6 +37,22 @@ class BenchSmokeTest {
 
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void readyReportsTheMedianOfSeveralRssReadingsWithTheirRange() throws Exception {
+        try (EchoServer echo = new EchoServer(1)) {
+            int port = echo.startHttp("127.0.0.1", 0);
+            ObjectNode result = LoadGen.runReady("http://127.0.0.1:" + port + "/mcp", ProcessHandle.current().pid(),
+                    1, 3, 0.05);
+
+            assertThat(result.path("errors").asLong()).as(result.toString()).isZero();
+            assertThat(result.path("rssSamples").asInt()).isEqualTo(3);
+            long least = result.path("rssMinKb").asLong();
+            assertThat(least).isPositive();
+            assertThat(result.path("rssKb").asLong()).isBetween(least, result.path("rssMaxKb").asLong());
+        }
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void loadGeneratorDrivesOurProxyInFrontOfHttpAndStdioUpstreams(@TempDir Path dir) throws Exception {
         try (EchoServer echo = new EchoServer(1)) {
             int echoPort = echo.startHttp("127.0.0.1", 0);

@@ -31,7 +31,7 @@ import java.util.concurrent.atomic.AtomicReference;
  *                      [--driver java|wrk --wrk-script bench/wrk-mcp.lua]   (wrk: see WrkDriver; not for sse: URLs)
  *   LoadGen tools-list --url U --seconds T [--expect-tools N] [--pid P]
  *   LoadGen idle       --url U --sessions N --pid P
- *   LoadGen ready      --url U --pid P --expect-tools N [--timeout S]
+ *   LoadGen ready      --url U --pid P --expect-tools N [--timeout S] [--rss-samples K --rss-every S]
  *   LoadGen start-probe --reps R -- COMMAND...   (spawn a stdio server, time until initialize is answered)
  *   common: --setup NAME --rep I --out FILE.jsonl
  * </pre>
@@ -97,6 +97,13 @@ public final class LoadGen {
         Map<String, String> options = new HashMap<>(Map.of("url", url, "sessions", "" + sessions,
                 "seconds", "" + seconds, "warmup", "" + warmup, "pid", "" + pid, "tool", tool));
         return new LoadGen(options, List.of()).calls();
+    }
+
+    /** Runs ready mode in-process (the smoke test uses this), {@code samples} RSS readings {@code every} s apart. */
+    static ObjectNode runReady(String url, long pid, int expectTools, int samples, double every) throws Exception {
+        Map<String, String> options = new HashMap<>(Map.of("url", url, "pid", "" + pid,
+                "expect-tools", "" + expectTools, "rss-samples", "" + samples, "rss-every", "" + every));
+        return new LoadGen(options, List.of()).ready();
     }
 
     // ---- calls ------------------------------------------------------------------------------------
@@ -358,7 +365,10 @@ public final class LoadGen {
 
     /**
      * Polls tools/list until the expected number of tools is there (each echo upstream offers one tool, so
-     * N tools means N upstreams READY and merged); reports the process's age at that moment and its RSS.
+     * N tools means N upstreams READY and merged); reports the process's age at that moment and its RSS: with
+     * {@code --rss-samples K}, the median of K readings {@code --rss-every} seconds apart (default 5), their
+     * least and largest beside it. One reading of an idle JVM lands wherever its native-heap trim and its last
+     * compilations happen to be.
      */
     ObjectNode ready() throws Exception {
         URI url = URI.create(required("url"));
@@ -377,9 +387,9 @@ public final class LoadGen {
                     if (seen >= expect) {
                         double age = ProcStats.of(pid).ageSeconds();
                         Thread.sleep(500);
-                        return Json.object().put("expectTools", expect).put("tools", seen)
-                                .put("readySeconds", round(age)).put("rssKb", ProcStats.of(pid).rssKb())
-                                .put("errors", 0);
+                        ObjectNode result = Json.object().put("expectTools", expect).put("tools", seen)
+                                .put("readySeconds", round(age));
+                        return rss(pid, result).put("errors", 0);
                     }
                     Thread.sleep(20);
                 }
@@ -390,6 +400,25 @@ public final class LoadGen {
         }
         ObjectNode result = Json.object().put("expectTools", expect).put("tools", seen).put("errors", 1);
         return lastError == null ? result : result.put("firstError", lastError);
+    }
+
+    /** Adds {@code rssKb} (the median of {@code --rss-samples} readings) and, for several, their range. */
+    private ObjectNode rss(long pid, ObjectNode result) throws IOException, InterruptedException {
+        int samples = intOption("rss-samples", 1);
+        long everyMillis = (long) (doubleOption("rss-every", 5) * 1000);
+        long[] kb = new long[samples];
+        for (int i = 0; i < samples; i++) {
+            if (i > 0) {
+                Thread.sleep(everyMillis);
+            }
+            kb[i] = ProcStats.of(pid).rssKb();
+        }
+        Arrays.sort(kb);
+        result.put("rssKb", kb[samples / 2]);
+        if (samples > 1) {
+            result.put("rssSamples", samples).put("rssMinKb", kb[0]).put("rssMaxKb", kb[samples - 1]);
+        }
+        return result;
     }
 
     // ---- stdio start probe ------------------------------------------------------------------------
