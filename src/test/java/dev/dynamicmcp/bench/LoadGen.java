@@ -375,6 +375,10 @@ public final class LoadGen {
         long pid = Long.parseLong(required("pid"));
         int expect = intOption("expect-tools", 1);
         double timeout = doubleOption("timeout", 120);
+        int rssSamples = intOption("rss-samples", 1);
+        if (rssSamples < 1) { // told now, not after the wait for readiness
+            throw new IllegalArgumentException("--rss-samples must be at least 1, got " + rssSamples);
+        }
         HttpClient http = BenchClient.newHttpClient();
         long deadline = System.nanoTime() + (long) (timeout * 1e9);
         int seen = 0;
@@ -389,7 +393,7 @@ public final class LoadGen {
                         Thread.sleep(500);
                         ObjectNode result = Json.object().put("expectTools", expect).put("tools", seen)
                                 .put("readySeconds", round(age));
-                        return rss(pid, result).put("errors", 0);
+                        return rss(pid, rssSamples, result).put("errors", 0);
                     }
                     Thread.sleep(20);
                 }
@@ -402,9 +406,8 @@ public final class LoadGen {
         return lastError == null ? result : result.put("firstError", lastError);
     }
 
-    /** Adds {@code rssKb} (the median of {@code --rss-samples} readings) and, for several, their range. */
-    private ObjectNode rss(long pid, ObjectNode result) throws IOException, InterruptedException {
-        int samples = intOption("rss-samples", 1);
+    /** Adds {@code rssKb} (the median of {@code samples} readings) and, for several, their range. */
+    private ObjectNode rss(long pid, int samples, ObjectNode result) throws IOException, InterruptedException {
         long everyMillis = (long) (doubleOption("rss-every", 5) * 1000);
         long[] kb = new long[samples];
         for (int i = 0; i < samples; i++) {
